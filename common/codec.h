@@ -1,0 +1,71 @@
+/* codec.h -- the JSON form of every message nodes exchange.
+ *
+ * One struct, struct msg, carries every peer message; its type says which
+ * fields are meaningful. msg_decode() is strict: wrong types, missing
+ * required fields, out-of-range numbers, values over the size limit or
+ * nesting deeper than a message can have are rejected with a reason.
+ *
+ *   PREPARE    {"from","ballot","from_slot"}
+ *   PROMISE    {"from","ok","ballot","entries":[{"slot","ballot",value}]}
+ *              (ok=false: ballot is the acceptor's promised ballot)
+ *   ACCEPT     {"from","ballot","commit","entries":[{"slot",value}]}
+ *   ACCEPTED   {"from","ok","ballot"}       (reply to ACCEPT)
+ *   LEARN      {"from","ballot","commit","entries":[{"slot",value}]}
+ *   HEARTBEAT  {"from","ballot","commit"}
+ *   LISTING    {"from","ballot","commit","from_slot","upto",
+ *               "entries":[{"slot","ballot",value}]}  (acceptor's log)
+ *   NOTIFY     {"from","entries":[{"slot",value}]}  (learner to client)
+ *   PROPOSE    {value}                            (a write to a proposer)
+ *   CHOSEN     {"slot","ballot","from",value}     (reply to PROPOSE)
+ *
+ * A ballot is {"round":R,"node":N}. "value" fields are
+ * "value":"text","client_id":"9","seq":17, or "noop":true. */
+#ifndef PAXOS_CODEC_H
+#define PAXOS_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ballot.h"
+
+enum msg_type {
+    MSG_PREPARE, MSG_PROMISE, MSG_ACCEPT, MSG_ACCEPTED, MSG_LEARN,
+    MSG_HEARTBEAT, MSG_LISTING, MSG_NOTIFY, MSG_PROPOSE, MSG_CHOSEN,
+};
+
+struct msg_entry {
+    uint64_t slot;
+    struct ballot ballot;       /* PROMISE and LISTING entries only */
+    struct pvalue value;
+};
+
+struct msg {
+    enum msg_type type;
+    uint32_t from;              /* sender node id */
+    bool ok;
+    struct ballot ballot;
+    uint64_t from_slot;
+    uint64_t upto;
+    uint64_t commit;
+    uint64_t slot;              /* CHOSEN */
+    struct pvalue value;        /* PROPOSE, CHOSEN */
+    struct msg_entry *entries;
+    size_t n_entries;
+};
+
+/* Frees what msg_decode allocated (entries and their strings). */
+void msg_free(struct msg *m);
+
+/* Returns a malloc'd JSON text, or NULL when out of memory. For PROPOSE
+ * and CHOSEN a value with client NULL is written without client_id. */
+char *msg_encode(const struct msg *m);
+
+/* Parses text as a message of the given type. Returns 0, or -1 with a
+ * reason in err (m is then empty). max_value bounds each value's bytes.
+ * For PROPOSE, client_id may be a string or a number, and client_id and
+ * seq may be absent (client NULL, seq 0). */
+int msg_decode(enum msg_type type, const char *text, size_t len,
+               size_t max_value, struct msg *m, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,71 @@
+/* config.h -- a node's settings, from flags and the environment.
+ *
+ * Every setting has a flag and an environment variable (the names the
+ * Kubernetes manifests use); a flag wins over the environment. The cluster
+ * comes from SEED_NODES, "id:role:host:port,..."; each node's name is its
+ * role and its rank among the nodes of that role ordered by id (ids 1..3
+ * as proposers are proposer1..proposer3). */
+#ifndef PAXOS_CONFIG_H
+#define PAXOS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum role { ROLE_PROPOSER, ROLE_ACCEPTOR, ROLE_LEARNER, ROLE_CLIENT };
+
+#define CONFIG_MAX_NODES 256
+#define CONFIG_MAX_ACCEPTORS 31     /* quorum masks fit in 32 bits */
+#define CONFIG_NAME_MAX 32
+#define CONFIG_HOST_MAX 256
+
+struct node_info {
+    uint32_t id;
+    enum role role;
+    char name[CONFIG_NAME_MAX];
+    char host[CONFIG_HOST_MAX];
+    uint16_t port;
+};
+
+struct config {
+    uint32_t id;
+    enum role role;
+    uint16_t port;
+    char name[CONFIG_NAME_MAX];
+    char bind[CONFIG_HOST_MAX];     /* listen address, "" = all */
+
+    struct node_info nodes[CONFIG_MAX_NODES];  /* the cluster, ordered by id */
+    size_t n_nodes;
+    uint32_t acceptors[CONFIG_MAX_ACCEPTORS];  /* ids deciding quorums */
+    size_t n_acceptors;
+
+    char data_dir[4096];
+    bool fsync;
+    int heartbeat_ms;
+    int election_timeout_ms;        /* randomized in [t, 2t) */
+    int request_timeout_ms;
+    int log_level;                  /* enum log_level */
+    size_t max_body;
+    size_t max_value;
+    size_t max_batch;               /* values per accept message */
+};
+
+const char *role_name(enum role r);
+int role_parse(const char *s, enum role *out);
+
+/* Fills cfg from argv and environ. On --help or --version prints to
+ * stdout and returns 1; on a bad or missing value prints one line to
+ * stderr and returns 2; returns 0 when cfg is ready. */
+int config_load(struct config *cfg, int argc, char **argv);
+
+/* Parses a SEED_NODES list into nodes (sorted by id, names assigned).
+ * Returns the count, or -1 with a message in err. */
+int config_parse_seeds(const char *s, struct node_info *nodes, size_t max,
+                       char *err, size_t errlen);
+
+const struct node_info *config_node(const struct config *cfg, uint32_t id);
+/* Index of id in the acceptor set, or -1. */
+int config_acceptor_index(const struct config *cfg, uint32_t id);
+size_t config_quorum(const struct config *cfg);
+
+#endif

@@ -1,0 +1,53 @@
+/* httpd.h -- the HTTP server: libmicrohttpd driven by our event loop.
+ *
+ * Routes are (method, path, handler). A handler either replies at once
+ * with httpd_reply(), or returns without replying: the request is then
+ * suspended until some later event calls httpd_reply() on it. Bodies are
+ * collected up to a size limit; errors come back as {"error": "..."}:
+ * 404 unknown path, 405 wrong method, 413 body too large. */
+#ifndef PAXOS_HTTPD_H
+#define PAXOS_HTTPD_H
+
+#include <stddef.h>
+
+struct loop;
+struct httpd;
+struct http_request;
+
+typedef void (*httpd_handler)(struct http_request *req, void *ud);
+
+struct httpd_route {
+    const char *method;     /* "GET", "POST" */
+    const char *path;       /* exact path, e.g. "/accept" */
+    httpd_handler fn;
+    void *ud;
+};
+
+/* Starts listening on bind_addr:port (bind_addr NULL = all addresses).
+ * Returns NULL with a log line when the port cannot be opened. */
+struct httpd *httpd_start(struct loop *l, const char *bind_addr,
+                          unsigned port, size_t max_body);
+void httpd_stop(struct httpd *h);
+
+/* Adds a route; the table is searched in order. Returns 0 or -1. */
+int httpd_route(struct httpd *h, const char *method, const char *path,
+                httpd_handler fn, void *ud);
+
+const char *httpd_method(const struct http_request *req);
+const char *httpd_path(const struct http_request *req);
+const char *httpd_body(const struct http_request *req);    /* NUL-terminated */
+size_t httpd_body_len(const struct http_request *req);
+/* Query-string argument or request header, NULL when absent. */
+const char *httpd_query(const struct http_request *req, const char *key);
+const char *httpd_header(const struct http_request *req, const char *name);
+
+/* Sends status with body (a JSON text unless content_type says otherwise).
+ * Takes ownership of body (malloc'd, may be NULL for an empty body).
+ * Valid once per request, now or after the handler returned. */
+void httpd_reply(struct http_request *req, int status, char *body);
+void httpd_reply_typed(struct http_request *req, int status, char *body,
+                       size_t len, const char *content_type);
+/* Shorthand for a {"error": msg} reply. */
+void httpd_reply_error(struct http_request *req, int status, const char *msg);
+
+#endif
