@@ -8,6 +8,7 @@
 #define PAXOS_BALLOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ballot {

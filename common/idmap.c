@@ -1,0 +1,88 @@
+/* idmap.c -- open-addressing hash map keyed by (client, seq); see idmap.h. */
+#include "idmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t idmap_hash(const char *client, uint64_t seq)
+{
+    uint64_t h = 1469598103934665603ULL ^ seq;   /* FNV-1a over the client */
+
+    for (const unsigned char *p = (const unsigned char *)client; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    h ^= h >> 29;                                /* spread seq's low bits */
+    return h * 0xbf58476d1ce4e5b9ULL;
+}
+
+static struct idmap_entry *idmap_find(const struct idmap *m,
+                                      const char *client, uint64_t seq)
+{
+    size_t mask = m->cap - 1;
+    size_t i = idmap_hash(client, seq) & mask;
+
+    while (m->buckets[i].client) {
+        struct idmap_entry *e = &m->buckets[i];
+        if (e->seq == seq && strcmp(e->client, client) == 0)
+            return e;
+        i = (i + 1) & mask;
+    }
+    return &m->buckets[i];
+}
+
+static int idmap_grow(struct idmap *m)
+{
+    struct idmap old = *m;
+
+    m->cap = old.cap ? old.cap * 2 : 64;
+    m->buckets = calloc(m->cap, sizeof(*m->buckets));
+    if (!m->buckets) {
+        *m = old;
+        return -1;
+    }
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.buckets[i].client)
+            *idmap_find(m, old.buckets[i].client, old.buckets[i].seq) =
+                old.buckets[i];
+    free(old.buckets);
+    return 0;
+}
+
+int idmap_put(struct idmap *m, const char *client, uint64_t seq, uint64_t val)
+{
+    struct idmap_entry *e;
+
+    if ((m->len + 1) * 4 > m->cap * 3 && idmap_grow(m) < 0)
+        return -1;
+    e = idmap_find(m, client, seq);
+    if (!e->client) {
+        e->client = strdup(client);
+        if (!e->client)
+            return -1;
+        e->seq = seq;
+        m->len++;
+    }
+    e->val = val;
+    return 0;
+}
+
+bool idmap_get(const struct idmap *m, const char *client, uint64_t seq,
+               uint64_t *val)
+{
+    const struct idmap_entry *e;
+
+    if (!m->cap)
+        return false;
+    e = idmap_find(m, client, seq);
+    if (!e->client)
+        return false;
+    *val = e->val;
+    return true;
+}
+
+void idmap_clear(struct idmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->buckets[i].client);
+    free(m->buckets);
+    *m = (struct idmap){ 0 };
+}

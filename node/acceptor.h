@@ -1,0 +1,61 @@
+/* acceptor.h -- the acceptor's rules, with no I/O.
+ *
+ * An acceptor promises never to accept a ballot lower than the highest
+ * it has promised, and accepts (ballot, value) for a slot when the ballot
+ * is at least its promise. The caller makes every state change durable
+ * (see wal.h) before it lets anyone see the answer. */
+#ifndef PAXOS_ACCEPTOR_H
+#define PAXOS_ACCEPTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ballot.h"
+#include "codec.h"
+
+/* How far past its highest accepted slot an acceptor accepts a slot: a
+ * bound on the memory one message can make it reserve. */
+#define ACCEPTOR_MAX_SLOT_JUMP (1u << 20)
+
+struct acceptor_slot {
+    struct ballot ballot;       /* zero: nothing accepted here */
+    struct pvalue value;
+};
+
+struct acceptor {
+    struct ballot promised;
+    uint64_t commit;            /* highest commit index a leader sent */
+    struct acceptor_slot *slots;    /* indexed by slot; [0] unused */
+    uint64_t cap;
+    uint64_t max_slot;          /* highest slot with an accepted value */
+    uint64_t accepted_count;    /* accept operations, for /status */
+};
+
+enum acceptor_verdict {
+    ACCEPTOR_OK,                /* promised / accepted */
+    ACCEPTOR_STALE,             /* ballot below the promise: a->promised */
+    ACCEPTOR_BAD_SLOT,          /* slot 0 or too far ahead: nothing changed */
+    ACCEPTOR_NO_MEMORY,
+};
+
+void acceptor_init(struct acceptor *a);
+void acceptor_free(struct acceptor *a);
+
+/* PREPARE(b). On OK, *raised says whether the promise changed (and so
+ * must be made durable). A repeated prepare with the promised ballot is
+ * answered OK again. */
+enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
+                                       bool *raised);
+
+/* ACCEPT(b, entries). All entries are checked before any is applied, so a
+ * rejected message changes nothing. An empty list only checks the ballot
+ * (a leader confirming it still leads). */
+enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
+                                      const struct msg_entry *entries,
+                                      size_t n, uint64_t commit);
+
+/* The accepted entry for slot, or NULL when nothing was accepted there. */
+const struct acceptor_slot *acceptor_get(const struct acceptor *a,
+                                         uint64_t slot);
+
+#endif

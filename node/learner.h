@@ -1,0 +1,79 @@
+/* learner.h -- the learner's rules, with no I/O.
+ *
+ * A slot is chosen when a quorum of the configured acceptors accepted it
+ * at the same ballot. Chosen slots are applied in slot order; a no-op or
+ * a write already applied under another slot (a retried write chosen
+ * twice) is skipped, so the applied log holds every write exactly once.
+ *
+ * Missed messages are repaired by a catch-up round: the learner asks every
+ * acceptor for its accepted entries from the first slot it lacks. Any
+ * quorum-at-one-ballot in the answers is chosen as usual. Beyond that, a
+ * slot that a leader had already reported chosen (the commit index) when
+ * the round began takes the highest-ballot value among a quorum of
+ * answers: every value accepted at or above the chosen ballot is the
+ * chosen value, and any quorum holds one of them. */
+#ifndef PAXOS_LEARNER_H
+#define PAXOS_LEARNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ballot.h"
+#include "codec.h"
+#include "config.h"
+#include "idmap.h"
+
+struct learner_slot {
+    uint64_t slot;                          /* 0: unused ring entry */
+    struct ballot votes[CONFIG_MAX_ACCEPTORS];  /* latest per acceptor */
+    struct ballot best;                     /* highest ballot seen */
+    struct pvalue best_value;               /* its value */
+    bool chosen;
+    struct ballot round_best;               /* this catch-up round's */
+    struct pvalue round_value;
+};
+
+struct learned {
+    uint64_t slot;
+    struct pvalue value;
+};
+
+struct learner {
+    size_t n_acceptors, quorum;
+    uint64_t applied;           /* every slot <= applied is applied */
+    uint64_t known_commit;      /* highest commit index heard of */
+    uint64_t highest_heard;     /* highest slot any acceptor reported */
+
+    struct learner_slot *ring;  /* slots above applied, by slot & mask */
+    uint64_t ring_cap;          /* power of two */
+
+    struct learned *log;        /* applied writes, in slot order */
+    size_t log_len, log_cap;
+    struct idmap applied_ids;   /* (client, seq) -> index in log */
+    uint64_t skipped_noops, skipped_duplicates;
+
+    /* The catch-up round in progress (round_from == 0: none). */
+    uint64_t round_from, round_commit;
+    uint64_t round_upto[CONFIG_MAX_ACCEPTORS];
+    uint32_t round_answered;    /* mask of acceptor indexes */
+};
+
+int learner_init(struct learner *l, size_t n_acceptors);
+void learner_free(struct learner *l);
+
+/* Entries an acceptor reports accepted at ballot (LEARN). Returns 0, or
+ * -1 when out of memory. Slots chosen here are applied at once. */
+int learner_on_learn(struct learner *l, size_t acceptor, struct ballot b,
+                     uint64_t commit, const struct msg_entry *e, size_t n);
+
+/* Starts a catch-up round; returns the first slot to ask for. */
+uint64_t learner_round_begin(struct learner *l);
+/* One acceptor's answer (LISTING): entries with their ballots, covering
+ * every slot in [from, upto]. Answers to an older round only vote. */
+int learner_on_listing(struct learner *l, size_t acceptor, uint64_t commit,
+                       uint64_t from, uint64_t upto,
+                       const struct msg_entry *e, size_t n);
+/* True while slots are known to exist above the applied prefix. */
+bool learner_behind(const struct learner *l);
+
+#endif

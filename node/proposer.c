@@ -1,0 +1,510 @@
+/* proposer.c -- Multi-Paxos leader election, Phase 1 recovery, batched
+ * and pipelined Phase 2, and confirmed reads; see proposer.h. */
+#include "proposer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t proposer_random(struct proposer *p)
+{
+    uint64_t x = p->rng;        /* xorshift64* */
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    p->rng = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static int64_t proposer_election_timeout(struct proposer *p)
+{
+    int64_t t = p->set.election_timeout_ms;
+
+    return t + (int64_t)(proposer_random(p) % (uint64_t)t);
+}
+
+/* How long the leader waits for a quorum before sending again. */
+static int64_t proposer_retry_ms(const struct proposer *p)
+{
+    return 3 * (int64_t)p->set.heartbeat_ms;
+}
+
+static bool proposer_has_quorum(const struct proposer *p, uint32_t mask)
+{
+    return (size_t)__builtin_popcount(mask) >= p->quorum;
+}
+
+/* The outbox only grows; running out of memory here would silently drop
+ * an answer a client waits for, so it ends the process instead. */
+static void proposer_push(struct proposer *p, struct proposer_out o)
+{
+    if (p->n_out == p->cap_out) {
+        size_t cap = p->cap_out ? p->cap_out * 2 : 64;
+        struct proposer_out *grown = realloc(p->out, cap * sizeof(*grown));
+        if (!grown)
+            abort();
+        p->out = grown;
+        p->cap_out = cap;
+    }
+    p->out[p->n_out++] = o;
+}
+
+static void proposer_fail(struct proposer *p, void *token, const char *why)
+{
+    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_REPLY_FAILED,
+                                            .token = token, .reason = why });
+}
+
+static int proposer_reserve(struct proposer *p, uint64_t slot)
+{
+    uint64_t cap = p->log_cap ? p->log_cap : 1024;
+    struct proposer_slot *grown;
+
+    if (slot < p->log_cap)
+        return 0;
+    while (cap <= slot)
+        cap *= 2;
+    grown = realloc(p->log, cap * sizeof(*grown));
+    if (!grown)
+        return -1;
+    memset(grown + p->log_cap, 0, (cap - p->log_cap) * sizeof(*grown));
+    p->log = grown;
+    p->log_cap = cap;
+    return 0;
+}
+
+static int proposer_add_waiter(struct proposer_slot *s, void *token)
+{
+    struct proposer_waiter *w = malloc(sizeof(*w));
+
+    if (!w)
+        return -1;
+    w->token = token;
+    w->next = s->waiters;
+    s->waiters = w;
+    return 0;
+}
+
+/* Answers and forgets every waiter of s: chosen when why is NULL. */
+static void proposer_answer_waiters(struct proposer *p, uint64_t slot,
+                                    const char *why)
+{
+    struct proposer_slot *s = &p->log[slot];
+
+    while (s->waiters) {
+        struct proposer_waiter *w = s->waiters;
+        s->waiters = w->next;
+        if (why)
+            proposer_fail(p, w->token, why);
+        else
+            proposer_push(p, (struct proposer_out){
+                .kind = PROPOSER_REPLY_CHOSEN, .token = w->token,
+                .slot = slot, .ballot = p->ballot });
+        free(w);
+    }
+}
+
+int proposer_init(struct proposer *p, const struct proposer_settings *set,
+                  int64_t now)
+{
+    memset(p, 0, sizeof(*p));
+    p->set = *set;
+    p->quorum = set->n_acceptors / 2 + 1;
+    p->rng = (set->id + 1) * 0x9E3779B97F4A7C15ULL;
+    p->state = PROPOSER_FOLLOWER;
+    p->next_slot = 1;
+    /* At start-up the lowest id stands first, the others one timeout
+     * apart, so a fresh cluster elects proposer1 without a duel. */
+    p->election_due = now + set->election_timeout_ms / 2 +
+                      (int64_t)set->rank * set->election_timeout_ms;
+    return proposer_reserve(p, 1);
+}
+
+/* Fails everything this proposer promised to finish as leader. */
+static void proposer_fail_all(struct proposer *p, const char *why)
+{
+    for (uint64_t s = p->commit + 1; s < p->next_slot && s < p->log_cap; s++)
+        proposer_answer_waiters(p, s, why);
+    for (size_t i = 0; i < p->n_pending; i++) {
+        proposer_fail(p, p->pending[i].token, why);
+        pvalue_free(&p->pending[i].value);
+    }
+    p->n_pending = 0;
+    for (size_t i = 0; i < p->n_reads; i++)
+        proposer_fail(p, p->reads[i].token, why);
+    p->n_reads = 0;
+    p->confirm_round = 0;
+}
+
+void proposer_free(struct proposer *p)
+{
+    for (uint64_t s = 0; s < p->log_cap; s++) {
+        while (p->log[s].waiters) {
+            struct proposer_waiter *w = p->log[s].waiters;
+            p->log[s].waiters = w->next;
+            free(w);
+        }
+        pvalue_free(&p->log[s].value);
+    }
+    for (size_t i = 0; i < p->n_pending; i++)
+        pvalue_free(&p->pending[i].value);
+    free(p->log);
+    idmap_clear(&p->ids);
+    free(p->pending);
+    free(p->reads);
+    free(p->out);
+    memset(p, 0, sizeof(*p));
+}
+
+static void proposer_step_down(struct proposer *p, uint32_t leader,
+                               const char *why, int64_t now)
+{
+    if (p->state != PROPOSER_FOLLOWER)
+        proposer_fail_all(p, why);
+    p->state = PROPOSER_FOLLOWER;
+    p->leader = leader == p->set.id ? 0 : leader;
+    idmap_clear(&p->ids);
+    p->election_due = now + proposer_election_timeout(p);
+}
+
+/* Every ballot heard of raises what this proposer must beat; a higher
+ * ballot than its own ends its candidacy or leadership. */
+static void proposer_observe(struct proposer *p, struct ballot b, int64_t now)
+{
+    if (ballot_cmp(b, p->highest) > 0)
+        p->highest = b;
+    if (p->state != PROPOSER_FOLLOWER && ballot_cmp(b, p->ballot) > 0)
+        proposer_step_down(p, b.node, "leadership lost to a higher ballot",
+                           now);
+}
+
+static void proposer_start_election(struct proposer *p, int64_t now)
+{
+    p->elections++;
+    p->state = PROPOSER_CANDIDATE;
+    p->ballot = (struct ballot){ p->highest.round + 1, p->set.id };
+    p->highest = p->ballot;
+    p->leader = 0;
+    p->promised = 0;
+    p->phase1_from = p->commit + 1;
+    p->phase1_max = p->commit;
+    for (uint64_t s = p->phase1_from; s < p->log_cap; s++) {
+        pvalue_free(&p->log[s].value);
+        memset(&p->log[s], 0, sizeof(p->log[s]));
+    }
+    p->election_due = now + proposer_election_timeout(p);
+    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_PREPARE,
+                                            .ballot = p->ballot,
+                                            .first = p->phase1_from });
+}
+
+static void proposer_send_heartbeat(struct proposer *p, int64_t now)
+{
+    p->heartbeat_due = now + p->set.heartbeat_ms;
+    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_HEARTBEAT,
+                                            .ballot = p->ballot });
+}
+
+/* Phase 1 is won: every slot a promise reported is proposed again with
+ * its highest-ballot value; the gaps between them get no-ops. */
+static void proposer_become_leader(struct proposer *p, int64_t now)
+{
+    p->state = PROPOSER_LEADER;
+    p->leader = p->set.id;
+    idmap_clear(&p->ids);
+    for (uint64_t s = p->phase1_from; s <= p->phase1_max; s++) {
+        struct pvalue *v = &p->log[s].value;
+        if (!pvalue_is_noop(v))
+            idmap_put(&p->ids, v->client, v->seq, s);
+    }
+    p->next_slot = p->phase1_max + 1;
+    p->sent_upto = p->phase1_from;
+    p->progress_at = now;
+    p->quorum_at = now;
+    proposer_send_heartbeat(p, now);
+}
+
+void proposer_on_promise(struct proposer *p, size_t acceptor,
+                         struct ballot sent, bool ok, struct ballot promised,
+                         const struct msg_entry *e, size_t n, int64_t now)
+{
+    if (!ok) {
+        proposer_observe(p, promised, now);
+        return;
+    }
+    if (p->state != PROPOSER_CANDIDATE || ballot_cmp(sent, p->ballot) != 0 ||
+        acceptor >= p->set.n_acceptors || (p->promised >> acceptor & 1))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct proposer_slot *s;
+        if (e[i].slot < p->phase1_from || proposer_reserve(p, e[i].slot) < 0)
+            continue;
+        s = &p->log[e[i].slot];
+        if (ballot_cmp(e[i].ballot, s->adopted) > 0) {
+            struct pvalue copy;
+            if (pvalue_copy(&copy, &e[i].value) < 0)
+                continue;
+            pvalue_free(&s->value);
+            s->value = copy;
+            s->adopted = e[i].ballot;
+        }
+        if (e[i].slot > p->phase1_max)
+            p->phase1_max = e[i].slot;
+    }
+    p->promised |= 1u << acceptor;
+    if (proposer_has_quorum(p, p->promised))
+        proposer_become_leader(p, now);
+}
+
+static void proposer_mark_chosen(struct proposer *p, uint64_t slot)
+{
+    p->log[slot].chosen = true;
+    p->chosen_total++;
+    p->noops_total += pvalue_is_noop(&p->log[slot].value);
+    proposer_answer_waiters(p, slot, NULL);
+}
+
+void proposer_on_accepted(struct proposer *p, size_t acceptor,
+                          struct ballot sent, bool ok, struct ballot promised,
+                          uint64_t first, uint64_t count, int64_t now)
+{
+    uint64_t end = first + count;
+
+    if (!ok) {
+        proposer_observe(p, promised, now);
+        return;
+    }
+    if (p->state != PROPOSER_LEADER || ballot_cmp(sent, p->ballot) != 0 ||
+        acceptor >= p->set.n_acceptors)
+        return;
+    if (end > p->next_slot)
+        end = p->next_slot;
+    for (uint64_t s = first > p->commit ? first : p->commit + 1; s < end; s++) {
+        struct proposer_slot *sl = &p->log[s];
+        if (sl->chosen)
+            continue;
+        sl->acks |= 1u << acceptor;
+        if (proposer_has_quorum(p, sl->acks))
+            proposer_mark_chosen(p, s);
+    }
+    while (p->commit + 1 < p->next_slot && p->log[p->commit + 1].chosen) {
+        p->commit++;
+        p->progress_at = now;
+        p->quorum_at = now;
+    }
+}
+
+static void proposer_start_confirm(struct proposer *p, int64_t now)
+{
+    p->confirm_round = ++p->rounds_started;
+    p->confirm_acks = 0;
+    p->confirm_sent_at = now;
+    for (size_t i = 0; i < p->n_reads; i++)
+        p->reads[i].round = p->confirm_round;
+    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_CONFIRM,
+                                            .ballot = p->ballot,
+                                            .round = p->confirm_round });
+}
+
+void proposer_on_confirm(struct proposer *p, size_t acceptor,
+                         struct ballot sent, bool ok, struct ballot promised,
+                         uint64_t round, int64_t now)
+{
+    size_t kept = 0;
+
+    if (!ok) {
+        proposer_observe(p, promised, now);
+        return;
+    }
+    if (p->state != PROPOSER_LEADER || ballot_cmp(sent, p->ballot) != 0 ||
+        round != p->confirm_round || acceptor >= p->set.n_acceptors)
+        return;
+    p->confirm_acks |= 1u << acceptor;
+    if (!proposer_has_quorum(p, p->confirm_acks))
+        return;
+    p->quorum_at = now;
+    p->confirm_round = 0;
+    for (size_t i = 0; i < p->n_reads; i++) {
+        struct proposer_read *r = &p->reads[i];
+        if (r->round == round)
+            proposer_push(p, (struct proposer_out){
+                .kind = PROPOSER_REPLY_READ, .token = r->token,
+                .slot = r->index });
+        else
+            p->reads[kept++] = *r;
+    }
+    p->n_reads = kept;
+}
+
+void proposer_on_heartbeat(struct proposer *p, uint32_t from,
+                           struct ballot b, uint64_t commit, int64_t now)
+{
+    if (from == p->set.id || ballot_cmp(b, p->highest) < 0)
+        return;                 /* a deposed leader: ignore it */
+    proposer_observe(p, b, now);
+    if (p->state != PROPOSER_FOLLOWER)
+        return;
+    p->leader = from;
+    p->election_due = now + proposer_election_timeout(p);
+    if (commit > p->commit)
+        p->commit = commit;
+}
+
+/* Sends again, in batches, the slots above the commit index that a
+ * quorum has not accepted yet (at most max_in_flight of them). */
+static void proposer_retransmit(struct proposer *p, int64_t now)
+{
+    uint64_t first = p->commit + 1;
+
+    p->retransmits++;
+    p->progress_at = now;
+    while (first < p->sent_upto) {
+        uint64_t count = p->sent_upto - first;
+        if (count > p->set.max_batch)
+            count = p->set.max_batch;
+        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
+                                                .ballot = p->ballot,
+                                                .first = first,
+                                                .count = count });
+        first += count;
+    }
+}
+
+void proposer_tick(struct proposer *p, int64_t now)
+{
+    if (p->state != PROPOSER_LEADER) {
+        if (now >= p->election_due)
+            proposer_start_election(p, now);
+        return;
+    }
+    if (now - p->quorum_at > 2 * (int64_t)p->set.election_timeout_ms) {
+        proposer_step_down(p, 0, "no quorum of acceptors answers", now);
+        return;
+    }
+    if (now >= p->heartbeat_due) {
+        proposer_send_heartbeat(p, now);
+        if (!p->confirm_round)      /* also proves a quorum still follows */
+            proposer_start_confirm(p, now);
+    }
+    if (p->commit + 1 < p->sent_upto && now - p->progress_at >= proposer_retry_ms(p))
+        proposer_retransmit(p, now);
+    if (p->confirm_round && now - p->confirm_sent_at >= proposer_retry_ms(p))
+        proposer_start_confirm(p, now);
+}
+
+/* Gives waiting writes the next free slots, within the in-flight bound. */
+static void proposer_assign_slots(struct proposer *p)
+{
+    size_t taken = 0;
+
+    while (taken < p->n_pending &&
+           p->next_slot - p->commit - 1 < p->set.max_in_flight &&
+           proposer_reserve(p, p->next_slot) == 0) {
+        struct proposer_pending *w = &p->pending[taken];
+        struct proposer_slot *s = &p->log[p->next_slot];
+        if (proposer_add_waiter(s, w->token) < 0)
+            break;
+        s->value = w->value;
+        /* Should this fail, a retry is proposed again: learners still
+         * apply it once. */
+        (void)idmap_put(&p->ids, w->value.client, w->value.seq, p->next_slot);
+        p->next_slot++;
+        taken++;
+    }
+    p->n_pending -= taken;
+    if (taken && p->n_pending)
+        memmove(p->pending, p->pending + taken,
+                p->n_pending * sizeof(*p->pending));
+}
+
+void proposer_flush(struct proposer *p, int64_t now)
+{
+    if (p->state != PROPOSER_LEADER)
+        return;
+    proposer_assign_slots(p);
+    while (p->sent_upto < p->next_slot) {
+        uint64_t count = p->next_slot - p->sent_upto;
+        if (count > p->set.max_batch)
+            count = p->set.max_batch;
+        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
+                                                .ballot = p->ballot,
+                                                .first = p->sent_upto,
+                                                .count = count });
+        p->sent_upto += count;
+    }
+    if (p->n_reads && !p->confirm_round)
+        proposer_start_confirm(p, now);
+}
+
+static int proposer_grow(void **arr, size_t *cap, size_t elem)
+{
+    size_t n = *cap ? *cap * 2 : 64;
+    void *grown = realloc(*arr, n * elem);
+
+    if (!grown)
+        return -1;
+    *arr = grown;
+    *cap = n;
+    return 0;
+}
+
+enum proposer_submit_result proposer_submit(struct proposer *p,
+                                            const struct pvalue *v,
+                                            void *token)
+{
+    uint64_t slot;
+    struct proposer_pending *w;
+
+    if (p->state != PROPOSER_LEADER)
+        return PROPOSER_NOT_LEADER;
+    if (v->client && idmap_get(&p->ids, v->client, v->seq, &slot) &&
+        slot < p->next_slot) {
+        if (p->log[slot].chosen) {
+            proposer_push(p, (struct proposer_out){
+                .kind = PROPOSER_REPLY_CHOSEN, .token = token, .slot = slot,
+                .ballot = p->ballot });
+            return PROPOSER_QUEUED;
+        }
+        return proposer_add_waiter(&p->log[slot], token) < 0
+                   ? PROPOSER_NO_MEMORY : PROPOSER_QUEUED;
+    }
+    if (p->n_pending >= p->set.max_pending)
+        return PROPOSER_BUSY;
+    if (p->n_pending == p->cap_pending &&
+        proposer_grow((void **)&p->pending, &p->cap_pending,
+                      sizeof(*p->pending)) < 0)
+        return PROPOSER_NO_MEMORY;
+    w = &p->pending[p->n_pending];
+    if (pvalue_copy(&w->value, v) < 0)
+        return PROPOSER_NO_MEMORY;
+    w->token = token;
+    p->n_pending++;
+    return PROPOSER_QUEUED;
+}
+
+enum proposer_submit_result proposer_read(struct proposer *p, void *token)
+{
+    if (p->state != PROPOSER_LEADER)
+        return PROPOSER_NOT_LEADER;
+    if (p->n_reads >= p->set.max_pending)
+        return PROPOSER_BUSY;
+    if (p->n_reads == p->cap_reads &&
+        proposer_grow((void **)&p->reads, &p->cap_reads,
+                      sizeof(*p->reads)) < 0)
+        return PROPOSER_NO_MEMORY;
+    /* Every write acknowledged so far, by this leader or one before it
+     * (Phase 1 found those), sits below next_slot. */
+    p->reads[p->n_reads++] = (struct proposer_read){
+        .token = token, .index = p->next_slot - 1, .round = 0 };
+    return PROPOSER_QUEUED;
+}
+
+const struct pvalue *proposer_value(const struct proposer *p, uint64_t slot)
+{
+    return slot < p->log_cap ? &p->log[slot].value : NULL;
+}
+
+void proposer_out_clear(struct proposer *p)
+{
+    p->n_out = 0;
+}

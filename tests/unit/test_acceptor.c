@@ -1,0 +1,127 @@
+/* test_acceptor.c -- the acceptor's promise and accept rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "acceptor.h"
+
+static struct ballot B(uint32_t round, uint32_t node)
+{
+    return (struct ballot){ round, node };
+}
+
+static struct msg_entry entry(uint64_t slot, const char *data)
+{
+    return (struct msg_entry){ .slot = slot,
+                               .value = { (char *)data, (char *)"9", slot } };
+}
+
+static void test_prepare_raises_and_rejects_lower(void **state)
+{
+    struct acceptor a;
+    bool raised;
+
+    acceptor_init(&a);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), &raised), ACCEPTOR_OK);
+    assert_true(raised);
+    assert_int_equal(acceptor_prepare(&a, B(1, 3), &raised), ACCEPTOR_STALE);
+    assert_false(raised);
+    assert_int_equal(ballot_cmp(a.promised, B(2, 1)), 0);
+    /* the same ballot again is answered, and changes nothing */
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), &raised), ACCEPTOR_OK);
+    assert_false(raised);
+    /* same round, higher node id wins */
+    assert_int_equal(acceptor_prepare(&a, B(2, 2), &raised), ACCEPTOR_OK);
+    assert_true(raised);
+    acceptor_free(&a);
+}
+
+static void test_accept_stores_and_raises_promise(void **state)
+{
+    struct acceptor a;
+    struct msg_entry e[2] = { entry(1, "a"), entry(2, "b") };
+
+    acceptor_init(&a);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0), ACCEPTOR_OK);
+    assert_string_equal(acceptor_get(&a, 2)->value.data, "b");
+    assert_int_equal(ballot_cmp(acceptor_get(&a, 1)->ballot, B(3, 1)), 0);
+    assert_int_equal(ballot_cmp(a.promised, B(3, 1)), 0);
+    assert_int_equal(a.max_slot, 2);
+    assert_null(acceptor_get(&a, 3));
+    acceptor_free(&a);
+}
+
+static void test_accept_below_promise_changes_nothing(void **state)
+{
+    struct acceptor a;
+    struct msg_entry e = entry(1, "late");
+    bool raised;
+
+    acceptor_init(&a);
+    acceptor_prepare(&a, B(5, 2), &raised);
+    assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 7), ACCEPTOR_STALE);
+    assert_null(acceptor_get(&a, 1));
+    assert_int_equal(a.commit, 0);
+    assert_int_equal(ballot_cmp(a.promised, B(5, 2)), 0);
+    acceptor_free(&a);
+}
+
+static void test_bad_slot_rejects_whole_batch(void **state)
+{
+    struct acceptor a;
+    struct msg_entry zero[2] = { entry(1, "a"), entry(0, "b") };
+    struct msg_entry far[2] = { entry(1, "a"),
+                                entry(ACCEPTOR_MAX_SLOT_JUMP + 5, "b") };
+
+    acceptor_init(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), zero, 2, 0), ACCEPTOR_BAD_SLOT);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), far, 2, 0), ACCEPTOR_BAD_SLOT);
+    assert_null(acceptor_get(&a, 1));
+    assert_true(ballot_is_zero(a.promised));
+    acceptor_free(&a);
+}
+
+static void test_higher_ballot_overwrites_slot(void **state)
+{
+    struct acceptor a;
+    struct msg_entry first = entry(4, "old"), second = entry(4, "new");
+    struct msg_entry noop = { .slot = 5 };
+
+    acceptor_init(&a);
+    acceptor_accept(&a, B(1, 1), &first, 1, 0);
+    acceptor_accept(&a, B(2, 2), &second, 1, 3);
+    acceptor_accept(&a, B(2, 2), &noop, 1, 2);
+    assert_string_equal(acceptor_get(&a, 4)->value.data, "new");
+    assert_int_equal(ballot_cmp(acceptor_get(&a, 4)->ballot, B(2, 2)), 0);
+    assert_true(pvalue_is_noop(&acceptor_get(&a, 5)->value));
+    assert_int_equal(a.commit, 3);      /* the commit index never goes back */
+    acceptor_free(&a);
+}
+
+static void test_empty_accept_only_checks_ballot(void **state)
+{
+    struct acceptor a;
+
+    acceptor_init(&a);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0), ACCEPTOR_OK);
+    assert_int_equal(ballot_cmp(a.promised, B(3, 1)), 0);
+    assert_int_equal(acceptor_accept(&a, B(2, 9), NULL, 0, 0), ACCEPTOR_STALE);
+    assert_int_equal(a.max_slot, 0);
+    acceptor_free(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prepare_raises_and_rejects_lower),
+        cmocka_unit_test(test_accept_stores_and_raises_promise),
+        cmocka_unit_test(test_accept_below_promise_changes_nothing),
+        cmocka_unit_test(test_bad_slot_rejects_whole_batch),
+        cmocka_unit_test(test_higher_ballot_overwrites_slot),
+        cmocka_unit_test(test_empty_accept_only_checks_ballot),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

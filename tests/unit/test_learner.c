@@ -1,0 +1,212 @@
+/* test_learner.c -- choosing slots, applying them in order and once, and
+ * repairing missed slots from the acceptors' listings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "learner.h"
+
+static struct ballot B(uint32_t round, uint32_t node)
+{
+    return (struct ballot){ round, node };
+}
+
+static struct msg_entry E(uint64_t slot, const char *data, uint64_t seq)
+{
+    return (struct msg_entry){ .slot = slot,
+                               .value = { (char *)data, (char *)"9", seq } };
+}
+
+static struct msg_entry EB(uint64_t slot, struct ballot b, const char *data,
+                           uint64_t seq)
+{
+    struct msg_entry e = E(slot, data, seq);
+
+    e.ballot = b;
+    return e;
+}
+
+static void learn(struct learner *l, size_t acceptor, struct ballot b,
+                  struct msg_entry e)
+{
+    assert_int_equal(learner_on_learn(l, acceptor, b, 0, &e, 1), 0);
+}
+
+static void test_quorum_at_one_ballot_chooses(void **state)
+{
+    struct learner l;
+
+    learner_init(&l, 3);
+    learn(&l, 0, B(1, 1), E(1, "a", 1));
+    assert_int_equal(l.applied, 0);
+    learn(&l, 1, B(1, 1), E(1, "a", 1));
+    assert_int_equal(l.applied, 1);
+    assert_int_equal(l.log_len, 1);
+    assert_string_equal(l.log[0].value.data, "a");
+    learn(&l, 2, B(1, 1), E(1, "a", 1));    /* the third report: no copy */
+    assert_int_equal(l.log_len, 1);
+    learner_free(&l);
+}
+
+static void test_votes_at_different_ballots_do_not_choose(void **state)
+{
+    struct learner l;
+
+    learner_init(&l, 3);
+    learn(&l, 0, B(1, 1), E(1, "a", 1));
+    learn(&l, 1, B(2, 2), E(1, "b", 2));
+    assert_int_equal(l.applied, 0);
+    learn(&l, 2, B(2, 2), E(1, "b", 2));
+    assert_int_equal(l.applied, 1);
+    assert_string_equal(l.log[0].value.data, "b");
+    learner_free(&l);
+}
+
+static void test_same_acceptor_twice_is_not_a_quorum(void **state)
+{
+    struct learner l;
+
+    learner_init(&l, 3);
+    learn(&l, 0, B(1, 1), E(1, "a", 1));
+    learn(&l, 0, B(1, 1), E(1, "a", 1));
+    learn(&l, 5, B(1, 1), E(1, "a", 1));    /* not in the acceptor set */
+    assert_int_equal(l.applied, 0);
+    learner_free(&l);
+}
+
+static void test_gap_holds_later_slots_back(void **state)
+{
+    struct learner l;
+
+    learner_init(&l, 3);
+    for (size_t a = 0; a < 2; a++) {
+        learn(&l, a, B(1, 1), E(2, "second", 2));
+        learn(&l, a, B(1, 1), E(3, "third", 3));
+    }
+    assert_int_equal(l.applied, 0);
+    assert_true(learner_behind(&l));
+    for (size_t a = 0; a < 2; a++)
+        learn(&l, a, B(1, 1), E(1, "first", 1));
+    assert_int_equal(l.applied, 3);
+    assert_int_equal(l.log_len, 3);
+    assert_string_equal(l.log[0].value.data, "first");
+    assert_string_equal(l.log[2].value.data, "third");
+    assert_false(learner_behind(&l));
+    learner_free(&l);
+}
+
+static void test_noops_and_duplicate_writes_applied_once(void **state)
+{
+    struct learner l;
+    struct msg_entry noop = { .slot = 2 };
+
+    learner_init(&l, 3);
+    for (size_t a = 0; a < 2; a++) {
+        learn(&l, a, B(1, 1), E(1, "w", 7));
+        learn(&l, a, B(1, 1), noop);
+        learn(&l, a, B(1, 1), E(3, "w", 7));    /* a retry chosen again */
+        learn(&l, a, B(1, 1), E(4, "w", 8));    /* same bytes, new write */
+    }
+    assert_int_equal(l.applied, 4);
+    assert_int_equal(l.log_len, 2);
+    assert_int_equal(l.log[0].slot, 1);
+    assert_int_equal(l.log[1].slot, 4);
+    assert_int_equal(l.skipped_noops, 1);
+    assert_int_equal(l.skipped_duplicates, 1);
+    learner_free(&l);
+}
+
+static void test_catch_up_by_quorum_in_listings(void **state)
+{
+    struct learner l;
+    struct msg_entry a0[] = { EB(1, B(1, 1), "x", 1), EB(2, B(1, 1), "y", 2) };
+    uint64_t from;
+
+    learner_init(&l, 3);
+    from = learner_round_begin(&l);
+    assert_int_equal(from, 1);
+    assert_int_equal(learner_on_listing(&l, 0, 0, from, INT64_MAX, a0, 2), 0);
+    assert_int_equal(l.applied, 0);
+    assert_int_equal(learner_on_listing(&l, 2, 0, from, INT64_MAX, a0, 2), 0);
+    assert_int_equal(l.applied, 2);
+    learner_free(&l);
+}
+
+/* Slot 1 was chosen at 1.1 by acceptors 0 and 1; a new leader then got
+ * 2.2 to acceptor 0 only. No ballot has a quorum any more, but the
+ * commit index says slot 1 is chosen: the highest ballot wins. */
+static void test_catch_up_of_known_chosen_slot_with_mixed_ballots(void **state)
+{
+    struct learner l;
+    struct msg_entry a0 = EB(1, B(2, 2), "v", 1);
+    struct msg_entry a1 = EB(1, B(1, 1), "v", 1);
+    uint64_t from;
+
+    learner_init(&l, 3);
+    from = learner_round_begin(&l);
+    assert_int_equal(learner_on_listing(&l, 0, 1, from, INT64_MAX, &a0, 1), 0);
+    assert_int_equal(learner_on_listing(&l, 1, 1, from, INT64_MAX, &a1, 1), 0);
+    /* the commit index arrived during this round: not yet trusted */
+    assert_int_equal(l.applied, 0);
+    from = learner_round_begin(&l);
+    assert_int_equal(learner_on_listing(&l, 0, 1, from, INT64_MAX, &a0, 1), 0);
+    assert_int_equal(l.applied, 0);     /* one answer is not a quorum */
+    assert_int_equal(learner_on_listing(&l, 1, 1, from, INT64_MAX, &a1, 1), 0);
+    assert_int_equal(l.applied, 1);
+    assert_string_equal(l.log[0].value.data, "v");
+    learner_free(&l);
+}
+
+/* A slot beyond the commit index is never decided by the highest ballot
+ * alone: the value could still change. */
+static void test_catch_up_does_not_guess_uncommitted_slots(void **state)
+{
+    struct learner l;
+    struct msg_entry a0 = EB(1, B(2, 2), "maybe", 1);
+    uint64_t from;
+
+    learner_init(&l, 3);
+    l.known_commit = 0;
+    from = learner_round_begin(&l);
+    learner_on_listing(&l, 0, 0, from, INT64_MAX, &a0, 1);
+    learner_on_listing(&l, 1, 0, from, INT64_MAX, NULL, 0);
+    assert_int_equal(l.applied, 0);
+    learner_free(&l);
+}
+
+/* A truncated listing covers only up to its "upto": slots past it are
+ * not decided from that answer. */
+static void test_catch_up_respects_listing_coverage(void **state)
+{
+    struct learner l;
+    struct msg_entry a0[] = { EB(1, B(2, 2), "p", 1), EB(2, B(2, 2), "q", 2) };
+    struct msg_entry a1 = EB(1, B(1, 1), "p", 1);
+    uint64_t from;
+
+    learner_init(&l, 3);
+    l.known_commit = 2;
+    from = learner_round_begin(&l);
+    learner_on_listing(&l, 0, 2, from, INT64_MAX, a0, 2);
+    learner_on_listing(&l, 1, 2, from, 1, &a1, 1);  /* covers slot 1 only */
+    assert_int_equal(l.applied, 1);
+    learner_free(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quorum_at_one_ballot_chooses),
+        cmocka_unit_test(test_votes_at_different_ballots_do_not_choose),
+        cmocka_unit_test(test_same_acceptor_twice_is_not_a_quorum),
+        cmocka_unit_test(test_gap_holds_later_slots_back),
+        cmocka_unit_test(test_noops_and_duplicate_writes_applied_once),
+        cmocka_unit_test(test_catch_up_by_quorum_in_listings),
+        cmocka_unit_test(test_catch_up_of_known_chosen_slot_with_mixed_ballots),
+        cmocka_unit_test(test_catch_up_does_not_guess_uncommitted_slots),
+        cmocka_unit_test(test_catch_up_respects_listing_coverage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
