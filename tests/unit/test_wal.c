@@ -1,0 +1,583 @@
+/* test_wal.c -- unit tests for the acceptor's write-ahead file (wal.c).
+ *
+ * Each test runs in its own mkdtemp directory, removed afterwards. Records
+ * are replayed into a recorder and compared field by field. */
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ballot.h"
+#include "wal.h"
+
+#define HEADER_SIZE 9
+#define ACCEPT_FIXED 31     /* accept payload without client and data */
+/* The third record of write_three_records(): client "c1", data "last". */
+#define LAST_RECORD_SIZE (HEADER_SIZE + ACCEPT_FIXED + 2 + 4)
+
+struct event {
+    bool promise;
+    uint64_t slot;
+    struct ballot b;
+    struct pvalue v;
+};
+
+struct recorder {
+    struct event *ev;
+    size_t n;
+};
+
+struct fixture {
+    char dir[32];       /* /tmp/test_wal.XXXXXX */
+    char file[64];
+};
+
+/* ---- fixture ---- */
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/test_wal.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->file, sizeof(f->file), "%s/acceptor.wal", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+/* ---- recording replays ---- */
+
+static struct event *recorder_add(struct recorder *rec)
+{
+    struct event *grown = realloc(rec->ev, (rec->n + 1) * sizeof(*grown));
+
+    assert_non_null(grown);
+    rec->ev = grown;
+    memset(&rec->ev[rec->n], 0, sizeof(rec->ev[rec->n]));
+    return &rec->ev[rec->n++];
+}
+
+static void on_promise(void *ud, struct ballot b)
+{
+    struct event *e = recorder_add(ud);
+
+    e->promise = true;
+    e->b = b;
+}
+
+static void on_accept(void *ud, uint64_t slot, struct ballot b,
+                      const struct pvalue *v)
+{
+    struct event *e = recorder_add(ud);
+
+    e->slot = slot;
+    e->b = b;
+    assert_int_equal(pvalue_copy(&e->v, v), 0);
+}
+
+static void recorder_clear(struct recorder *rec)
+{
+    for (size_t i = 0; i < rec->n; i++)
+        pvalue_free(&rec->ev[i].v);
+    free(rec->ev);
+    rec->ev = NULL;
+    rec->n = 0;
+}
+
+/* Opens dir, replaying into rec (cleared first). */
+static struct wal *open_wal(const char *dir, bool fsync, struct recorder *rec)
+{
+    struct wal_replay r = { on_promise, on_accept, rec };
+    struct wal *w;
+
+    recorder_clear(rec);
+    w = wal_open(dir, fsync, &r);
+    assert_non_null(w);
+    return w;
+}
+
+static void assert_promise(const struct event *e, uint32_t round,
+                           uint32_t node)
+{
+    assert_true(e->promise);
+    assert_int_equal(e->b.round, round);
+    assert_int_equal(e->b.node, node);
+}
+
+/* data NULL expects a no-op. */
+static void assert_accept(const struct event *e, uint64_t slot,
+                          uint32_t round, uint32_t node, const char *client,
+                          uint64_t seq, const char *data)
+{
+    assert_false(e->promise);
+    assert_int_equal(e->slot, slot);
+    assert_int_equal(e->b.round, round);
+    assert_int_equal(e->b.node, node);
+    assert_int_equal(e->v.seq, seq);
+    if (!data) {
+        assert_true(pvalue_is_noop(&e->v));
+        return;
+    }
+    assert_string_equal(e->v.client, client);
+    assert_string_equal(e->v.data, data);
+}
+
+/* ---- building files by hand ---- */
+
+static struct pvalue value(const char *client, uint64_t seq, const char *data)
+{
+    return (struct pvalue){ (char *)data, (char *)client, seq };
+}
+
+static void append_accept(struct wal *w, uint64_t slot, uint32_t round,
+                          const char *client, uint64_t seq, const char *data)
+{
+    struct pvalue v = value(client, seq, data);
+
+    assert_int_equal(wal_append_accept(w, slot, (struct ballot){ round, 1 },
+                                       &v), 0);
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return (uint64_t)st.st_size;
+}
+
+static void append_raw(const char *path, const void *bytes, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_APPEND);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, n), (ssize_t)n);
+    close(fd);
+}
+
+static void flip_byte(const char *path, uint64_t offset)
+{
+    int fd = open(path, O_RDWR);
+    unsigned char c;
+
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &c, 1, (off_t)offset), 1);
+    c ^= 0x40;
+    assert_int_equal(pwrite(fd, &c, 1, (off_t)offset), 1);
+    close(fd);
+}
+
+/* Bitwise CRC32C, independent of the table in wal.c. */
+static uint32_t reference_crc32c(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+
+    while (n--) {
+        c ^= *p++;
+        for (int bit = 0; bit < 8; bit++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Three synced records; ends[i] is the file offset after record i. */
+static void write_three_records(const char *dir, uint64_t ends[3])
+{
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(dir, true, &rec);
+
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 1, 1 }), 0);
+    assert_int_equal(wal_sync(w), 0);
+    ends[0] = wal_size(w);
+    append_accept(w, 1, 1, "c1", 1, "middle");
+    assert_int_equal(wal_sync(w), 0);
+    ends[1] = wal_size(w);
+    append_accept(w, 2, 1, "c1", 2, "last");
+    assert_int_equal(wal_sync(w), 0);
+    ends[2] = wal_size(w);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+/* ---- tests ---- */
+
+static void test_missing_file_is_empty_log_in_new_private_dir(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    char dir[64], file[96];
+    struct stat st;
+    struct wal *w;
+
+    snprintf(dir, sizeof(dir), "%s/a/b", f->dir);
+    snprintf(file, sizeof(file), "%s/acceptor.wal", dir);
+    w = open_wal(dir, true, &rec);
+    assert_int_equal(rec.n, 0);
+    assert_int_equal(wal_size(w), 0);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    wal_close(w);
+}
+
+static void test_records_survive_reopen_in_order(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    const char *odd = "say \"hi\"\nline2\n\tcaf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+    char *big = malloc(64 * 1024 + 1);
+    struct pvalue noop = { NULL, NULL, 0 };
+    struct wal *w;
+
+    assert_non_null(big);
+    for (size_t i = 0; i < 64 * 1024; i++)
+        big[i] = (char)('a' + i % 26);
+    big[64 * 1024] = '\0';
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 7, 3 }), 0);
+    assert_int_equal(wal_append_accept(w, 1, (struct ballot){ 7, 3 }, &noop),
+                     0);
+    append_accept(w, 2, 7, "", 0, "");
+    append_accept(w, 3, 7, "client1", UINT64_MAX, odd);
+    append_accept(w, 4, 7, "p1", 42, big);
+    append_accept(w, 1, 8, "9", 5, "later value for slot 1");
+    assert_int_equal(wal_sync(w), 0);
+    wal_close(w);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 6);
+    assert_promise(&rec.ev[0], 7, 3);
+    assert_accept(&rec.ev[1], 1, 7, 3, NULL, 0, NULL);
+    assert_accept(&rec.ev[2], 2, 7, 1, "", 0, "");
+    assert_accept(&rec.ev[3], 3, 7, 1, "client1", UINT64_MAX, odd);
+    assert_accept(&rec.ev[4], 4, 7, 1, "p1", 42, big);
+    assert_accept(&rec.ev[5], 1, 8, 1, "9", 5, "later value for slot 1");
+    wal_close(w);
+    recorder_clear(&rec);
+    free(big);
+}
+
+static void test_promise_record_has_documented_layout(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    unsigned char want[HEADER_SIZE + 8] = {
+        8, 0, 0, 0,  0, 0, 0, 0,  1,
+        0x04, 0x03, 0x02, 0x01,  0x05, 0, 0, 0,
+    };
+    unsigned char got[sizeof(want) + 1];
+    struct wal *w;
+    int fd;
+
+    assert_int_equal(reference_crc32c((const unsigned char *)"123456789", 9),
+                     0xE3069283u);
+    put_le32(want + 4, reference_crc32c(want + 8, 1 + 8));
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 0x01020304, 5 }),
+                     0);
+    assert_int_equal(wal_sync(w), 0);
+    wal_close(w);
+
+    fd = open(f->file, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, got, sizeof(got)), sizeof(want));
+    close(fd);
+    assert_memory_equal(got, want, sizeof(want));
+}
+
+static void test_unsynced_appends_do_not_survive_reopen(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 1, 1 }), 0);
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 2, 1 }), 0);
+    append_accept(w, 1, 2, "c", 1, "never synced");
+    assert_true(wal_pending(w) > 0);
+    wal_close(w);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 1);
+    assert_promise(&rec.ev[0], 1, 1);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+/* Cuts 1..N bytes off the last record (N = its whole size), each in a
+ * directory of its own. */
+static void test_torn_last_record_is_dropped_and_file_cut(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    char dir[64], file[96];
+    uint64_t ends[3];
+
+    for (uint64_t cut = 1; cut <= LAST_RECORD_SIZE; cut++) {
+        struct wal *w;
+
+        snprintf(dir, sizeof(dir), "%s/cut%llu", f->dir,
+                 (unsigned long long)cut);
+        snprintf(file, sizeof(file), "%s/acceptor.wal", dir);
+        write_three_records(dir, ends);
+        assert_int_equal(ends[2] - ends[1], LAST_RECORD_SIZE);
+        assert_int_equal(truncate(file, (off_t)(ends[2] - cut)), 0);
+
+        w = open_wal(dir, true, &rec);
+        assert_int_equal(rec.n, 2);
+        assert_promise(&rec.ev[0], 1, 1);
+        assert_accept(&rec.ev[1], 1, 1, 1, "c1", 1, "middle");
+        assert_int_equal(wal_size(w), ends[1]);
+        assert_int_equal(file_size(file), ends[1]);
+        append_accept(w, 3, 2, "c2", 9, "after the cut");
+        assert_int_equal(wal_sync(w), 0);
+        wal_close(w);
+
+        w = open_wal(dir, true, &rec);
+        assert_int_equal(rec.n, 3);
+        assert_accept(&rec.ev[1], 1, 1, 1, "c1", 1, "middle");
+        assert_accept(&rec.ev[2], 3, 2, 1, "c2", 9, "after the cut");
+        wal_close(w);
+    }
+    recorder_clear(&rec);
+}
+
+static void test_flipped_byte_in_middle_record_drops_it_and_all_after(
+    void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    uint64_t ends[3];
+    struct wal *w;
+
+    write_three_records(f->dir, ends);
+    flip_byte(f->file, ends[0] + HEADER_SIZE + 20);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 1);
+    assert_promise(&rec.ev[0], 1, 1);
+    assert_int_equal(wal_size(w), ends[0]);
+    assert_int_equal(file_size(f->file), ends[0]);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+/* A complete, well-formed accept record with a correct CRC whose payload
+ * is one byte over the 16 MiB limit: only the length check rejects it. */
+static void test_absurd_length_is_corruption_even_with_valid_crc(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    size_t payload_len = (16u << 20) + 1;
+    unsigned char *bad = calloc(1, HEADER_SIZE + payload_len);
+    unsigned char *payload = bad + HEADER_SIZE;
+    uint64_t ends[3];
+    struct wal *w;
+
+    assert_non_null(bad);
+    write_three_records(f->dir, ends);
+    put_le32(bad, (uint32_t)payload_len);
+    bad[8] = 2;
+    put_le32(payload + 27, (uint32_t)(payload_len - ACCEPT_FIXED));
+    memset(payload + ACCEPT_FIXED, 'x', payload_len - ACCEPT_FIXED);
+    put_le32(bad + 4, reference_crc32c(bad + 8, 1 + payload_len));
+    append_raw(f->file, bad, HEADER_SIZE + payload_len);
+    free(bad);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 3);
+    assert_int_equal(file_size(f->file), ends[2]);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_unknown_type_with_valid_crc_is_corruption(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    unsigned char bad[HEADER_SIZE + 8] = { 8, 0, 0, 0, 0, 0, 0, 0, 9 };
+    uint64_t ends[3];
+    struct wal *w;
+
+    write_three_records(f->dir, ends);
+    put_le32(bad + 4, reference_crc32c(bad + 8, 1 + 8));
+    append_raw(f->file, bad, sizeof(bad));
+    append_raw(f->file, bad, sizeof(bad));
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 3);
+    assert_int_equal(file_size(f->file), ends[2]);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_sync_with_nothing_pending_does_not_count(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_syncs(w), 0);
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 1, 1 }), 0);
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_syncs(w), 1);
+    wal_close(w);
+}
+
+static void test_size_grows_by_what_was_synced(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+    size_t pending;
+
+    assert_int_equal(wal_pending(w), 0);
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 1, 1 }), 0);
+    assert_int_equal(wal_pending(w), HEADER_SIZE + 8);
+    append_accept(w, 1, 1, "c", 1, "abc");
+    pending = wal_pending(w);
+    assert_int_equal(pending,
+                     HEADER_SIZE + 8 + HEADER_SIZE + ACCEPT_FIXED + 1 + 3);
+    assert_int_equal(wal_size(w), 0);
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_pending(w), 0);
+    assert_int_equal(wal_size(w), pending);
+    assert_int_equal(file_size(f->file), pending);
+    wal_close(w);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(wal_size(w), pending);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_fsync_false_still_writes(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, false, &rec);
+
+    append_accept(w, 5, 3, "dev", 1, "not fsynced");
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_syncs(w), 1);
+    assert_true(file_size(f->file) > 0);
+    wal_close(w);
+
+    w = open_wal(f->dir, false, &rec);
+    assert_int_equal(rec.n, 1);
+    assert_accept(&rec.ev[0], 5, 3, 1, "dev", 1, "not fsynced");
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_group_commit_1000_appends_one_sync(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+    char data[32];
+
+    for (uint64_t slot = 0; slot < 1000; slot++) {
+        snprintf(data, sizeof(data), "v%llu", (unsigned long long)slot);
+        append_accept(w, slot, 1, "c", slot, data);
+    }
+    assert_int_equal(wal_syncs(w), 0);
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_syncs(w), 1);
+    wal_close(w);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 1000);
+    assert_accept(&rec.ev[999], 999, 1, 1, "c", 999, "v999");
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_value_too_large_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+    size_t n = 16u << 20;
+    char *huge = malloc(n + 1);
+    struct pvalue v;
+
+    assert_non_null(huge);
+    memset(huge, 'x', n);
+    huge[n] = '\0';
+    v = value("c", 1, huge);
+    assert_int_equal(wal_append_accept(w, 1, (struct ballot){ 1, 1 }, &v), -1);
+    assert_int_equal(wal_pending(w), 0);
+    wal_close(w);
+    free(huge);
+}
+
+static void test_second_open_of_same_dir_fails(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal_replay r = { on_promise, on_accept, &rec };
+
+    assert_null(wal_open(f->dir, true, &r));
+    wal_close(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_missing_file_is_empty_log_in_new_private_dir),
+        T(test_records_survive_reopen_in_order),
+        T(test_promise_record_has_documented_layout),
+        T(test_unsynced_appends_do_not_survive_reopen),
+        T(test_torn_last_record_is_dropped_and_file_cut),
+        T(test_flipped_byte_in_middle_record_drops_it_and_all_after),
+        T(test_absurd_length_is_corruption_even_with_valid_crc),
+        T(test_unknown_type_with_valid_crc_is_corruption),
+        T(test_sync_with_nothing_pending_does_not_count),
+        T(test_size_grows_by_what_was_synced),
+        T(test_fsync_false_still_writes),
+        T(test_group_commit_1000_appends_one_sync),
+        T(test_value_too_large_is_refused),
+        T(test_second_open_of_same_dir_fails),
+#undef T
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
