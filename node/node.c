@@ -1,0 +1,236 @@
+/* node.c -- the process around a role: starts the loop, the HTTP server
+ * and client, answers /health, /status and /view-logs, and offers the
+ * peer-messaging helpers every role uses (see node.h). */
+#include "node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+const char *node_url(const struct node_info *peer, const char *path)
+{
+    static char url[CONFIG_HOST_MAX + 128];
+
+    snprintf(url, sizeof(url), "http://%s:%u%s", peer->host,
+             (unsigned)peer->port, path);
+    return url;
+}
+
+int node_send(struct node *n, const struct node_info *peer, const char *path,
+              const char *body, httpc_done_fn fn, void *ud)
+{
+    const char *url = node_url(peer, path);
+    int rc = httpc_request(n->httpc, body ? "POST" : "GET", url, body,
+                           body ? strlen(body) : 0, NULL,
+                           n->cfg->request_timeout_ms, fn, ud);
+
+    if (rc < 0)
+        log_error("cannot start a request to %s", url);
+    return rc;
+}
+
+void node_ignore_answer(void *ud, int status, const char *body, size_t len,
+                        const char *err)
+{
+}
+
+void node_broadcast(struct node *n, enum role role, const char *path,
+                    const char *body, httpc_done_fn fn, void *ud)
+{
+    for (size_t i = 0; i < n->cfg->n_nodes; i++) {
+        const struct node_info *peer = &n->cfg->nodes[i];
+        if (peer->role == role && peer->id != n->cfg->id)
+            node_send(n, peer, path, body, fn, ud);
+    }
+}
+
+void node_reply_json(struct http_request *req, int status,
+                     struct json_object *o)
+{
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+    httpd_reply(req, status, strdup(text));
+    json_object_put(o);
+}
+
+void node_reply_msg(struct http_request *req, int status, const struct msg *m)
+{
+    char *text = msg_encode(m);
+
+    if (!text) {
+        httpd_reply_error(req, 500, "out of memory");
+        return;
+    }
+    httpd_reply(req, status, text);
+}
+
+void node_reply_bad(struct node *n, struct http_request *req, int status,
+                    const char *msg)
+{
+    n->bad_requests++;
+    log_debug("%s %s: %d %s", httpd_method(req), httpd_path(req), status, msg);
+    httpd_reply_error(req, status, msg);
+}
+
+int node_decode(struct node *n, struct http_request *req, enum msg_type t,
+                struct msg *m)
+{
+    char err[256];
+
+    if (msg_decode(t, httpd_body(req), httpd_body_len(req),
+                   n->cfg->max_value, m, err, sizeof(err)) == 0)
+        return 0;
+    node_reply_bad(n, req, 400, err);
+    return -1;
+}
+
+struct json_object *node_json_ballot(struct ballot b)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "round", json_object_new_int64(b.round));
+    json_object_object_add(o, "node", json_object_new_int64(b.node));
+    return o;
+}
+
+struct json_object *node_json_value(uint64_t slot, const struct pvalue *v)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "slot", json_object_new_int64((int64_t)slot));
+    if (pvalue_is_noop(v)) {
+        json_object_object_add(o, "noop", json_object_new_boolean(1));
+        return o;
+    }
+    json_object_object_add(o, "value", json_object_new_string(v->data));
+    json_object_object_add(o, "client_id",
+                           json_object_new_string(v->client ? v->client : ""));
+    json_object_object_add(o, "seq", json_object_new_int64((int64_t)v->seq));
+    return o;
+}
+
+const char *node_name(const struct node *n, uint32_t id)
+{
+    const struct node_info *info = config_node(n->cfg, id);
+
+    return info ? info->name : "";
+}
+
+static struct json_object *node_status_object(struct node *n)
+{
+    struct json_object *o = json_object_new_object();
+    char address[CONFIG_HOST_MAX + 8];
+
+    snprintf(address, sizeof(address), "%s:%u", n->self->host,
+             (unsigned)n->self->port);
+    json_object_object_add(o, "id", json_object_new_int64(n->cfg->id));
+    json_object_object_add(o, "name", json_object_new_string(n->cfg->name));
+    json_object_object_add(o, "role",
+                           json_object_new_string(role_name(n->cfg->role)));
+    json_object_object_add(o, "address", json_object_new_string(address));
+    json_object_object_add(o, "uptime_ms",
+        json_object_new_int64(loop_now_ms() - n->started_at));
+    json_object_object_add(o, "bad_requests",
+        json_object_new_int64((int64_t)n->bad_requests));
+    n->ops->status(n, o);
+    return o;
+}
+
+static void node_on_health(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "name", json_object_new_string(n->cfg->name));
+    json_object_object_add(o, "role",
+                           json_object_new_string(role_name(n->cfg->role)));
+    node_reply_json(req, 200, o);
+}
+
+static void node_on_status(struct http_request *req, void *ud)
+{
+    node_reply_json(req, 200, node_status_object(ud));
+}
+
+static void node_add_log_line(const char *line, void *ud)
+{
+    json_object_array_add(ud, json_object_new_string(line));
+}
+
+static void node_on_view_logs(struct http_request *req, void *ud)
+{
+    struct json_object *o = node_status_object(ud);
+    struct json_object *lines = json_object_new_array();
+
+    log_ring_each(node_add_log_line, lines);
+    json_object_object_add(o, "logs", lines);
+    node_reply_json(req, 200, o);
+}
+
+static void node_on_tick(struct loop *l, void *ud)
+{
+    struct node *n = ud;
+
+    n->ops->tick(n, loop_now_ms());
+    n->tick_timer = loop_timer(l, NODE_TICK_MS, node_on_tick, n);
+}
+
+static void node_on_before_sleep(struct loop *l, void *ud)
+{
+    struct node *n = ud;
+
+    n->ops->flush(n);
+}
+
+static const struct role_ops *node_role_ops(enum role r)
+{
+    switch (r) {
+    case ROLE_PROPOSER: return &proposer_role;
+    case ROLE_ACCEPTOR: return &acceptor_role;
+    case ROLE_LEARNER: return &learner_role;
+    case ROLE_CLIENT: break;
+    }
+    return &client_role;
+}
+
+int node_run(const struct config *cfg)
+{
+    struct node n = { .cfg = cfg, .ops = node_role_ops(cfg->role) };
+    int rc = 1;
+
+    n.self = config_node(cfg, cfg->id);
+    n.started_at = loop_now_ms();
+    n.loop = loop_new();
+    if (!n.loop)
+        goto out;
+    n.httpd = httpd_start(n.loop, cfg->bind, cfg->port, cfg->max_body);
+    n.httpc = httpc_new(n.loop);
+    if (!n.httpd || !n.httpc)
+        goto out;
+    if (httpd_route(n.httpd, "GET", "/health", node_on_health, &n) < 0 ||
+        httpd_route(n.httpd, "GET", "/status", node_on_status, &n) < 0 ||
+        httpd_route(n.httpd, "GET", "/view-logs", node_on_view_logs, &n) < 0)
+        goto out;
+    if (n.ops->start(&n) < 0)
+        goto out;
+    n.tick_timer = loop_timer(n.loop, NODE_TICK_MS, node_on_tick, &n);
+    if (!n.tick_timer || loop_before_sleep(n.loop, node_on_before_sleep, &n) < 0)
+        goto stop_role;
+    log_info("%s %u listening on port %u", role_name(cfg->role),
+             (unsigned)cfg->id, (unsigned)cfg->port);
+    rc = loop_run(n.loop) < 0;
+    log_info("shutting down");
+stop_role:
+    n.ops->stop(&n);
+out:
+    if (n.httpc)
+        httpc_free(n.httpc);
+    if (n.httpd)
+        httpd_stop(n.httpd);
+    if (n.loop)
+        loop_free(n.loop);
+    return rc;
+}

@@ -1,0 +1,88 @@
+/* node.h -- what every paxosd role shares: the loop, the HTTP server and
+ * client, the settings, the routes every node answers (/health, /status,
+ * /view-logs), and helpers to talk to peers.
+ *
+ * A role plugs in through struct role_ops: it registers its routes at
+ * start, is ticked every NODE_TICK_MS, flushes batched work once per loop
+ * turn, and adds its fields to /status. Everything runs on the loop's
+ * thread, so role state needs no locks. */
+#ifndef PAXOS_NODE_H
+#define PAXOS_NODE_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "config.h"
+#include "httpc.h"
+#include "httpd.h"
+#include "loop.h"
+
+#define NODE_TICK_MS 10
+/* Header set on a write a proposer forwards to the leader, so that a
+ * forwarded write is never forwarded again. */
+#define NODE_FORWARDED_HEADER "X-Paxos-Forwarded"
+
+struct node;
+
+struct role_ops {
+    int (*start)(struct node *n);
+    void (*tick)(struct node *n, int64_t now);
+    void (*flush)(struct node *n);
+    void (*status)(struct node *n, struct json_object *o);
+    void (*stop)(struct node *n);
+};
+
+extern const struct role_ops proposer_role, acceptor_role, learner_role,
+    client_role;
+
+struct node {
+    const struct config *cfg;
+    const struct node_info *self;
+    struct loop *loop;
+    struct httpd *httpd;
+    struct httpc *httpc;
+    const struct role_ops *ops;
+    void *role;                 /* the role's own state */
+    int64_t started_at;
+    uint64_t tick_timer;
+    uint64_t bad_requests;      /* answered 4xx */
+};
+
+int node_run(const struct config *cfg);
+
+/* "http://host:port/path" for a peer, in a static buffer. */
+const char *node_url(const struct node_info *peer, const char *path);
+
+/* POSTs body (copied) to peer's path, or GETs when body is NULL; fn gets
+ * the answer. Returns 0, or -1 (logged; fn is then not called). */
+int node_send(struct node *n, const struct node_info *peer, const char *path,
+              const char *body, httpc_done_fn fn, void *ud);
+/* An httpc_done_fn for messages whose answer does not matter. */
+void node_ignore_answer(void *ud, int status, const char *body, size_t len,
+                        const char *err);
+/* Sends the same message to every node of a role but this one. */
+void node_broadcast(struct node *n, enum role role, const char *path,
+                    const char *body, httpc_done_fn fn, void *ud);
+
+/* Parses the request body as a message of type t; on failure replies 400
+ * with the reason and returns -1. */
+int node_decode(struct node *n, struct http_request *req, enum msg_type t,
+                struct msg *m);
+/* Replies with a JSON object, which it releases. */
+void node_reply_json(struct http_request *req, int status,
+                     struct json_object *o);
+/* Replies with an encoded message. */
+void node_reply_msg(struct http_request *req, int status, const struct msg *m);
+/* Replies 4xx {"error": ...}, counted as a bad request. */
+void node_reply_bad(struct node *n, struct http_request *req, int status,
+                    const char *msg);
+
+/* {"round":R,"node":N} */
+struct json_object *node_json_ballot(struct ballot b);
+/* {"slot":S,"value":...,"client_id":...,"seq":...} or a no-op. */
+struct json_object *node_json_value(uint64_t slot, const struct pvalue *v);
+/* The node's name for an id ("proposer1"), or "" when unknown. */
+const char *node_name(const struct node *n, uint32_t id);
+
+#endif

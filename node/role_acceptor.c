@@ -1,0 +1,327 @@
+/* role_acceptor.c -- the acceptor node: /prepare, /accept and /accepted
+ * over the acceptor rules, made durable in the write-ahead file.
+ *
+ * Nothing an acceptor says about its promises or accepted values may
+ * leave the process before it is on disk. So every answer that reveals
+ * state (promises, accepts, listings, and the LEARN messages to the
+ * learners) is held until the end of the loop turn, when one wal_sync()
+ * covers all of that turn's changes (group commit); then they are sent. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acceptor.h"
+#include "log.h"
+#include "node.h"
+#include "wal.h"
+
+/* Most entries one /accepted answer carries; the learner asks again. */
+#define LISTING_MAX_ENTRIES 4096
+
+struct held_reply {
+    struct http_request *req;   /* NULL: a LEARN to broadcast */
+    int status;
+    char *body;
+};
+
+struct acceptor_node {
+    struct acceptor a;
+    struct wal *wal;
+    struct held_reply *held;
+    size_t n_held, cap_held;
+    uint64_t prepares, accepts, rejected, learns_sent;
+};
+
+static struct acceptor_node *acceptor_node_of(struct node *n)
+{
+    return n->role;
+}
+
+/* Holds body until the turn's sync; aborts when memory runs out, since a
+ * dropped answer would leave a request suspended forever. */
+static void acceptor_hold(struct acceptor_node *an, struct http_request *req,
+                          int status, char *body)
+{
+    if (!body)
+        abort();
+    if (an->n_held == an->cap_held) {
+        size_t cap = an->cap_held ? an->cap_held * 2 : 64;
+        struct held_reply *grown = realloc(an->held, cap * sizeof(*grown));
+        if (!grown)
+            abort();
+        an->held = grown;
+        an->cap_held = cap;
+    }
+    an->held[an->n_held++] = (struct held_reply){ req, status, body };
+}
+
+static void acceptor_fatal_memory(void)
+{
+    log_error("out of memory while accepting: stopping; restart recovers "
+              "from the write-ahead file");
+    abort();
+}
+
+static void acceptor_reply_stale(struct node *n, struct acceptor_node *an,
+                                 struct http_request *req, enum msg_type t)
+{
+    struct msg m = { .type = t, .from = n->cfg->id, .ok = false,
+                     .ballot = an->a.promised };
+
+    an->rejected++;
+    n->bad_requests++;
+    node_reply_msg(req, 409, &m);
+}
+
+/* Accepted entries from slot first, at most max of them; *upto is the
+ * last slot the answer covers (INT64_MAX when it covers them all). */
+static struct msg_entry *acceptor_entries(const struct acceptor *a,
+                                          uint64_t first, size_t max,
+                                          size_t *n, uint64_t *upto)
+{
+    struct msg_entry *e = NULL;
+    size_t count = 0, cap = 0;
+
+    *upto = INT64_MAX;
+    for (uint64_t s = first ? first : 1; s <= a->max_slot; s++) {
+        const struct acceptor_slot *as = acceptor_get(a, s);
+        if (!as)
+            continue;
+        if (count == max) {
+            *upto = s - 1;
+            break;
+        }
+        if (count == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct msg_entry *grown = realloc(e, cap * sizeof(*e));
+            if (!grown)
+                acceptor_fatal_memory();
+            e = grown;
+        }
+        /* The entries borrow the acceptor's strings: never msg_free them. */
+        e[count++] = (struct msg_entry){ s, as->ballot, as->value };
+    }
+    *n = count;
+    return e;
+}
+
+static void acceptor_on_prepare(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct acceptor_node *an = acceptor_node_of(n);
+    struct msg m, reply = { .type = MSG_PROMISE, .from = n->cfg->id };
+    bool raised;
+    uint64_t upto;
+
+    if (node_decode(n, req, MSG_PREPARE, &m) < 0)
+        return;
+    an->prepares++;
+    if (acceptor_prepare(&an->a, m.ballot, &raised) != ACCEPTOR_OK) {
+        acceptor_reply_stale(n, an, req, MSG_PROMISE);
+        goto out;
+    }
+    if (raised && wal_append_promise(an->wal, m.ballot) < 0)
+        acceptor_fatal_memory();
+    if (raised)
+        log_info("promised ballot %u.%u to proposer %u", m.ballot.round,
+                 m.ballot.node, m.from);
+    reply.ok = true;
+    reply.ballot = m.ballot;
+    reply.entries = acceptor_entries(&an->a, m.from_slot, SIZE_MAX,
+                                     &reply.n_entries, &upto);
+    acceptor_hold(an, req, 200, msg_encode(&reply));
+    free(reply.entries);
+out:
+    msg_free(&m);
+}
+
+static void acceptor_on_accept(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct acceptor_node *an = acceptor_node_of(n);
+    struct msg m, reply = { .type = MSG_ACCEPTED, .from = n->cfg->id };
+    struct ballot before = an->a.promised;
+
+    if (node_decode(n, req, MSG_ACCEPT, &m) < 0)
+        return;
+    an->accepts++;
+    switch (acceptor_accept(&an->a, m.ballot, m.entries, m.n_entries,
+                            m.commit)) {
+    case ACCEPTOR_OK:
+        break;
+    case ACCEPTOR_STALE:
+        acceptor_reply_stale(n, an, req, MSG_ACCEPTED);
+        goto out;
+    case ACCEPTOR_BAD_SLOT:
+        node_reply_bad(n, req, 400, "slot out of range");
+        goto out;
+    case ACCEPTOR_NO_MEMORY:
+        acceptor_fatal_memory();
+    }
+    for (size_t i = 0; i < m.n_entries; i++)
+        if (wal_append_accept(an->wal, m.entries[i].slot, m.ballot,
+                              &m.entries[i].value) < 0)
+            acceptor_fatal_memory();
+    if (!m.n_entries && ballot_cmp(m.ballot, before) > 0 &&
+        wal_append_promise(an->wal, m.ballot) < 0)
+        acceptor_fatal_memory();
+    reply.ok = true;
+    reply.ballot = m.ballot;
+    acceptor_hold(an, req, 200, msg_encode(&reply));
+    if (m.n_entries) {
+        m.type = MSG_LEARN;
+        m.from = n->cfg->id;
+        m.commit = an->a.commit;
+        acceptor_hold(an, NULL, 0, msg_encode(&m));
+    }
+out:
+    msg_free(&m);
+}
+
+static void acceptor_on_listing(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct acceptor_node *an = acceptor_node_of(n);
+    const char *from_arg = httpd_query(req, "from");
+    const char *limit_arg = httpd_query(req, "limit");
+    struct msg reply = { .type = MSG_LISTING, .from = n->cfg->id };
+    char *end;
+    unsigned long long from = 1, limit = LISTING_MAX_ENTRIES;
+
+    if (from_arg) {
+        from = strtoull(from_arg, &end, 10);
+        if (*end || !*from_arg || from == 0 || from > INT64_MAX) {
+            node_reply_bad(n, req, 400, "'from' must be a slot number >= 1");
+            return;
+        }
+    }
+    if (limit_arg) {
+        limit = strtoull(limit_arg, &end, 10);
+        if (*end || !*limit_arg || limit == 0 || limit > LISTING_MAX_ENTRIES) {
+            node_reply_bad(n, req, 400, "'limit' must be 1..4096");
+            return;
+        }
+    }
+    reply.ballot = an->a.promised;
+    reply.commit = an->a.commit;
+    reply.from_slot = from;
+    reply.entries = acceptor_entries(&an->a, from, limit, &reply.n_entries,
+                                     &reply.upto);
+    acceptor_hold(an, req, 200, msg_encode(&reply));
+    free(reply.entries);
+}
+
+static void acceptor_flush(struct node *n)
+{
+    struct acceptor_node *an = acceptor_node_of(n);
+
+    if (wal_pending(an->wal) && wal_sync(an->wal) < 0) {
+        log_error("cannot make the write-ahead file durable: stopping");
+        exit(1);
+    }
+    for (size_t i = 0; i < an->n_held; i++) {
+        struct held_reply *h = &an->held[i];
+        if (h->req) {
+            httpd_reply(h->req, h->status, h->body);
+            continue;
+        }
+        node_broadcast(n, ROLE_LEARNER, "/learn", h->body,
+                       node_ignore_answer, NULL);
+        an->learns_sent++;
+        free(h->body);
+    }
+    an->n_held = 0;
+}
+
+static void acceptor_replay_promise(void *ud, struct ballot b)
+{
+    struct acceptor *a = ud;
+    bool raised;
+
+    acceptor_prepare(a, b, &raised);
+}
+
+static void acceptor_replay_accept(void *ud, uint64_t slot, struct ballot b,
+                                   const struct pvalue *v)
+{
+    struct msg_entry e = { .slot = slot, .value = *v };
+
+    if (acceptor_accept(ud, b, &e, 1, 0) == ACCEPTOR_NO_MEMORY)
+        acceptor_fatal_memory();
+}
+
+static int acceptor_start(struct node *n)
+{
+    struct acceptor_node *an = calloc(1, sizeof(*an));
+    struct wal_replay replay = { acceptor_replay_promise,
+                                 acceptor_replay_accept, NULL };
+
+    if (!an)
+        return -1;
+    acceptor_init(&an->a);
+    replay.ud = &an->a;
+    an->wal = wal_open(n->cfg->data_dir, n->cfg->fsync, &replay);
+    if (!an->wal) {
+        free(an);
+        return -1;
+    }
+    n->role = an;
+    log_info("recovered promise %u.%u and %llu accepted slots (highest %llu) "
+             "from %s", an->a.promised.round, an->a.promised.node,
+             (unsigned long long)an->a.accepted_count,
+             (unsigned long long)an->a.max_slot, n->cfg->data_dir);
+    if (httpd_route(n->httpd, "POST", "/prepare", acceptor_on_prepare, n) < 0 ||
+        httpd_route(n->httpd, "POST", "/accept", acceptor_on_accept, n) < 0 ||
+        httpd_route(n->httpd, "GET", "/accepted", acceptor_on_listing, n) < 0)
+        return -1;
+    return 0;
+}
+
+static void acceptor_tick(struct node *n, int64_t now)
+{
+}
+
+static void acceptor_status(struct node *n, struct json_object *o)
+{
+    struct acceptor_node *an = acceptor_node_of(n);
+    struct json_object *recent = json_object_new_array();
+    uint64_t first = an->a.max_slot > 10 ? an->a.max_slot - 9 : 1;
+
+    json_object_object_add(o, "promised", node_json_ballot(an->a.promised));
+    json_object_object_add(o, "commit",
+                           json_object_new_int64((int64_t)an->a.commit));
+    json_object_object_add(o, "max_slot",
+                           json_object_new_int64((int64_t)an->a.max_slot));
+    for (uint64_t s = first; s <= an->a.max_slot; s++) {
+        const struct acceptor_slot *as = acceptor_get(&an->a, s);
+        struct json_object *e;
+        if (!as)
+            continue;
+        e = node_json_value(s, &as->value);
+        json_object_object_add(e, "ballot", node_json_ballot(as->ballot));
+        json_object_array_add(recent, e);
+    }
+    json_object_object_add(o, "accepted", recent);
+    json_object_object_add(o, "prepares", json_object_new_int64((int64_t)an->prepares));
+    json_object_object_add(o, "accepts", json_object_new_int64((int64_t)an->accepts));
+    json_object_object_add(o, "rejected", json_object_new_int64((int64_t)an->rejected));
+    json_object_object_add(o, "wal_bytes", json_object_new_int64((int64_t)wal_size(an->wal)));
+    json_object_object_add(o, "wal_syncs", json_object_new_int64((int64_t)wal_syncs(an->wal)));
+    json_object_object_add(o, "fsync", json_object_new_boolean(n->cfg->fsync));
+}
+
+static void acceptor_stop(struct node *n)
+{
+    struct acceptor_node *an = acceptor_node_of(n);
+
+    acceptor_flush(n);
+    wal_close(an->wal);
+    acceptor_free(&an->a);
+    free(an->held);
+    free(an);
+    n->role = NULL;
+}
+
+const struct role_ops acceptor_role = {
+    acceptor_start, acceptor_tick, acceptor_flush, acceptor_status,
+    acceptor_stop,
+};

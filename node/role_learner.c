@@ -1,0 +1,328 @@
+/* role_learner.c -- the learner node: takes /learn from acceptors, serves
+ * the applied log on /get-values, repairs what it missed with catch-up
+ * rounds over the acceptors' /accepted, and tells client nodes (/notify)
+ * when their writes are applied. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learner.h"
+#include "log.h"
+#include "node.h"
+
+/* A gap that lasts this long is repaired from the acceptors. */
+#define LEARNER_GAP_MS 200
+/* Even when nothing looks missing, ask the acceptors this often. */
+#define LEARNER_ANTI_ENTROPY_MS 5000
+#define LEARNER_NOTIFY_BATCH 4096
+
+struct values_waiter {          /* a /get-values?wait_for=N */
+    struct http_request *req;
+    uint64_t wait_for;
+    int64_t deadline;
+};
+
+struct learner_node {
+    struct learner l;
+    size_t notified;            /* log entries already notified */
+    size_t round_outstanding;   /* listings not yet answered */
+    uint64_t round_applied;     /* applied index when the round began */
+    int64_t round_due, last_round_at;
+    uint64_t rounds, learns;
+    struct values_waiter *waiters;
+    size_t n_waiters, cap_waiters;
+};
+
+struct listing_ctx {
+    struct node *node;
+    size_t acceptor;
+};
+
+static struct learner_node *learner_node_of(struct node *n)
+{
+    return n->role;
+}
+
+static void learner_fatal_memory(void)
+{
+    log_error("out of memory: stopping; a restart recovers the log from "
+              "the acceptors");
+    abort();
+}
+
+static void learner_reply_values(struct node *n, struct http_request *req)
+{
+    struct learner *l = &learner_node_of(n)->l;
+    struct json_object *o = json_object_new_object();
+    struct json_object *values = json_object_new_array_ext((int)l->log_len);
+
+    for (size_t i = 0; i < l->log_len; i++)
+        json_object_array_add(values, node_json_value(l->log[i].slot,
+                                                      &l->log[i].value));
+    json_object_object_add(o, "learner", json_object_new_string(n->cfg->name));
+    json_object_object_add(o, "applied", json_object_new_int64((int64_t)l->applied));
+    json_object_object_add(o, "count", json_object_new_int64((int64_t)l->log_len));
+    json_object_object_add(o, "values", values);
+    node_reply_json(req, 200, o);
+}
+
+static void learner_on_get_values(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct learner_node *ln = learner_node_of(n);
+    const char *arg = httpd_query(req, "wait_for");
+    unsigned long long wait_for = 0;
+    char *end;
+
+    if (arg) {
+        wait_for = strtoull(arg, &end, 10);
+        if (!*arg || *end || wait_for > INT64_MAX) {
+            node_reply_bad(n, req, 400, "'wait_for' must be a slot number");
+            return;
+        }
+    }
+    if (wait_for <= ln->l.applied) {
+        learner_reply_values(n, req);
+        return;
+    }
+    if (ln->n_waiters == ln->cap_waiters) {
+        size_t cap = ln->cap_waiters ? ln->cap_waiters * 2 : 16;
+        struct values_waiter *grown = realloc(ln->waiters, cap * sizeof(*grown));
+        if (!grown) {
+            httpd_reply_error(req, 503, "out of memory");
+            return;
+        }
+        ln->waiters = grown;
+        ln->cap_waiters = cap;
+    }
+    ln->waiters[ln->n_waiters++] = (struct values_waiter){
+        req, wait_for, loop_now_ms() + n->cfg->request_timeout_ms };
+    ln->round_due = loop_now_ms();      /* something to catch up on */
+}
+
+/* Answers the waiters whose slot is applied, or whose time is up. */
+static void learner_answer_waiters(struct node *n, int64_t now)
+{
+    struct learner_node *ln = learner_node_of(n);
+    size_t kept = 0;
+
+    for (size_t i = 0; i < ln->n_waiters; i++) {
+        struct values_waiter *w = &ln->waiters[i];
+        if (w->wait_for <= ln->l.applied) {
+            learner_reply_values(n, w->req);
+        } else if (now >= w->deadline) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "slot %llu not applied in time "
+                     "(applied: %llu)", (unsigned long long)w->wait_for,
+                     (unsigned long long)ln->l.applied);
+            httpd_reply_error(w->req, 504, msg);
+        } else {
+            ln->waiters[kept++] = *w;
+        }
+    }
+    ln->n_waiters = kept;
+}
+
+static void learner_on_learn_msg(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct learner_node *ln = learner_node_of(n);
+    uint64_t applied = ln->l.applied;
+    struct msg m;
+    int acceptor;
+
+    if (node_decode(n, req, MSG_LEARN, &m) < 0)
+        return;
+    acceptor = config_acceptor_index(n->cfg, m.from);
+    if (acceptor < 0) {
+        node_reply_bad(n, req, 400, "learn from a node that is not a "
+                                    "configured acceptor");
+        goto out;
+    }
+    ln->learns++;
+    if (learner_on_learn(&ln->l, (size_t)acceptor, m.ballot, m.commit,
+                         m.entries, m.n_entries) < 0)
+        learner_fatal_memory();
+    if (ln->l.applied != applied)
+        ln->round_due = loop_now_ms() + LEARNER_GAP_MS;
+    httpd_reply(req, 200, strdup("{}"));
+out:
+    msg_free(&m);
+}
+
+static void learner_on_listing_answer(void *ud, int status, const char *body,
+                                      size_t len, const char *err)
+{
+    struct listing_ctx *ctx = ud;
+    struct node *n = ctx->node;
+    struct learner_node *ln = learner_node_of(n);
+    struct msg m;
+    char why[256];
+
+    ln->round_outstanding--;
+    if (status != 200)
+        goto out;
+    if (msg_decode(MSG_LISTING, body, len, n->cfg->max_value, &m, why,
+                   sizeof(why)) < 0) {
+        log_warn("bad listing from acceptor %zu: %s", ctx->acceptor, why);
+        goto out;
+    }
+    if (learner_on_listing(&ln->l, ctx->acceptor, m.commit, m.from_slot,
+                           m.upto, m.entries, m.n_entries) < 0)
+        learner_fatal_memory();
+    msg_free(&m);
+out:
+    if (!ln->round_outstanding) {
+        /* Progress: go on at once while behind; none: wait a little. */
+        int64_t now = loop_now_ms();
+        ln->round_due = now + (ln->l.applied != ln->round_applied ? 0
+                                                                  : LEARNER_GAP_MS);
+    }
+    free(ctx);
+}
+
+static void learner_start_round(struct node *n, int64_t now)
+{
+    struct learner_node *ln = learner_node_of(n);
+    char path[64];
+
+    snprintf(path, sizeof(path), "/accepted?from=%llu",
+             (unsigned long long)learner_round_begin(&ln->l));
+    ln->round_applied = ln->l.applied;
+    ln->last_round_at = now;
+    ln->rounds++;
+    for (size_t i = 0; i < n->cfg->n_acceptors; i++) {
+        struct listing_ctx *ctx = malloc(sizeof(*ctx));
+        if (!ctx)
+            learner_fatal_memory();
+        *ctx = (struct listing_ctx){ n, i };
+        ln->round_outstanding++;
+        if (node_send(n, config_node(n->cfg, n->cfg->acceptors[i]), path,
+                      NULL, learner_on_listing_answer, ctx) < 0) {
+            ln->round_outstanding--;
+            free(ctx);
+        }
+    }
+}
+
+static bool learner_wants_more(const struct learner_node *ln)
+{
+    for (size_t i = 0; i < ln->n_waiters; i++)
+        if (ln->waiters[i].wait_for > ln->l.applied)
+            return true;
+    return learner_behind(&ln->l);
+}
+
+static void learner_tick(struct node *n, int64_t now)
+{
+    struct learner_node *ln = learner_node_of(n);
+
+    learner_answer_waiters(n, now);
+    if (ln->round_outstanding)
+        return;
+    if ((learner_wants_more(ln) && now >= ln->round_due) ||
+        now - ln->last_round_at >= LEARNER_ANTI_ENTROPY_MS)
+        learner_start_round(n, now);
+}
+
+static void learner_send_notify(struct node *n, const struct node_info *client,
+                                struct msg *m)
+{
+    char *body = msg_encode(m);
+
+    if (body)
+        node_send(n, client, "/notify", body, node_ignore_answer, NULL);
+    free(body);
+    m->n_entries = 0;
+}
+
+/* Tells each client node which of its writes were applied, in batches. */
+static void learner_notify_clients(struct node *n)
+{
+    struct learner_node *ln = learner_node_of(n);
+    struct learner *l = &ln->l;
+    struct msg_entry *batch;
+
+    if (ln->notified == l->log_len)
+        return;
+    batch = malloc(LEARNER_NOTIFY_BATCH * sizeof(*batch));
+    if (!batch)
+        learner_fatal_memory();
+    for (size_t c = 0; c < n->cfg->n_nodes; c++) {
+        const struct node_info *client = &n->cfg->nodes[c];
+        struct msg m = { .type = MSG_NOTIFY, .from = n->cfg->id,
+                         .entries = batch };
+        char id[16];
+        if (client->role != ROLE_CLIENT)
+            continue;
+        snprintf(id, sizeof(id), "%u", (unsigned)client->id);
+        for (size_t i = ln->notified; i < l->log_len; i++) {
+            if (strcmp(l->log[i].value.client, id) != 0)
+                continue;
+            batch[m.n_entries++] = (struct msg_entry){ .slot = l->log[i].slot,
+                                                       .value = l->log[i].value };
+            if (m.n_entries == LEARNER_NOTIFY_BATCH)
+                learner_send_notify(n, client, &m);
+        }
+        if (m.n_entries)
+            learner_send_notify(n, client, &m);
+    }
+    free(batch);
+    ln->notified = l->log_len;
+}
+
+static void learner_flush(struct node *n)
+{
+    learner_answer_waiters(n, loop_now_ms());
+    learner_notify_clients(n);
+}
+
+static int learner_start(struct node *n)
+{
+    struct learner_node *ln = calloc(1, sizeof(*ln));
+
+    if (!ln)
+        return -1;
+    n->role = ln;
+    if (learner_init(&ln->l, n->cfg->n_acceptors) < 0)
+        return -1;
+    ln->last_round_at = loop_now_ms() - LEARNER_ANTI_ENTROPY_MS;  /* at once */
+    if (httpd_route(n->httpd, "POST", "/learn", learner_on_learn_msg, n) < 0 ||
+        httpd_route(n->httpd, "GET", "/get-values", learner_on_get_values, n) < 0)
+        return -1;
+    return 0;
+}
+
+static void learner_status(struct node *n, struct json_object *o)
+{
+    struct learner_node *ln = learner_node_of(n);
+    struct learner *l = &ln->l;
+    struct json_object *recent = json_object_new_array();
+
+    for (size_t i = l->log_len > 10 ? l->log_len - 10 : 0; i < l->log_len; i++)
+        json_object_array_add(recent, node_json_value(l->log[i].slot,
+                                                      &l->log[i].value));
+    json_object_object_add(o, "applied", json_object_new_int64((int64_t)l->applied));
+    json_object_object_add(o, "known_commit", json_object_new_int64((int64_t)l->known_commit));
+    json_object_object_add(o, "highest_heard", json_object_new_int64((int64_t)l->highest_heard));
+    json_object_object_add(o, "values_count", json_object_new_int64((int64_t)l->log_len));
+    json_object_object_add(o, "noops", json_object_new_int64((int64_t)l->skipped_noops));
+    json_object_object_add(o, "duplicates_skipped", json_object_new_int64((int64_t)l->skipped_duplicates));
+    json_object_object_add(o, "learns", json_object_new_int64((int64_t)ln->learns));
+    json_object_object_add(o, "catchup_rounds", json_object_new_int64((int64_t)ln->rounds));
+    json_object_object_add(o, "recent", recent);
+}
+
+static void learner_stop(struct node *n)
+{
+    struct learner_node *ln = learner_node_of(n);
+
+    learner_free(&ln->l);
+    free(ln->waiters);
+    free(ln);
+    n->role = NULL;
+}
+
+const struct role_ops learner_role = {
+    learner_start, learner_tick, learner_flush, learner_status, learner_stop,
+};

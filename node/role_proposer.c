@@ -1,0 +1,451 @@
+/* role_proposer.c -- the proposer node: /propose, /read-index and
+ * /heartbeat over the proposer rules, and the messages it sends to
+ * acceptors and other proposers.
+ *
+ * A proposer that does not lead forwards a write or a read to the one it
+ * believes leads (once: a forwarded request that reaches a non-leader is
+ * refused with 503 and the leader's id, and the client tries again). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "log.h"
+#include "node.h"
+#include "proposer.h"
+
+enum sent_kind { SENT_PREPARE, SENT_ACCEPT, SENT_CONFIRM };
+
+/* What a message to one acceptor was, to match its answer. */
+struct sent_msg {
+    struct node *node;
+    enum sent_kind kind;
+    size_t acceptor;
+    struct ballot ballot;
+    uint64_t first, count, round;
+};
+
+struct proposer_node {
+    struct proposer p;
+    uint64_t direct_seq;        /* identity for writes sent without one */
+    enum proposer_state last_state;
+    uint32_t last_leader;
+    uint64_t forwarded, refused;
+};
+
+static struct proposer_node *proposer_node_of(struct node *n)
+{
+    return n->role;
+}
+
+static void proposer_log_changes(struct node *n)
+{
+    struct proposer_node *pn = proposer_node_of(n);
+    struct proposer *p = &pn->p;
+
+    if (p->state == pn->last_state && p->leader == pn->last_leader)
+        return;
+    if (p->state == PROPOSER_LEADER)
+        log_info("became leader with ballot %u.%u (slots %llu..%llu "
+                 "recovered)", p->ballot.round, p->ballot.node,
+                 (unsigned long long)p->phase1_from,
+                 (unsigned long long)p->phase1_max);
+    else if (p->state == PROPOSER_CANDIDATE)
+        log_info("no heartbeat: standing for election with ballot %u.%u",
+                 p->ballot.round, p->ballot.node);
+    else if (pn->last_state == PROPOSER_LEADER)
+        log_warn("stepped down: highest ballot seen %u.%u",
+                 p->highest.round, p->highest.node);
+    else if (p->leader)
+        log_info("following leader %s (ballot %u.%u)",
+                 node_name(n, p->leader), p->highest.round, p->highest.node);
+    pn->last_state = p->state;
+    pn->last_leader = p->leader;
+}
+
+static void proposer_on_sent_answer(void *ud, int status, const char *body,
+                                    size_t len, const char *err);
+
+static void proposer_send_to_acceptors(struct node *n, const struct msg *m,
+                                       struct sent_msg proto)
+{
+    char *body = msg_encode(m);
+
+    if (!body)
+        return;                 /* as if lost: the retransmit timer helps */
+    for (size_t i = 0; i < n->cfg->n_acceptors; i++) {
+        const struct node_info *acc = config_node(n->cfg, n->cfg->acceptors[i]);
+        struct sent_msg *s = malloc(sizeof(*s));
+        const char *path = proto.kind == SENT_PREPARE ? "/prepare" : "/accept";
+        if (!s)
+            break;
+        *s = proto;
+        s->node = n;
+        s->acceptor = i;
+        if (node_send(n, acc, path, body, proposer_on_sent_answer, s) < 0)
+            free(s);
+    }
+    free(body);
+}
+
+static void proposer_send_accept(struct node *n, const struct proposer_out *o)
+{
+    struct proposer *p = &proposer_node_of(n)->p;
+    struct msg m = { .type = MSG_ACCEPT, .from = n->cfg->id,
+                     .ballot = o->ballot, .commit = p->commit };
+    struct sent_msg proto = { .kind = SENT_ACCEPT, .ballot = o->ballot,
+                              .first = o->first, .count = o->count };
+
+    m.entries = calloc(o->count ? o->count : 1, sizeof(*m.entries));
+    if (!m.entries)
+        return;
+    for (uint64_t i = 0; i < o->count; i++) {
+        m.entries[i].slot = o->first + i;
+        m.entries[i].value = *proposer_value(p, o->first + i);  /* borrowed */
+    }
+    m.n_entries = o->count;
+    proposer_send_to_acceptors(n, &m, proto);
+    free(m.entries);
+}
+
+static void proposer_reply_chosen(struct node *n, const struct proposer_out *o)
+{
+    struct msg m = { .type = MSG_CHOSEN, .from = n->cfg->id, .slot = o->slot,
+                     .ballot = o->ballot };
+
+    m.value = *proposer_value(&proposer_node_of(n)->p, o->slot);  /* borrowed */
+    node_reply_msg(o->token, 200, &m);
+}
+
+static void proposer_reply_refused(struct node *n, struct http_request *req,
+                                   int status, const char *why)
+{
+    struct proposer_node *pn = proposer_node_of(n);
+    struct json_object *o = json_object_new_object();
+
+    pn->refused++;
+    json_object_object_add(o, "error", json_object_new_string(why));
+    if (pn->p.leader) {
+        json_object_object_add(o, "leader", json_object_new_int64(pn->p.leader));
+        json_object_object_add(o, "leader_name",
+                               json_object_new_string(node_name(n, pn->p.leader)));
+    } else {
+        json_object_object_add(o, "leader", NULL);
+    }
+    node_reply_json(req, status, o);
+}
+
+/* Sends what the proposer rules asked for and answers finished requests. */
+static void proposer_drain(struct node *n)
+{
+    struct proposer *p = &proposer_node_of(n)->p;
+
+    for (size_t i = 0; i < p->n_out; i++) {
+        const struct proposer_out *o = &p->out[i];
+        struct msg m = { .from = n->cfg->id, .ballot = o->ballot,
+                         .commit = p->commit };
+        struct json_object *j;
+        switch (o->kind) {
+        case PROPOSER_SEND_PREPARE:
+            m.type = MSG_PREPARE;
+            m.from_slot = o->first;
+            proposer_send_to_acceptors(n, &m, (struct sent_msg){
+                .kind = SENT_PREPARE, .ballot = o->ballot });
+            break;
+        case PROPOSER_SEND_ACCEPT:
+            proposer_send_accept(n, o);
+            break;
+        case PROPOSER_SEND_CONFIRM:
+            m.type = MSG_ACCEPT;
+            proposer_send_to_acceptors(n, &m, (struct sent_msg){
+                .kind = SENT_CONFIRM, .ballot = o->ballot, .round = o->round });
+            break;
+        case PROPOSER_SEND_HEARTBEAT: {
+            char *body;
+            m.type = MSG_HEARTBEAT;
+            body = msg_encode(&m);
+            if (body)
+                node_broadcast(n, ROLE_PROPOSER, "/heartbeat", body,
+                               node_ignore_answer, NULL);
+            free(body);
+            break;
+        }
+        case PROPOSER_REPLY_CHOSEN:
+            proposer_reply_chosen(n, o);
+            break;
+        case PROPOSER_REPLY_READ:
+            j = json_object_new_object();
+            json_object_object_add(j, "index", json_object_new_int64((int64_t)o->slot));
+            json_object_object_add(j, "leader", json_object_new_int64(n->cfg->id));
+            node_reply_json(o->token, 200, j);
+            break;
+        case PROPOSER_REPLY_FAILED:
+            proposer_reply_refused(n, o->token, 503, o->reason);
+            break;
+        }
+    }
+    proposer_out_clear(p);
+    proposer_log_changes(n);
+}
+
+static void proposer_on_sent_answer(void *ud, int status, const char *body,
+                                    size_t len, const char *err)
+{
+    struct sent_msg *s = ud;
+    struct node *n = s->node;
+    struct proposer *p = &proposer_node_of(n)->p;
+    enum msg_type t = s->kind == SENT_PREPARE ? MSG_PROMISE : MSG_ACCEPTED;
+    int64_t now = loop_now_ms();
+    struct msg m;
+    char why[256];
+
+    if (status != 200 && status != 409)
+        goto out;               /* lost: retransmits and elections cover it */
+    if (msg_decode(t, body, len, n->cfg->max_value, &m, why, sizeof(why)) < 0) {
+        log_warn("bad answer from acceptor %zu: %s", s->acceptor, why);
+        goto out;
+    }
+    struct ballot promised = m.ok ? s->ballot : m.ballot;
+    switch (s->kind) {
+    case SENT_PREPARE:
+        proposer_on_promise(p, s->acceptor, s->ballot, m.ok, promised,
+                            m.entries, m.n_entries, now);
+        break;
+    case SENT_ACCEPT:
+        proposer_on_accepted(p, s->acceptor, s->ballot, m.ok, promised,
+                             s->first, s->count, now);
+        break;
+    case SENT_CONFIRM:
+        proposer_on_confirm(p, s->acceptor, s->ballot, m.ok, promised,
+                            s->round, now);
+        break;
+    }
+    msg_free(&m);
+    proposer_drain(n);
+out:
+    free(s);
+}
+
+/* Relays the leader's answer to a forwarded request. */
+static void proposer_on_forward_answer(void *ud, int status, const char *body,
+                                       size_t len, const char *err)
+{
+    struct http_request *req = ud;
+
+    if (status == 0) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "leader unreachable: %s", err ? err : "");
+        httpd_reply_error(req, 503, msg);
+        return;
+    }
+    httpd_reply(req, status, strndup(body, len));
+}
+
+/* Forwards req to the leader with body, once; 503 when that is not
+ * possible. */
+static void proposer_forward(struct node *n, struct http_request *req,
+                             const char *path, const char *body)
+{
+    struct proposer_node *pn = proposer_node_of(n);
+    const struct node_info *leader = config_node(n->cfg, pn->p.leader);
+    char header[64];
+    const char *headers[] = { header, NULL };
+
+    if (!leader || httpd_header(req, NODE_FORWARDED_HEADER)) {
+        proposer_reply_refused(n, req, 503, leader ? "not the leader"
+                                                   : "no leader elected yet");
+        return;
+    }
+    snprintf(header, sizeof(header), NODE_FORWARDED_HEADER ": %u",
+             (unsigned)n->cfg->id);
+    pn->forwarded++;
+    if (httpc_request(n->httpc, "POST", node_url(leader, path), body,
+                      strlen(body), headers, n->cfg->request_timeout_ms,
+                      proposer_on_forward_answer, req) < 0)
+        httpd_reply_error(req, 503, "cannot reach the leader");
+}
+
+static void proposer_on_propose(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct proposer_node *pn = proposer_node_of(n);
+    struct msg m;
+    char *body;
+
+    if (node_decode(n, req, MSG_PROPOSE, &m) < 0)
+        return;
+    if (!m.value.client || !m.value.seq) {
+        /* A write without an identity gets this proposer's, unique
+         * across restarts (microseconds at start plus a counter). */
+        free(m.value.client);
+        m.value.client = strdup(n->cfg->name);
+        m.value.seq = ++pn->direct_seq;
+    }
+    switch (proposer_submit(&pn->p, &m.value, req)) {
+    case PROPOSER_QUEUED:
+        break;
+    case PROPOSER_NOT_LEADER:
+        body = msg_encode(&m);
+        if (body)
+            proposer_forward(n, req, "/propose", body);
+        else
+            httpd_reply_error(req, 500, "out of memory");
+        free(body);
+        break;
+    case PROPOSER_BUSY:
+        proposer_reply_refused(n, req, 503, "too many writes waiting");
+        break;
+    case PROPOSER_NO_MEMORY:
+        httpd_reply_error(req, 500, "out of memory");
+        break;
+    }
+    msg_free(&m);
+    proposer_drain(n);
+}
+
+static void proposer_on_read_index(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct proposer_node *pn = proposer_node_of(n);
+
+    switch (proposer_read(&pn->p, req)) {
+    case PROPOSER_QUEUED:
+        break;
+    case PROPOSER_NOT_LEADER:
+        proposer_forward(n, req, "/read-index", "{}");
+        break;
+    case PROPOSER_BUSY:
+        proposer_reply_refused(n, req, 503, "too many reads waiting");
+        break;
+    case PROPOSER_NO_MEMORY:
+        httpd_reply_error(req, 500, "out of memory");
+        break;
+    }
+    proposer_drain(n);
+}
+
+static void proposer_on_heartbeat_msg(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct msg m;
+
+    if (node_decode(n, req, MSG_HEARTBEAT, &m) < 0)
+        return;
+    if (!config_node(n->cfg, m.from) ||
+        config_node(n->cfg, m.from)->role != ROLE_PROPOSER) {
+        node_reply_bad(n, req, 400, "heartbeat from a node that is not a "
+                                    "configured proposer");
+        msg_free(&m);
+        return;
+    }
+    proposer_on_heartbeat(&proposer_node_of(n)->p, m.from, m.ballot, m.commit,
+                          loop_now_ms());
+    msg_free(&m);
+    httpd_reply(req, 200, strdup("{}"));
+    proposer_drain(n);
+}
+
+static int proposer_rank(const struct config *cfg)
+{
+    int rank = 0;
+
+    for (size_t i = 0; i < cfg->n_nodes; i++)
+        rank += cfg->nodes[i].role == ROLE_PROPOSER && cfg->nodes[i].id < cfg->id;
+    return rank;
+}
+
+static int proposer_start(struct node *n)
+{
+    struct proposer_node *pn = calloc(1, sizeof(*pn));
+    struct proposer_settings set = {
+        .id = n->cfg->id,
+        .n_acceptors = n->cfg->n_acceptors,
+        .heartbeat_ms = n->cfg->heartbeat_ms,
+        .election_timeout_ms = n->cfg->election_timeout_ms,
+        .rank = proposer_rank(n->cfg),
+        .max_batch = n->cfg->max_batch,
+        .max_in_flight = 16 * n->cfg->max_batch,
+        .max_pending = 100000,
+    };
+    struct timeval tv;
+
+    if (!pn)
+        return -1;
+    n->role = pn;
+    gettimeofday(&tv, NULL);
+    pn->direct_seq = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+    if (proposer_init(&pn->p, &set, loop_now_ms()) < 0)
+        return -1;
+    if (httpd_route(n->httpd, "POST", "/propose", proposer_on_propose, n) < 0 ||
+        httpd_route(n->httpd, "POST", "/read-index", proposer_on_read_index, n) < 0 ||
+        httpd_route(n->httpd, "POST", "/heartbeat", proposer_on_heartbeat_msg, n) < 0)
+        return -1;
+    return 0;
+}
+
+static void proposer_tick_role(struct node *n, int64_t now)
+{
+    proposer_tick(&proposer_node_of(n)->p, now);
+    proposer_drain(n);
+}
+
+static void proposer_flush_role(struct node *n)
+{
+    proposer_flush(&proposer_node_of(n)->p, loop_now_ms());
+    proposer_drain(n);
+}
+
+static const char *proposer_state_name(enum proposer_state s)
+{
+    switch (s) {
+    case PROPOSER_LEADER: return "leader";
+    case PROPOSER_CANDIDATE: return "candidate";
+    case PROPOSER_FOLLOWER: break;
+    }
+    return "follower";
+}
+
+static void proposer_status(struct node *n, struct json_object *o)
+{
+    struct proposer_node *pn = proposer_node_of(n);
+    struct proposer *p = &pn->p;
+    struct json_object *recent = json_object_new_array();
+    uint64_t last = p->next_slot > 1 ? p->next_slot - 1 : 0;
+
+    json_object_object_add(o, "state", json_object_new_string(proposer_state_name(p->state)));
+    json_object_object_add(o, "is_leader", json_object_new_boolean(p->state == PROPOSER_LEADER));
+    json_object_object_add(o, "leader", p->leader ? json_object_new_int64(p->leader) : NULL);
+    json_object_object_add(o, "leader_name", json_object_new_string(node_name(n, p->leader)));
+    json_object_object_add(o, "ballot", node_json_ballot(p->ballot));
+    json_object_object_add(o, "highest_ballot", node_json_ballot(p->highest));
+    json_object_object_add(o, "commit", json_object_new_int64((int64_t)p->commit));
+    json_object_object_add(o, "next_slot", json_object_new_int64((int64_t)p->next_slot));
+    json_object_object_add(o, "pending", json_object_new_int64((int64_t)p->n_pending));
+    json_object_object_add(o, "elections", json_object_new_int64((int64_t)p->elections));
+    json_object_object_add(o, "chosen", json_object_new_int64((int64_t)p->chosen_total));
+    json_object_object_add(o, "noops", json_object_new_int64((int64_t)p->noops_total));
+    json_object_object_add(o, "retransmits", json_object_new_int64((int64_t)p->retransmits));
+    json_object_object_add(o, "forwarded", json_object_new_int64((int64_t)pn->forwarded));
+    json_object_object_add(o, "refused", json_object_new_int64((int64_t)pn->refused));
+    if (p->state == PROPOSER_LEADER)
+        for (uint64_t s = last > 9 ? last - 9 : 1; s <= last; s++) {
+            struct json_object *e = node_json_value(s, &p->log[s].value);
+            json_object_object_add(e, "chosen", json_object_new_boolean(p->log[s].chosen));
+            json_object_array_add(recent, e);
+        }
+    json_object_object_add(o, "recent", recent);
+}
+
+static void proposer_stop(struct node *n)
+{
+    struct proposer_node *pn = proposer_node_of(n);
+
+    proposer_free(&pn->p);
+    free(pn);
+    n->role = NULL;
+}
+
+const struct role_ops proposer_role = {
+    proposer_start, proposer_tick_role, proposer_flush_role, proposer_status,
+    proposer_stop,
+};
