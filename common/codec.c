@@ -8,13 +8,13 @@
 #include "codec.h"
 
 #include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
+
+#include "jsonread.h"
 
 /* json-c counts every value as a level, scalars included: the deepest
  * message is object > entries > entry > ballot > round, five levels. */
@@ -198,193 +198,66 @@ cleanup:
 
 /* ---- decoding ---- */
 
-/* Where a field sits, for error messages: "entries[3].ballot.round". A
- * node names a key of its parent, or (key NULL) an index into it. */
-struct path {
-    const struct path *parent;
-    const char *key;
-    size_t index;
-};
-
 struct decoder {
+    struct jr jr;
     size_t max_value;
-    char *err;
-    size_t errlen;
 };
-
-static size_t path_format(const struct path *p, char *buf, size_t len)
-{
-    size_t used = p->parent ? path_format(p->parent, buf, len) : 0;
-    int n = p->key ? snprintf(buf + used, len - used, "%s%s", used ? "." : "", p->key)
-                   : snprintf(buf + used, len - used, "[%zu]", p->index);
-
-    used += n > 0 ? (size_t)n : 0;
-    return used < len ? used : len - 1;
-}
-
-__attribute__((format(printf, 2, 3)))
-static int fail(struct decoder *d, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(d->err, d->errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Sets err to "field 'PATH' " followed by the formatted reason. */
-__attribute__((format(printf, 3, 4)))
-static int fail_field(struct decoder *d, const struct path *field,
-                      const char *fmt, ...)
-{
-    char name[128], reason[128];
-    va_list ap;
-
-    path_format(field, name, sizeof name);
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    return fail(d, "field '%s' %s", name, reason);
-}
-
-/* The member field->key of obj, or NULL when absent or JSON null. */
-static json_object *member(json_object *obj, const struct path *field)
-{
-    json_object *val = NULL;
-
-    json_object_object_get_ex(obj, field->key, &val);
-    return val;
-}
-
-static int read_uint(struct decoder *d, json_object *obj, const struct path *field,
-                     uint64_t min, uint64_t max, uint64_t *out)
-{
-    json_object *val = member(obj, field);
-
-    if (!val)
-        return fail_field(d, field, "is missing");
-    if (!json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0)
-        return fail_field(d, field, "must be a non-negative integer");
-    *out = json_object_get_uint64(val);
-    if (*out < min || *out > max)
-        return fail_field(d, field, "must be in %" PRIu64 "..%" PRIu64, min, max);
-    return 0;
-}
-
-static int read_u32(struct decoder *d, json_object *obj, const struct path *field,
-                    uint32_t *out)
-{
-    uint64_t v;
-
-    if (read_uint(d, obj, field, 0, UINT32_MAX, &v) != 0)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
-static int read_bool(struct decoder *d, json_object *obj, const struct path *field,
-                     bool *out)
-{
-    json_object *val = member(obj, field);
-
-    if (!val)
-        return fail_field(d, field, "is missing");
-    if (!json_object_is_type(val, json_type_boolean))
-        return fail_field(d, field, "must be true or false");
-    *out = json_object_get_boolean(val);
-    return 0;
-}
-
-/* Copies a JSON string of at most max_len bytes (no NUL inside) to *out. */
-static int read_string(struct decoder *d, json_object *val, const struct path *field,
-                       size_t max_len, char **out)
-{
-    if (!json_object_is_type(val, json_type_string))
-        return fail_field(d, field, "must be a string");
-    size_t len = (size_t)json_object_get_string_len(val);
-    const char *s = json_object_get_string(val);
-    if (len > max_len)
-        return fail_field(d, field, "is %zu bytes, the limit is %zu", len, max_len);
-    if (memchr(s, '\0', len))
-        return fail_field(d, field, "must not contain NUL characters");
-    if (!(*out = malloc(len + 1)))
-        return fail(d, "out of memory");
-    memcpy(*out, s, len + 1);
-    return 0;
-}
-
-static int read_ballot(struct decoder *d, json_object *obj, const struct path *parent,
-                       struct ballot *out)
-{
-    const struct path field = { parent, "ballot", 0 };
-    json_object *val = member(obj, &field);
-
-    if (!val)
-        return fail_field(d, &field, "is missing");
-    if (!json_object_is_type(val, json_type_object))
-        return fail_field(d, &field, "must be an object");
-    if (read_u32(d, val, &(struct path){ &field, "round", 0 }, &out->round) != 0 ||
-        read_u32(d, val, &(struct path){ &field, "node", 0 }, &out->node) != 0)
-        return -1;
-    return 0;
-}
 
 /* The writer id: a string, or for lenient writers also a number. */
-static int read_client_id(struct decoder *d, json_object *val, const struct path *field,
+static int read_client_id(struct decoder *d, json_object *val, const struct jr_path *field,
                           struct value_rules rules, char **out)
 {
     if (!rules.writer_optional || !json_object_is_type(val, json_type_int))
-        return read_string(d, val, field, CLIENT_ID_MAX, out);
+        return jr_string(&d->jr, val, field, CLIENT_ID_MAX, out);
     if (json_object_get_int64(val) < 0)
-        return fail_field(d, field, "must be a string or a non-negative integer");
+        return jr_fail_field(&d->jr, field, "must be a string or a non-negative integer");
     if (asprintf(out, "%" PRIu64, json_object_get_uint64(val)) < 0) {
         *out = NULL;
-        return fail(d, "out of memory");
+        return jr_fail(&d->jr, "out of memory");
     }
     return 0;
 }
 
 /* Reads "value","client_id","seq" or "noop":true from obj into *out. */
-static int read_value(struct decoder *d, json_object *obj, const struct path *parent,
+static int read_value(struct decoder *d, json_object *obj, const struct jr_path *parent,
                       struct value_rules rules, struct pvalue *out)
 {
-    const struct path value_field = { parent, "value", 0 };
-    const struct path noop_field = { parent, "noop", 0 };
-    const struct path client_field = { parent, "client_id", 0 };
-    const struct path seq_field = { parent, "seq", 0 };
-    json_object *value = member(obj, &value_field);
+    const struct jr_path value_field = { parent, "value", 0 };
+    const struct jr_path noop_field = { parent, "noop", 0 };
+    const struct jr_path client_field = { parent, "client_id", 0 };
+    const struct jr_path seq_field = { parent, "seq", 0 };
+    json_object *value = jr_member(obj, &value_field);
 
-    if (!value && rules.noop_allowed && member(obj, &noop_field)) {
+    if (!value && rules.noop_allowed && jr_member(obj, &noop_field)) {
         bool noop = false;
-        if (read_bool(d, obj, &noop_field, &noop) != 0)
+        if (jr_bool(&d->jr, obj, &noop_field, &noop) != 0)
             return -1;
-        return noop ? 0 : fail_field(d, &noop_field, "must be true");
+        return noop ? 0 : jr_fail_field(&d->jr, &noop_field, "must be true");
     }
     if (!value)
-        return fail_field(d, &value_field, "is missing");
-    if (read_string(d, value, &value_field, d->max_value, &out->data) != 0)
+        return jr_fail_field(&d->jr, &value_field, "is missing");
+    if (jr_string(&d->jr, value, &value_field, d->max_value, &out->data) != 0)
         return -1;
 
-    json_object *client = member(obj, &client_field);
+    json_object *client = jr_member(obj, &client_field);
     if (!client && !rules.writer_optional)
-        return fail_field(d, &client_field, "is missing");
+        return jr_fail_field(&d->jr, &client_field, "is missing");
     if (client && read_client_id(d, client, &client_field, rules, &out->client) != 0)
         return -1;
-    if (!member(obj, &seq_field) && rules.writer_optional)
+    if (!jr_member(obj, &seq_field) && rules.writer_optional)
         return 0;
-    return read_uint(d, obj, &seq_field, 0, INT64_MAX, &out->seq);
+    return jr_uint(&d->jr, obj, &seq_field, 0, INT64_MAX, &out->seq);
 }
 
-static int read_entry(struct decoder *d, json_object *obj, const struct path *field,
+static int read_entry(struct decoder *d, json_object *obj, const struct jr_path *field,
                       bool with_ballot, struct msg_entry *out)
 {
     if (!json_object_is_type(obj, json_type_object))
-        return fail_field(d, field, "must be an object");
-    if (read_uint(d, obj, &(struct path){ field, "slot", 0 }, 1, INT64_MAX,
+        return jr_fail_field(&d->jr, field, "must be an object");
+    if (jr_uint(&d->jr, obj, &(struct jr_path){ field, "slot", 0 }, 1, INT64_MAX,
                   &out->slot) != 0)
         return -1;
-    if (with_ballot && read_ballot(d, obj, field, &out->ballot) != 0)
+    if (with_ballot && jr_ballot(&d->jr, obj, field, &out->ballot) != 0)
         return -1;
     return read_value(d, obj, field, entry_value_rules, &out->value);
 }
@@ -392,25 +265,25 @@ static int read_entry(struct decoder *d, json_object *obj, const struct path *fi
 static int read_entries(struct decoder *d, json_object *obj, unsigned fields,
                         struct msg *m)
 {
-    const struct path field = { NULL, "entries", 0 };
-    json_object *array = member(obj, &field);
+    const struct jr_path field = { NULL, "entries", 0 };
+    json_object *array = jr_member(obj, &field);
 
     if (!array)
-        return fields & F_ENTRIES_OPTIONAL ? 0 : fail_field(d, &field, "is missing");
+        return fields & F_ENTRIES_OPTIONAL ? 0 : jr_fail_field(&d->jr, &field, "is missing");
     if (!json_object_is_type(array, json_type_array))
-        return fail_field(d, &field, "must be an array");
+        return jr_fail_field(&d->jr, &field, "must be an array");
     size_t n = json_object_array_length(array);
     if (n > MSG_MAX_ENTRIES)
-        return fail_field(d, &field, "has %zu entries, the limit is %d", n,
+        return jr_fail_field(&d->jr, &field, "has %zu entries, the limit is %d", n,
                           MSG_MAX_ENTRIES);
     if (n == 0)
         return 0;
     if (!(m->entries = calloc(n, sizeof *m->entries)))
-        return fail(d, "out of memory");
+        return jr_fail(&d->jr, "out of memory");
     m->n_entries = n;
     for (size_t i = 0; i < n; i++) {
         if (read_entry(d, json_object_array_get_idx(array, i),
-                       &(struct path){ &field, NULL, i }, fields & F_ENTRY_BALLOT,
+                       &(struct jr_path){ &field, NULL, i }, fields & F_ENTRY_BALLOT,
                        &m->entries[i]) != 0)
             return -1;
     }
@@ -422,22 +295,22 @@ static int read_fields(struct decoder *d, json_object *root,
 {
     unsigned f = layout->fields;
 
-    if ((f & F_FROM) && read_u32(d, root, &(struct path){ NULL, "from", 0 }, &m->from))
+    if ((f & F_FROM) && jr_u32(&d->jr, root, &(struct jr_path){ NULL, "from", 0 }, &m->from))
         return -1;
-    if ((f & F_OK) && read_bool(d, root, &(struct path){ NULL, "ok", 0 }, &m->ok))
+    if ((f & F_OK) && jr_bool(&d->jr, root, &(struct jr_path){ NULL, "ok", 0 }, &m->ok))
         return -1;
-    if ((f & F_SLOT) && read_uint(d, root, &(struct path){ NULL, "slot", 0 }, 0,
+    if ((f & F_SLOT) && jr_uint(&d->jr, root, &(struct jr_path){ NULL, "slot", 0 }, 0,
                                   INT64_MAX, &m->slot))
         return -1;
-    if ((f & F_BALLOT) && read_ballot(d, root, NULL, &m->ballot))
+    if ((f & F_BALLOT) && jr_ballot(&d->jr, root, NULL, &m->ballot))
         return -1;
-    if ((f & F_FROM_SLOT) && read_uint(d, root, &(struct path){ NULL, "from_slot", 0 },
+    if ((f & F_FROM_SLOT) && jr_uint(&d->jr, root, &(struct jr_path){ NULL, "from_slot", 0 },
                                        0, INT64_MAX, &m->from_slot))
         return -1;
-    if ((f & F_UPTO) && read_uint(d, root, &(struct path){ NULL, "upto", 0 }, 0,
+    if ((f & F_UPTO) && jr_uint(&d->jr, root, &(struct jr_path){ NULL, "upto", 0 }, 0,
                                   INT64_MAX, &m->upto))
         return -1;
-    if ((f & F_COMMIT) && read_uint(d, root, &(struct path){ NULL, "commit", 0 }, 0,
+    if ((f & F_COMMIT) && jr_uint(&d->jr, root, &(struct jr_path){ NULL, "commit", 0 }, 0,
                                     INT64_MAX, &m->commit))
         return -1;
     if ((f & F_VALUE) && read_value(d, root, NULL, layout->value, &m->value))
@@ -447,70 +320,23 @@ static int read_fields(struct decoder *d, json_object *root,
     return 0;
 }
 
-/* Offset of the first character that is not JSON whitespace. */
-static size_t skip_space(const char *text, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
-                       text[i] == '\n'))
-        i++;
-    return i;
-}
-
 int msg_decode(enum msg_type type, const char *text, size_t len,
                size_t max_value, struct msg *m, char *err, size_t errlen)
 {
-    struct decoder d = { max_value, err, errlen };
+    struct decoder d = { { err, errlen }, max_value };
     const struct msg_layout *layout = layout_of(type);
-    size_t start = skip_space(text, len);
-    json_tokener *tok = NULL;
     json_object *root = NULL;
-    enum json_tokener_error parse_error;
     int rc = -1;
 
     *m = (struct msg){ .type = type };
-    if (!layout) {
-        fail(&d, "unknown message type %d", (int)type);
-        goto cleanup;
-    }
-    if (len > INT_MAX) {
-        fail(&d, "message is %zu bytes, too large to parse", len);
-        goto cleanup;
-    }
-    if (start == len || text[start] != '{') {
-        fail(&d, "message must be a JSON object");
-        goto cleanup;
-    }
-    if (!(tok = json_tokener_new_ex(MSG_MAX_DEPTH))) {
-        fail(&d, "out of memory");
-        goto cleanup;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, text, (int)len);
-    parse_error = json_tokener_get_error(tok);
-    if (parse_error == json_tokener_continue) {
-        fail(&d, "malformed JSON: unexpected end of input");
-        goto cleanup;
-    }
-    if (parse_error != json_tokener_success) {
-        fail(&d, "malformed JSON: %s at offset %zu",
-             json_tokener_error_desc(parse_error), json_tokener_get_parse_end(tok));
-        goto cleanup;
-    }
-    if (json_tokener_get_parse_end(tok) != len) {
-        fail(&d, "malformed JSON: trailing data at offset %zu",
-             json_tokener_get_parse_end(tok));
-        goto cleanup;
-    }
-    rc = read_fields(&d, root, layout, m);
-cleanup:
+    if (!layout)
+        jr_fail(&d.jr, "unknown message type %d", (int)type);
+    else if (jr_parse(&d.jr, text, len, MSG_MAX_DEPTH, &root) == 0)
+        rc = read_fields(&d, root, layout, m);
     if (rc != 0) {
         msg_free(m);
         *m = (struct msg){ 0 };
     }
     json_object_put(root);
-    if (tok)    /* json_tokener_free() does not accept NULL */
-        json_tokener_free(tok);
     return rc;
 }
