@@ -209,6 +209,8 @@ enum setting {
     SET_ROLE, SET_ID, SET_PORT, SET_NAME, SET_BIND, SET_SEEDS, SET_ADVERTISE,
     SET_ACCEPTORS, SET_DATA_DIR, SET_NO_FSYNC, SET_HEARTBEAT, SET_ELECTION,
     SET_REQUEST_TIMEOUT, SET_LOG_LEVEL, SET_MAX_BODY, SET_MAX_VALUE, SET_MAX_BATCH,
+    SET_PROBE_INTERVAL, SET_PROBE_TIMEOUT, SET_INDIRECT_CHECKS, SET_GOSSIP_INTERVAL,
+    SET_GOSSIP_NODES, SET_SUSPICION_MULT, SET_RETRANSMIT_MULT, SET_PUSH_PULL,
     SET_COUNT
 };
 
@@ -260,6 +262,23 @@ static const struct setting_info settings[SET_COUNT] = {
                         "1..max-body/2", "65536", NULL },
     [SET_MAX_BATCH] = { "max-batch", "MAX_BATCH", "N", "batch size", "1..100000",
                         "512", NULL },
+    [SET_PROBE_INTERVAL] = { "probe-interval-ms", "PROBE_INTERVAL_MS", "N",
+                             "gossip probe interval", "10..600000", "1000", NULL },
+    [SET_PROBE_TIMEOUT] = { "probe-timeout-ms", "PROBE_TIMEOUT_MS", "N",
+                            "gossip probe timeout", "less than the probe interval",
+                            "500", NULL },
+    [SET_INDIRECT_CHECKS] = { "indirect-checks", "INDIRECT_CHECKS", "N",
+                              "indirect probes", "0..8", "3", NULL },
+    [SET_GOSSIP_INTERVAL] = { "gossip-interval-ms", "GOSSIP_INTERVAL_MS", "N",
+                              "gossip interval", "10..600000", "200", NULL },
+    [SET_GOSSIP_NODES] = { "gossip-nodes", "GOSSIP_NODES", "N",
+                           "members gossiped to", "1..16", "3", NULL },
+    [SET_SUSPICION_MULT] = { "suspicion-mult", "SUSPICION_MULT", "N",
+                             "suspicion multiplier", "1..100", "4", NULL },
+    [SET_RETRANSMIT_MULT] = { "retransmit-mult", "RETRANSMIT_MULT", "N",
+                              "retransmit multiplier", "1..100", "4", NULL },
+    [SET_PUSH_PULL] = { "push-pull-interval-ms", "PUSH_PULL_INTERVAL_MS", "N",
+                        "push-pull interval", "100..3600000", "10000", NULL },
 };
 
 enum { OPT_SETTING = 0x100, OPT_HELP = OPT_SETTING + SET_COUNT, OPT_VERSION };
@@ -618,6 +637,37 @@ static int load_tuning(struct config *cfg, const char *const *text)
     return 0;
 }
 
+static int load_gossip(struct config *cfg, const char *const *text)
+{
+    long long v[SET_PUSH_PULL - SET_PROBE_INTERVAL + 1];
+    static const long long limits[][2] = {
+        { 10, 600000 }, { 1, 599999 }, { 0, 8 }, { 10, 600000 },
+        { 1, 16 }, { 1, 100 }, { 1, 100 }, { 100, 3600000 },
+    };
+
+    for (int s = SET_PROBE_INTERVAL; s <= SET_PUSH_PULL; s++) {
+        const long long *lim = limits[s - SET_PROBE_INTERVAL];
+        if (number_setting(text[s], (enum setting)s, lim[0], lim[1],
+                           &v[s - SET_PROBE_INTERVAL]))
+            return 2;
+    }
+    cfg->probe_interval_ms = (int)v[0];
+    cfg->probe_timeout_ms = (int)v[1];
+    cfg->indirect_checks = (int)v[2];
+    cfg->gossip_interval_ms = (int)v[3];
+    cfg->gossip_nodes = (int)v[4];
+    cfg->suspicion_mult = (int)v[5];
+    cfg->retransmit_mult = (int)v[6];
+    cfg->push_pull_interval_ms = (int)v[7];
+    if (cfg->probe_timeout_ms >= cfg->probe_interval_ms)
+        return fail("probe timeout %d (--%s / %s) must be less than the probe "
+                    "interval %d (--%s / %s)", cfg->probe_timeout_ms,
+                    settings[SET_PROBE_TIMEOUT].flag, settings[SET_PROBE_TIMEOUT].env,
+                    cfg->probe_interval_ms, settings[SET_PROBE_INTERVAL].flag,
+                    settings[SET_PROBE_INTERVAL].env);
+    return 0;
+}
+
 int config_load(struct config *cfg, int argc, char **argv)
 {
     const char *flags[SET_COUNT] = { NULL };
@@ -634,7 +684,8 @@ int config_load(struct config *cfg, int argc, char **argv)
     if (load_identity(cfg, text) || load_cluster(cfg, text) ||
         load_acceptors(cfg, text[SET_ACCEPTORS]) || check_peers(cfg) ||
         load_bind(cfg, text[SET_BIND]) ||
-        load_storage(cfg, text) || load_tuning(cfg, text))
+        load_storage(cfg, text) || load_tuning(cfg, text) ||
+        load_gossip(cfg, text))
         return 2;
     return 0;
 }

@@ -48,6 +48,16 @@ struct config {
     size_t max_body;
     size_t max_value;
     size_t max_batch;               /* values per accept message */
+
+    /* gossip membership (see node/membership.h) */
+    int probe_interval_ms;
+    int probe_timeout_ms;
+    int indirect_checks;
+    int gossip_interval_ms;
+    int gossip_nodes;
+    int suspicion_mult;
+    int retransmit_mult;
+    int push_pull_interval_ms;
 };
 
 const char *role_name(enum role r);

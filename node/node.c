@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gossip.h"
 #include "log.h"
 
 const char *node_url(const struct node_info *peer, const char *path)
@@ -135,6 +136,7 @@ static struct json_object *node_status_object(struct node *n)
     json_object_object_add(o, "bad_requests",
         json_object_new_int64((int64_t)n->bad_requests));
     n->ops->status(n, o);
+    gossip_status(n, o);
     return o;
 }
 
@@ -175,6 +177,7 @@ static void node_on_tick(struct loop *l, void *ud)
     struct node *n = ud;
 
     n->ops->tick(n, loop_now_ms());
+    gossip_tick(n, loop_now_ms());
     n->tick_timer = loop_timer(l, NODE_TICK_MS, node_on_tick, n);
 }
 
@@ -214,7 +217,7 @@ int node_run(const struct config *cfg)
         httpd_route(n.httpd, "GET", "/status", node_on_status, &n) < 0 ||
         httpd_route(n.httpd, "GET", "/view-logs", node_on_view_logs, &n) < 0)
         goto out;
-    if (n.ops->start(&n) < 0)
+    if (gossip_start(&n) < 0 || n.ops->start(&n) < 0)
         goto out;
     n.tick_timer = loop_timer(n.loop, NODE_TICK_MS, node_on_tick, &n);
     if (!n.tick_timer || loop_before_sleep(n.loop, node_on_before_sleep, &n) < 0)
@@ -226,6 +229,7 @@ int node_run(const struct config *cfg)
 stop_role:
     n.ops->stop(&n);
 out:
+    gossip_stop(&n);
     if (n.httpc)
         httpc_free(n.httpc);
     if (n.httpd)

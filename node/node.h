@@ -44,6 +44,7 @@ struct node {
     struct httpc *httpc;
     const struct role_ops *ops;
     void *role;                 /* the role's own state */
+    struct gossip *gossip;      /* membership, for every role */
     int64_t started_at;
     uint64_t tick_timer;
     uint64_t bad_requests;      /* answered 4xx */

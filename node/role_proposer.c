@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "gossip.h"
 #include "log.h"
 #include "node.h"
 #include "proposer.h"
@@ -45,6 +46,9 @@ static void proposer_log_changes(struct node *n)
 
     if (p->state == pn->last_state && p->leader == pn->last_leader)
         return;
+    if (p->leader)
+        gossip_leader(n, p->leader, p->state == PROPOSER_LEADER ? p->ballot
+                                                                : p->highest);
     if (p->state == PROPOSER_LEADER)
         log_info("became leader with ballot %u.%u (slots %llu..%llu "
                  "recovered)", p->ballot.round, p->ballot.node,
