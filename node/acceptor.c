@@ -35,13 +35,9 @@ static int acceptor_reserve(struct acceptor *a, uint64_t slot)
     return 0;
 }
 
-enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
-                                       bool *raised)
+enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b)
 {
-    int cmp = ballot_cmp(b, a->promised);
-
-    *raised = cmp > 0;
-    if (cmp < 0)
+    if (ballot_cmp(b, a->promised) <= 0)
         return ACCEPTOR_STALE;
     a->promised = b;
     return ACCEPTOR_OK;

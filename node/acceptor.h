@@ -41,11 +41,13 @@ enum acceptor_verdict {
 void acceptor_init(struct acceptor *a);
 void acceptor_free(struct acceptor *a);
 
-/* PREPARE(b). On OK, *raised says whether the promise changed (and so
- * must be made durable). A repeated prepare with the promised ballot is
- * answered OK again. */
-enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
-                                       bool *raised);
+/* PREPARE(b): promised only when b is above the promise. A ballot equal
+ * to the promise is refused too: a proposer restarted without memory may
+ * pick a ballot it used before, and must not lead with it again, since
+ * values may already be accepted under it. Any quorum it asks includes an
+ * acceptor that promised that ballot, so it has to pick a higher one.
+ * On OK the promise changed and must be made durable. */
+enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b);
 
 /* ACCEPT(b, entries). All entries are checked before any is applied, so a
  * rejected message changes nothing. An empty list only checks the ballot

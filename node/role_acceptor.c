@@ -109,20 +109,18 @@ static void acceptor_on_prepare(struct http_request *req, void *ud)
     struct node *n = ud;
     struct acceptor_node *an = acceptor_node_of(n);
     struct msg m, reply = { .type = MSG_PROMISE, .from = n->cfg->id };
-    bool raised;
     uint64_t upto;
 
     if (node_decode(n, req, MSG_PREPARE, &m) < 0)
         return;
     an->prepares++;
-    if (acceptor_prepare(&an->a, m.ballot, &raised) != ACCEPTOR_OK) {
+    if (acceptor_prepare(&an->a, m.ballot) != ACCEPTOR_OK) {
         acceptor_reply_stale(n, an, req, MSG_PROMISE);
         goto out;
     }
-    if (raised && wal_append_promise(an->wal, m.ballot) < 0)
+    if (wal_append_promise(an->wal, m.ballot) < 0)
         acceptor_fatal_memory();
-    if (raised)
-        log_info("promised ballot %u.%u to proposer %u", m.ballot.round,
+    log_info("promised ballot %u.%u to proposer %u", m.ballot.round,
                  m.ballot.node, m.from);
     reply.ok = true;
     reply.ballot = m.ballot;
@@ -234,10 +232,7 @@ static void acceptor_flush(struct node *n)
 
 static void acceptor_replay_promise(void *ud, struct ballot b)
 {
-    struct acceptor *a = ud;
-    bool raised;
-
-    acceptor_prepare(a, b, &raised);
+    acceptor_prepare(ud, b);    /* refused when an accept already raised it */
 }
 
 static void acceptor_replay_accept(void *ud, uint64_t slot, struct ballot b,

@@ -22,6 +22,7 @@ struct answer {
 };
 
 struct sim {
+    struct proposer_settings set;
     struct proposer p;
     struct acceptor acc[N_ACC];
     uint32_t reachable;         /* acceptors messages get to */
@@ -50,6 +51,7 @@ static struct sim *sim_new(uint32_t id, int rank)
         acceptor_init(&s->acc[i]);
     s->reachable = (1u << N_ACC) - 1;
     s->now = 1000;
+    s->set = set;
     assert_int_equal(proposer_init(&s->p, &set, s->now), 0);
     return s;
 }
@@ -67,9 +69,8 @@ static void sim_prepare(struct sim *s, size_t i, const struct proposer_out *o)
     struct acceptor *a = &s->acc[i];
     struct msg_entry e[64];
     size_t n = 0;
-    bool raised;
 
-    if (acceptor_prepare(a, o->ballot, &raised) != ACCEPTOR_OK) {
+    if (acceptor_prepare(a, o->ballot) != ACCEPTOR_OK) {
         proposer_on_promise(&s->p, i, o->ballot, false, a->promised, NULL, 0,
                             s->now);
         return;
@@ -322,13 +323,12 @@ static void test_higher_ballot_makes_leader_step_down(void **state)
 {
     struct sim *s = sim_new(1, 0);
     int token;
-    bool raised;
 
     sim_advance(s, TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     /* another proposer won Phase 1 at a higher ballot meanwhile */
     for (int i = 0; i < N_ACC; i++)
-        acceptor_prepare(&s->acc[i], B(9, 3), &raised);
+        acceptor_prepare(&s->acc[i], B(9, 3));
     sim_write(s, "lost", 1, &token);
     sim_advance(s, 10);
     assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
@@ -380,6 +380,34 @@ static void test_read_waits_for_quorum_confirmation(void **state)
     sim_free(s);
 }
 
+/* A proposer restarted without memory starts from round 0 again. The
+ * ballot it led with before may hold accepted values, so it must not
+ * lead with that ballot again. */
+static void test_restarted_proposer_never_reuses_its_ballot(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    int x, y;
+
+    sim_advance(s, TIMEOUT);
+    assert_int_equal(ballot_cmp(s->p.ballot, B(1, 1)), 0);
+    s->reachable = 0x1;
+    sim_write(s, "X", 1, &x);
+    sim_advance(s, 10);         /* X reached acceptor0 only, then a crash */
+    assert_string_equal(acceptor_get(&s->acc[0], 1)->value.data, "X");
+    proposer_free(&s->p);
+    assert_int_equal(proposer_init(&s->p, &s->set, s->now), 0);
+    s->reachable = 0x6;
+    sim_advance(s, 3 * TIMEOUT);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    assert_true(ballot_cmp(s->p.ballot, B(1, 1)) > 0);
+    sim_write(s, "Y", 2, &y);
+    sim_advance(s, 20);
+    assert_int_equal(sim_answer(s, &y)->slot, 1);
+    /* Y is chosen under a new ballot, never under X's */
+    assert_true(ballot_cmp(acceptor_get(&s->acc[1], 1)->ballot, B(1, 1)) > 0);
+    sim_free(s);
+}
+
 static void test_leader_cut_off_from_acceptors_steps_down(void **state)
 {
     struct sim *s = sim_new(1, 0);
@@ -405,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_higher_ballot_makes_leader_step_down),
         cmocka_unit_test(test_heartbeats_keep_follower_and_stale_ones_are_ignored),
         cmocka_unit_test(test_read_waits_for_quorum_confirmation),
+        cmocka_unit_test(test_restarted_proposer_never_reuses_its_ballot),
         cmocka_unit_test(test_leader_cut_off_from_acceptors_steps_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
