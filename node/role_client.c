@@ -19,7 +19,9 @@
 #define CLIENT_RESPONSES_KEPT 1000
 
 enum op_kind { OP_WRITE, OP_READ };
-enum op_status { OP_PENDING, OP_CHOSEN, OP_FAILED };
+/* unknown: the request timed out; the write may still be chosen, and a
+ * learner's notification later says so. */
+enum op_status { OP_CHOSEN, OP_FAILED, OP_UNKNOWN };
 
 struct client_op {
     struct node *node;
@@ -100,7 +102,7 @@ static void client_record(struct client_node *cn, const struct client_op *op,
                             .latency_ms = loop_now_ms() - op->started,
                             .attempts = op->attempts };
     snprintf(r->error, sizeof(r->error), "%s",
-             status == OP_FAILED ? op->last_error : "");
+             status != OP_CHOSEN ? op->last_error : "");
     cn->next_response = (cn->next_response + 1) % CLIENT_RESPONSES_KEPT;
     if (cn->n_responses < CLIENT_RESPONSES_KEPT)
         cn->n_responses++;
@@ -116,7 +118,7 @@ static void client_finish(struct client_op *op, int status,
     node_reply_json(op->req, status, reply);
     if (op->kind == OP_WRITE && status != 200) {
         cn->writes_failed++;
-        client_record(cn, op, OP_FAILED, 0);
+        client_record(cn, op, status == 504 ? OP_UNKNOWN : OP_FAILED, 0);
         op->value = NULL;       /* the record owns it now */
     }
     free(op->value);
@@ -394,8 +396,14 @@ static void client_on_notify(struct http_request *req, void *ud)
         if (!client || strcmp(client, cn->id) != 0)
             continue;
         r = client_find_response(cn, m.entries[i].value.seq);
-        if (r)
-            r->learned_by |= 1u << learner;
+        if (!r)
+            continue;
+        r->learned_by |= 1u << learner;
+        if (r->status != OP_CHOSEN) {   /* it was chosen after all */
+            r->status = OP_CHOSEN;
+            r->slot = m.entries[i].slot;
+            r->error[0] = '\0';
+        }
     }
     msg_free(&m);
     httpd_reply(req, 200, strdup("{}"));
@@ -406,9 +414,9 @@ static const char *client_status_name(enum op_status s)
     switch (s) {
     case OP_CHOSEN: return "chosen";
     case OP_FAILED: return "failed";
-    case OP_PENDING: break;
+    case OP_UNKNOWN: break;
     }
-    return "pending";
+    return "unknown";
 }
 
 static struct json_object *client_response_json(const struct client_node *cn,
