@@ -1,0 +1,574 @@
+#!/usr/bin/env bash
+# paxos-local.sh -- runs the guide's ten-node Paxos cluster on 127.0.0.1 as
+# plain processes (no containers).
+#
+# Usage: scripts/paxos-local.sh COMMAND [ARG]
+#   up              start all ten nodes, wait for a leader, print the nodes
+#   down [--wipe]   stop every node (TERM, then KILL); --wipe also deletes data
+#   status          one line per node: name, role, address, up/down, state
+#   logs [NAME]     follow NAME's log; without NAME, the last lines of all
+#   kill NAME       kill -9 one node (to demonstrate a crash)
+#   restart NAME    start one node again with the same settings
+#   help            this text
+#
+# Environment:
+#   PAXOS_RUN_DIR   run directory (default ./run): data/NAME/, logs/NAME.log,
+#                   pids/NAME.pid, endpoints ("name=127.0.0.1:port" lines)
+#   PAXOSD          the paxosd binary (default ./paxosd, else the build dir)
+#   PAXOSD_FLAGS    extra paxosd flags for every node, e.g. "--no-fsync"
+#   PAXOS_UP_TIMEOUT    seconds `up`/`restart` wait for the nodes (default 15)
+#   PAXOS_STOP_TIMEOUT  seconds `down` waits before KILL (default 5)
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_DIR=$(dirname "$SCRIPT_DIR")
+PROG=$(basename "$0")
+
+HOST=127.0.0.1
+UP_TIMEOUT=${PAXOS_UP_TIMEOUT:-15}
+STOP_TIMEOUT=${PAXOS_STOP_TIMEOUT:-5}
+
+# The guide's topology: name role id port.
+NODES=(
+    "proposer1 proposer 1 3001"
+    "proposer2 proposer 2 3002"
+    "proposer3 proposer 3 3003"
+    "acceptor1 acceptor 4 4001"
+    "acceptor2 acceptor 5 4002"
+    "acceptor3 acceptor 6 4003"
+    "learner1 learner 7 5001"
+    "learner2 learner 8 5002"
+    "client1 client 9 6001"
+    "client2 client 10 6002"
+)
+
+RUN_DIR=""          # absolute; set by init_run_dir
+BIN=""              # absolute path of paxosd; set by find_paxosd
+FLAGS=()            # PAXOSD_FLAGS, split into words
+
+# ---------------------------------------------------------------- helpers
+
+say() {
+    printf '%s\n' "$*"
+}
+
+warn() {
+    printf '%s: %s\n' "$PROG" "$*" >&2
+}
+
+die() {
+    warn "error: $*"
+    exit 1
+}
+
+# The comment block at the top of this file.
+usage() {
+    awk 'NR > 1 && !/^#/ { exit } NR > 4 { sub(/^# ?/, ""); print }' "$0"
+}
+
+have() {
+    command -v "$1" >/dev/null 2>&1
+}
+
+# Milliseconds since the epoch.
+now_ms() {
+    local t
+    t=$(date +%s%N)
+    printf '%s\n' $((t / 1000000))
+}
+
+# Resolves the run directory to an absolute path (created when $1 = create).
+init_run_dir() {
+    local dir=${PAXOS_RUN_DIR:-./run}
+    if [[ "${1:-}" == create ]]; then
+        mkdir -p "$dir/data" "$dir/logs" "$dir/pids" ||
+            die "cannot create the run directory $dir"
+    fi
+    if [[ -d "$dir" ]]; then
+        RUN_DIR=$(cd "$dir" && pwd)
+    elif [[ "$dir" == /* ]]; then
+        RUN_DIR=$dir
+    else
+        RUN_DIR="$PWD/${dir#./}"
+    fi
+}
+
+# Finds paxosd: $PAXOSD, ./paxosd, or the build directories of the source.
+find_paxosd() {
+    local candidate
+    if [[ -n "${PAXOSD:-}" ]]; then
+        [[ -f "$PAXOSD" && -x "$PAXOSD" ]] ||
+            die "PAXOSD=$PAXOSD is not an executable file"
+        candidate=$PAXOSD
+    else
+        for candidate in ./paxosd "$SRC_DIR/build/paxosd" "$SRC_DIR/paxosd" ""; do
+            [[ -n "$candidate" && -f "$candidate" && -x "$candidate" ]] && break
+        done
+        [[ -n "$candidate" ]] ||
+            die "paxosd not found (looked for ./paxosd, $SRC_DIR/build/paxosd" \
+                "and $SRC_DIR/paxosd): build it first (scripts/run.sh does)" \
+                "or set PAXOSD=/path/to/paxosd"
+    fi
+    BIN="$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate")"
+}
+
+# Splits PAXOSD_FLAGS into FLAGS.
+load_flags() {
+    FLAGS=()
+    if [[ -n "${PAXOSD_FLAGS:-}" ]]; then
+        read -r -a FLAGS <<<"$PAXOSD_FLAGS"
+    fi
+}
+
+# The settings `up` used, so that `restart` uses the same ones.
+save_settings() {
+    {
+        printf 'PAXOSD=%q\n' "$BIN"
+        printf 'PAXOSD_FLAGS=%q\n' "${PAXOSD_FLAGS:-}"
+    } >"$RUN_DIR/settings"
+}
+
+load_settings() {
+    local file="$RUN_DIR/settings"
+    if [[ -f "$file" ]]; then
+        # shellcheck source=/dev/null
+        PAXOSD=$(. "$file" && printf '%s' "$PAXOSD")
+        # shellcheck source=/dev/null
+        PAXOSD_FLAGS=$(. "$file" && printf '%s' "$PAXOSD_FLAGS")
+    fi
+    find_paxosd
+    load_flags
+}
+
+all_names() {
+    local entry
+    for entry in "${NODES[@]}"; do
+        printf '%s\n' "${entry%% *}"
+    done
+}
+
+# node_field NAME FIELD: FIELD is role, id or port; dies on an unknown name.
+node_field() {
+    local entry name role id port
+    for entry in "${NODES[@]}"; do
+        read -r name role id port <<<"$entry"
+        if [[ "$name" == "$1" ]]; then
+            case "$2" in
+                role) printf '%s\n' "$role" ;;
+                id) printf '%s\n' "$id" ;;
+                port) printf '%s\n' "$port" ;;
+            esac
+            return 0
+        fi
+    done
+    die "unknown node '$1' (one of: $(all_names | paste -sd ' ' -))"
+}
+
+seed_list() {
+    local entry name role id port list=""
+    for entry in "${NODES[@]}"; do
+        read -r name role id port <<<"$entry"
+        list+="${list:+,}$id:$role:$HOST:$port"
+    done
+    printf '%s\n' "$list"
+}
+
+pid_file() {
+    printf '%s\n' "$RUN_DIR/pids/$1.pid"
+}
+
+log_file() {
+    printf '%s\n' "$RUN_DIR/logs/$1.log"
+}
+
+# The pid of NAME when it runs (the process in its pid file is alive and is
+# the paxosd of this run directory); nothing and status 1 otherwise.
+node_pid() {
+    local file pid cmdline
+    file=$(pid_file "$1")
+    [[ -f "$file" ]] || return 1
+    pid=$(<"$file")
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    if [[ -r "/proc/$pid/cmdline" ]]; then
+        # A zombie's cmdline is empty; a reused pid runs something else.
+        cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+        [[ "$cmdline" == *"$RUN_DIR/data/$1 "* ]] || return 1
+    fi
+    printf '%s\n' "$pid"
+}
+
+node_alive() {
+    node_pid "$1" >/dev/null
+}
+
+# True while pid is a live process (not gone, not a zombie).
+pid_running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    [[ -d "/proc/$1" ]] || return 0
+    [[ -n "$(tr -d '\0' <"/proc/$1/cmdline" 2>/dev/null)" ]]
+}
+
+# True when something accepts connections on 127.0.0.1:PORT.
+port_busy() {
+    (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
+}
+
+# GET http://127.0.0.1:PORT/PATH, body on stdout; fails unless 200.
+http_get() {
+    curl -fsS -m "${3:-2}" "http://$HOST:$1$2" 2>/dev/null
+}
+
+node_healthy() {
+    http_get "$(node_field "$1" port)" /health 1 >/dev/null
+}
+
+# The name of the proposer that reports is_leader, or nothing.
+current_leader() {
+    local name port
+    for name in proposer1 proposer2 proposer3; do
+        port=$(node_field "$name" port)
+        if http_get "$port" /status 1 | jq -e '.is_leader == true' >/dev/null 2>&1; then
+            printf '%s\n' "$name"
+            return 0
+        fi
+    done
+    return 1
+}
+
+write_endpoints() {
+    local name tmp="$RUN_DIR/endpoints.tmp"
+    : >"$tmp"
+    while read -r name; do
+        printf '%s=%s:%s\n' "$name" "$HOST" "$(node_field "$name" port)" >>"$tmp"
+    done < <(all_names)
+    mv "$tmp" "$RUN_DIR/endpoints"
+}
+
+# Starts NAME in the background; its pid goes to its pid file.
+start_node() {
+    local name=$1 role id port log pid
+    role=$(node_field "$name" role)
+    id=$(node_field "$name" id)
+    port=$(node_field "$name" port)
+    log=$(log_file "$name")
+    if node_alive "$name"; then
+        say "$name is already running (pid $(node_pid "$name"))"
+        return 0
+    fi
+    if port_busy "$port"; then
+        die "port $port ($name) is already in use by another process"
+    fi
+    mkdir -p "$RUN_DIR/data/$name" "$RUN_DIR/logs" "$RUN_DIR/pids"
+    printf '=== %s: starting %s (%s%s) ===\n' "$(date '+%F %T')" "$name" \
+        "$BIN" "${PAXOSD_FLAGS:+ $PAXOSD_FLAGS}" >>"$log"
+    # setsid: the node has its own session, so a Ctrl-C in this terminal or
+    # its closing does not reach it. The shell's child is not a process
+    # group leader, so setsid does not fork and $! is the node's pid.
+    if have setsid; then
+        setsid "$BIN" --role "$role" --id "$id" --port "$port" \
+            --bind "$HOST" --seeds "$(seed_list)" \
+            --data-dir "$RUN_DIR/data/$name" ${FLAGS[@]+"${FLAGS[@]}"} \
+            </dev/null >>"$log" 2>&1 &
+    else
+        nohup "$BIN" --role "$role" --id "$id" --port "$port" \
+            --bind "$HOST" --seeds "$(seed_list)" \
+            --data-dir "$RUN_DIR/data/$name" ${FLAGS[@]+"${FLAGS[@]}"} \
+            </dev/null >>"$log" 2>&1 &
+    fi
+    pid=$!
+    printf '%s\n' "$pid" >"$(pid_file "$name")"
+}
+
+# Stops NAME's process: TERM, then KILL after STOP_TIMEOUT seconds.
+stop_pids() {
+    local pid deadline left
+    deadline=$(( $(now_ms) + STOP_TIMEOUT * 1000 ))
+    for pid in "$@"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    while :; do
+        left=()
+        for pid in "$@"; do
+            if pid_running "$pid"; then
+                left+=("$pid")
+            fi
+        done
+        [[ ${#left[@]} -eq 0 ]] && return 0
+        if (( $(now_ms) >= deadline )); then
+            warn "still running after ${STOP_TIMEOUT}s, sending KILL to: ${left[*]}"
+            kill -KILL "${left[@]}" 2>/dev/null || true
+            sleep 0.2
+            return 0
+        fi
+        sleep 0.1
+    done
+}
+
+# Waits until pid is gone (after a KILL), at most 3 s.
+wait_gone() {
+    local _
+    for _ in $(seq 30); do
+        pid_running "$1" || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Prints the last lines of NAME's log, indented, to stderr.
+show_log_tail() {
+    local log
+    log=$(log_file "$1")
+    if [[ -f "$log" ]]; then
+        warn "last lines of $log:"
+        tail -n "${2:-15}" "$log" | sed 's/^/    /' >&2
+    fi
+}
+
+# Waits until every node in "$@" answers /health and, when need_leader is
+# yes, a proposer reports is_leader. Prints a progress line.
+wait_ready() {
+    local need_leader=$1 deadline name healthy dead leader="" tty=no last=""
+    local line started
+    shift
+    [[ -t 1 ]] && tty=yes
+    started=$(now_ms)
+    deadline=$(( started + UP_TIMEOUT * 1000 ))
+    while :; do
+        healthy=0
+        dead=()
+        for name in "$@"; do
+            if node_healthy "$name"; then
+                healthy=$((healthy + 1))
+            elif ! node_alive "$name"; then
+                dead+=("$name")
+            fi
+        done
+        leader=""
+        if [[ "$need_leader" == yes ]]; then
+            leader=$(current_leader || true)
+        fi
+        line=$(printf 'waiting: %d/%d node(s) healthy' "$healthy" "$#")
+        [[ "$need_leader" == yes ]] && line+=", leader: ${leader:-none}"
+        line+=$(printf ' (%.1fs)' "$(( $(now_ms) - started ))e-3")
+        if [[ "$tty" == yes ]]; then
+            printf '\r%s ' "$line"
+        elif [[ "${line%% (*}" != "$last" ]]; then
+            say "$line"
+            last=${line%% (*}
+        fi
+        if [[ ${#dead[@]} -gt 0 ]]; then
+            [[ "$tty" == yes ]] && printf '\n'
+            for name in "${dead[@]}"; do
+                show_log_tail "$name"
+            done
+            die "node(s) exited: ${dead[*]} (logs in $RUN_DIR/logs)"
+        fi
+        if [[ $healthy -eq $# && ( "$need_leader" == no || -n "$leader" ) ]]; then
+            [[ "$tty" == yes ]] && printf '\n'
+            return 0
+        fi
+        if (( $(now_ms) >= deadline )); then
+            [[ "$tty" == yes ]] && printf '\n'
+            for name in "$@"; do
+                node_healthy "$name" || warn "$name does not answer /health"
+            done
+            [[ -n "$leader" || "$need_leader" == no ]] ||
+                warn "no proposer reports is_leader"
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+# One line of details for a running node, from its /status.
+node_details() {
+    local role=$1 port=$2 json
+    json=$(http_get "$port" /status 1) || { printf 'no answer'; return 0; }
+    case "$role" in
+        proposer)
+            jq -r '"state=\(.state) leader=\(.leader_name // "-") " +
+                   "ballot=\(.ballot.round).\(.ballot.node) commit=\(.commit)"' \
+                <<<"$json" ;;
+        acceptor)
+            jq -r '"promised=\(.promised.round).\(.promised.node) " +
+                   "max_slot=\(.max_slot) commit=\(.commit)"' <<<"$json" ;;
+        learner)
+            jq -r '"applied=\(.applied) count=\(.values_count)"' <<<"$json" ;;
+        client)
+            jq -r '"writes_ok=\(.writes_ok) writes_failed=\(.writes_failed) " +
+                   "leader=\(.leader_name)"' <<<"$json" ;;
+    esac
+}
+
+print_summary() {
+    local name role port leader
+    printf '%-10s %-9s %-16s %s\n' NAME ROLE ADDRESS PID
+    while read -r name; do
+        role=$(node_field "$name" role)
+        port=$(node_field "$name" port)
+        printf '%-10s %-9s %-16s %s\n' "$name" "$role" "$HOST:$port" \
+            "$(node_pid "$name" || printf -- -)"
+    done < <(all_names)
+    leader=$(current_leader || true)
+    say "leader: ${leader:-none}"
+    say "run dir: $RUN_DIR (endpoints: $RUN_DIR/endpoints)"
+}
+
+# --------------------------------------------------------------- commands
+
+cmd_up() {
+    local name alive=0 busy=() port names=()
+    have curl || die "curl is not installed (scripts/install-deps.sh)"
+    have jq || die "jq is not installed (scripts/install-deps.sh)"
+    init_run_dir create
+    while read -r name; do
+        node_alive "$name" && alive=$((alive + 1))
+    done < <(all_names)
+    if [[ $alive -eq ${#NODES[@]} ]]; then
+        say "a cluster is already running in $RUN_DIR"
+        print_summary
+        return 0
+    fi
+    if [[ $alive -gt 0 ]]; then
+        die "a cluster is partly running in $RUN_DIR ($alive of ${#NODES[@]}" \
+            "nodes alive): run '$PROG down' first (or '$PROG restart NAME')"
+    fi
+    find_paxosd
+    load_flags
+    while read -r name; do
+        port=$(node_field "$name" port)
+        port_busy "$port" && busy+=("$port ($name)")
+    done < <(all_names)
+    [[ ${#busy[@]} -eq 0 ]] ||
+        die "port(s) already in use by another process: ${busy[*]}"
+    save_settings
+    write_endpoints
+    say "starting ${#NODES[@]} nodes ($BIN${PAXOSD_FLAGS:+ $PAXOSD_FLAGS}) in $RUN_DIR"
+    while read -r name; do
+        start_node "$name"
+    done < <(all_names)
+    mapfile -t names < <(all_names)
+    if ! wait_ready yes "${names[@]}"; then
+        die "the cluster is not ready after ${UP_TIMEOUT}s: see $RUN_DIR/logs," \
+            "then run '$PROG down'"
+    fi
+    print_summary
+}
+
+cmd_down() {
+    local name pid pids=() names=()
+    case "${1:-}" in
+        ""|--wipe) ;;
+        *) die "down takes only --wipe" ;;
+    esac
+    init_run_dir
+    if [[ -d "$RUN_DIR/pids" ]]; then
+        while read -r name; do
+            if pid=$(node_pid "$name"); then
+                pids+=("$pid")
+                names+=("$name")
+            fi
+        done < <(all_names)
+    fi
+    if [[ ${#pids[@]} -gt 0 ]]; then
+        say "stopping ${#pids[@]} node(s): ${names[*]}"
+        stop_pids "${pids[@]}"
+    else
+        say "no node is running in $RUN_DIR"
+    fi
+    rm -f "$RUN_DIR"/pids/*.pid 2>/dev/null || true
+    if [[ "${1:-}" == --wipe && -d "$RUN_DIR/data" ]]; then
+        rm -rf "$RUN_DIR/data"
+        say "deleted $RUN_DIR/data"
+    fi
+}
+
+cmd_status() {
+    local name role port state details
+    have curl || die "curl is not installed (scripts/install-deps.sh)"
+    have jq || die "jq is not installed (scripts/install-deps.sh)"
+    init_run_dir
+    printf '%-10s %-9s %-16s %-5s %s\n' NAME ROLE ADDRESS STATE DETAILS
+    while read -r name; do
+        role=$(node_field "$name" role)
+        port=$(node_field "$name" port)
+        details=""
+        if node_healthy "$name"; then
+            state=up
+            details=$(node_details "$role" "$port")
+            node_alive "$name" || details+=" (not started by this run dir)"
+        elif node_alive "$name"; then
+            state=busy
+            details="process $(node_pid "$name") runs but /health does not answer"
+        else
+            state=down
+        fi
+        printf '%-10s %-9s %-16s %-5s %s\n' "$name" "$role" "$HOST:$port" \
+            "$state" "$details"
+    done < <(all_names)
+}
+
+cmd_logs() {
+    local name log
+    init_run_dir
+    if [[ -n "${1:-}" ]]; then
+        node_field "$1" role >/dev/null
+        log=$(log_file "$1")
+        [[ -f "$log" ]] || die "no log for $1 yet ($log)"
+        exec tail -n 50 -F "$log"
+    fi
+    while read -r name; do
+        log=$(log_file "$name")
+        [[ -f "$log" ]] || continue
+        say "==> $name ($log) <=="
+        tail -n 8 "$log"
+    done < <(all_names)
+}
+
+cmd_kill() {
+    local name=${1:-} pid
+    [[ -n "$name" ]] || die "kill needs a node name"
+    node_field "$name" role >/dev/null
+    init_run_dir
+    pid=$(node_pid "$name") || die "$name is not running"
+    kill -KILL "$pid"
+    wait_gone "$pid" || warn "$name (pid $pid) is still there after KILL"
+    rm -f "$(pid_file "$name")"
+    say "killed $name (pid $pid) with SIGKILL"
+}
+
+cmd_restart() {
+    local name=${1:-} pid
+    [[ -n "$name" ]] || die "restart needs a node name"
+    node_field "$name" role >/dev/null
+    have curl || die "curl is not installed (scripts/install-deps.sh)"
+    have jq || die "jq is not installed (scripts/install-deps.sh)"
+    init_run_dir create
+    load_settings
+    if pid=$(node_pid "$name"); then
+        say "stopping $name (pid $pid)"
+        stop_pids "$pid"
+    fi
+    start_node "$name"
+    wait_ready no "$name" ||
+        die "$name does not answer /health after ${UP_TIMEOUT}s (see $(log_file "$name"))"
+    say "restarted $name (pid $(node_pid "$name")) on $HOST:$(node_field "$name" port)"
+}
+
+main() {
+    local cmd=${1:-help}
+    [[ $# -gt 0 ]] && shift
+    case "$cmd" in
+        up) [[ $# -eq 0 ]] || die "up takes no argument"; cmd_up ;;
+        down) cmd_down "$@" ;;
+        status) cmd_status ;;
+        logs) cmd_logs "$@" ;;
+        kill) cmd_kill "$@" ;;
+        restart) cmd_restart "$@" ;;
+        help|-h|--help) usage ;;
+        *) usage >&2; die "unknown command '$cmd'" ;;
+    esac
+}
+
+main "$@"
