@@ -55,7 +55,7 @@ static const struct value_rules entry_value_rules = {
 
 static const struct msg_layout layouts[] = {
     [MSG_PREPARE] = { .fields = F_FROM | F_BALLOT | F_FROM_SLOT },
-    [MSG_PROMISE] = { .fields = F_FROM | F_OK | F_BALLOT | F_ENTRIES |
+    [MSG_PROMISE] = { .fields = F_FROM | F_OK | F_BALLOT | F_COMMIT | F_ENTRIES |
                                 F_ENTRIES_OPTIONAL | F_ENTRY_BALLOT },
     [MSG_ACCEPT] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_ENTRIES },
     [MSG_ACCEPTED] = { .fields = F_FROM | F_OK | F_BALLOT },

@@ -6,8 +6,10 @@
  * nesting deeper than a message can have are rejected with a reason.
  *
  *   PREPARE    {"from","ballot","from_slot"}
- *   PROMISE    {"from","ok","ballot","entries":[{"slot","ballot",value}]}
- *              (ok=false: ballot is the acceptor's promised ballot)
+ *   PROMISE    {"from","ok","ballot","commit",
+ *               "entries":[{"slot","ballot",value}]}
+ *              (entries: the slots accepted above commit; ok=false:
+ *              ballot is the acceptor's promised ballot)
  *   ACCEPT     {"from","ballot","commit","entries":[{"slot",value}]}
  *   ACCEPTED   {"from","ok","ballot"}       (reply to ACCEPT)
  *   LEARN      {"from","ballot","commit","entries":[{"slot",value}]}

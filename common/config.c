@@ -259,7 +259,8 @@ static const struct setting_info settings[SET_COUNT] = {
     [SET_MAX_BODY] = { "max-body", "MAX_BODY_BYTES", "N", "body limit",
                        "1024..268435456", "1048576", NULL },
     [SET_MAX_VALUE] = { "max-value", "MAX_VALUE_BYTES", "N", "value limit",
-                        "1..max-body/2", "65536", NULL },
+                        "1..max-body/8 (room for escaping and batching)",
+                        "65536", NULL },
     [SET_MAX_BATCH] = { "max-batch", "MAX_BATCH", "N", "batch size", "1..100000",
                         "512", NULL },
     [SET_PROBE_INTERVAL] = { "probe-interval-ms", "PROBE_INTERVAL_MS", "N",
@@ -616,7 +617,7 @@ static int load_tuning(struct config *cfg, const char *const *text)
         number_setting(text[SET_REQUEST_TIMEOUT], SET_REQUEST_TIMEOUT, 100, 600000,
                        &request) ||
         number_setting(text[SET_MAX_BODY], SET_MAX_BODY, 1024, 268435456, &body) ||
-        number_setting(text[SET_MAX_VALUE], SET_MAX_VALUE, 1, body / 2, &value) ||
+        number_setting(text[SET_MAX_VALUE], SET_MAX_VALUE, 1, body / 8, &value) ||
         number_setting(text[SET_MAX_BATCH], SET_MAX_BATCH, 1, 100000, &batch))
         return 2;
     if (election <= 2 * heartbeat)

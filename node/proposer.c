@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Chosen slots whose values a leader keeps (for /status). */
+#define PROPOSER_KEEP_CHOSEN 16
+
 static uint64_t proposer_random(struct proposer *p)
 {
     uint64_t x = p->rng;        /* xorshift64* */
@@ -49,10 +52,12 @@ static void proposer_push(struct proposer *p, struct proposer_out o)
     p->out[p->n_out++] = o;
 }
 
-static void proposer_fail(struct proposer *p, void *token, const char *why)
+static void proposer_fail(struct proposer *p, void *token, const char *why,
+                          bool maybe_chosen)
 {
     proposer_push(p, (struct proposer_out){ .kind = PROPOSER_REPLY_FAILED,
-                                            .token = token, .reason = why });
+                                            .token = token, .reason = why,
+                                            .maybe_chosen = maybe_chosen });
 }
 
 static int proposer_reserve(struct proposer *p, uint64_t slot)
@@ -95,7 +100,7 @@ static void proposer_answer_waiters(struct proposer *p, uint64_t slot,
         struct proposer_waiter *w = s->waiters;
         s->waiters = w->next;
         if (why)
-            proposer_fail(p, w->token, why);
+            proposer_fail(p, w->token, why, true);
         else
             proposer_push(p, (struct proposer_out){
                 .kind = PROPOSER_REPLY_CHOSEN, .token = w->token,
@@ -126,12 +131,12 @@ static void proposer_fail_all(struct proposer *p, const char *why)
     for (uint64_t s = p->commit + 1; s < p->next_slot && s < p->log_cap; s++)
         proposer_answer_waiters(p, s, why);
     for (size_t i = 0; i < p->n_pending; i++) {
-        proposer_fail(p, p->pending[i].token, why);
+        proposer_fail(p, p->pending[i].token, why, false);
         pvalue_free(&p->pending[i].value);
     }
     p->n_pending = 0;
     for (size_t i = 0; i < p->n_reads; i++)
-        proposer_fail(p, p->reads[i].token, why);
+        proposer_fail(p, p->reads[i].token, why, false);
     p->n_reads = 0;
     p->confirm_round = 0;
 }
@@ -188,6 +193,7 @@ static void proposer_start_election(struct proposer *p, int64_t now)
     p->promised = 0;
     p->phase1_from = p->commit + 1;
     p->phase1_max = p->commit;
+    p->phase1_commit = p->commit;
     for (uint64_t s = p->phase1_from; s < p->log_cap; s++) {
         pvalue_free(&p->log[s].value);
         memset(&p->log[s], 0, sizeof(p->log[s]));
@@ -206,36 +212,53 @@ static void proposer_send_heartbeat(struct proposer *p, int64_t now)
 }
 
 /* Phase 1 is won: every slot a promise reported is proposed again with
- * its highest-ballot value; the gaps between them get no-ops. */
+ * its highest-ballot value; the gaps between them get no-ops. Slots up
+ * to the highest commit index a promise reported are chosen already. */
 static void proposer_become_leader(struct proposer *p, int64_t now)
 {
+    uint64_t from = p->phase1_from;
+
+    if (p->phase1_commit >= from) {
+        from = p->phase1_commit + 1;
+        p->commit = p->phase1_commit;
+    }
+    if (p->phase1_max < p->commit)
+        p->phase1_max = p->commit;
+    if (proposer_reserve(p, p->phase1_max + 1) < 0)
+        return;                 /* stay a candidate: the next election retries */
     p->state = PROPOSER_LEADER;
     p->leader = p->set.id;
+    p->phase1_from = from;
     idmap_clear(&p->ids);
-    for (uint64_t s = p->phase1_from; s <= p->phase1_max; s++) {
+    for (uint64_t s = from; s <= p->phase1_max; s++) {
         struct pvalue *v = &p->log[s].value;
         if (!pvalue_is_noop(v))
             idmap_put(&p->ids, v->client, v->seq, s);
     }
     p->next_slot = p->phase1_max + 1;
-    p->sent_upto = p->phase1_from;
+    p->sent_upto = from;
+    p->trimmed = from - 1;
     p->progress_at = now;
     p->quorum_at = now;
     proposer_send_heartbeat(p, now);
 }
 
 void proposer_on_promise(struct proposer *p, size_t acceptor,
-                         struct ballot sent, bool ok, struct ballot promised,
-                         const struct msg_entry *e, size_t n, int64_t now)
+                         struct ballot sent, const struct msg *promise,
+                         int64_t now)
 {
-    if (!ok) {
-        proposer_observe(p, promised, now);
+    const struct msg_entry *e = promise->entries;
+
+    if (!promise->ok) {
+        proposer_observe(p, promise->ballot, now);
         return;
     }
     if (p->state != PROPOSER_CANDIDATE || ballot_cmp(sent, p->ballot) != 0 ||
         acceptor >= p->set.n_acceptors || (p->promised >> acceptor & 1))
         return;
-    for (size_t i = 0; i < n; i++) {
+    if (promise->commit > p->phase1_commit)
+        p->phase1_commit = promise->commit;
+    for (size_t i = 0; i < promise->n_entries; i++) {
         struct proposer_slot *s;
         if (e[i].slot < p->phase1_from || proposer_reserve(p, e[i].slot) < 0)
             continue;
@@ -350,24 +373,67 @@ void proposer_on_heartbeat(struct proposer *p, uint32_t from,
         p->commit = commit;
 }
 
-/* Sends again, in batches, the slots above the commit index that a
- * quorum has not accepted yet (at most max_in_flight of them). */
-static void proposer_retransmit(struct proposer *p, int64_t now)
+/* How many slots from first (before end) one ACCEPT carries: at most
+ * max_batch of them and max_batch_bytes of value, but at least one. */
+static uint64_t proposer_batch_count(const struct proposer *p, uint64_t first,
+                                     uint64_t end)
 {
-    uint64_t first = p->commit + 1;
+    size_t bytes = 0;
+    uint64_t s = first;
 
-    p->retransmits++;
-    p->progress_at = now;
-    while (first < p->sent_upto) {
-        uint64_t count = p->sent_upto - first;
-        if (count > p->set.max_batch)
-            count = p->set.max_batch;
+    while (s < end && s - first < p->set.max_batch) {
+        const struct pvalue *v = &p->log[s].value;
+        bytes += (v->data ? strlen(v->data) + strlen(v->client) : 0) + 64;
+        if (s > first && bytes > p->set.max_batch_bytes)
+            break;
+        s++;
+    }
+    return s - first;
+}
+
+static void proposer_send_accepts(struct proposer *p, uint64_t first,
+                                  uint64_t end)
+{
+    while (first < end) {
+        uint64_t count = proposer_batch_count(p, first, end);
         proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
                                                 .ballot = p->ballot,
                                                 .first = first,
                                                 .count = count });
         first += count;
     }
+}
+
+/* Sends again, in batches, the slots above the commit index that a
+ * quorum has not accepted yet (at most max_in_flight of them). */
+static void proposer_retransmit(struct proposer *p, int64_t now)
+{
+    p->retransmits++;
+    p->progress_at = now;
+    proposer_send_accepts(p, p->commit + 1, p->sent_upto);
+}
+
+/* Forgets the first n waiting writes (answered or given a slot). */
+static void proposer_shift_pending(struct proposer *p, size_t n)
+{
+    p->n_pending -= n;
+    if (n && p->n_pending)
+        memmove(p->pending, p->pending + n, p->n_pending * sizeof(*p->pending));
+}
+
+/* Fails the writes that waited too long for a slot (oldest first). */
+static void proposer_expire_pending(struct proposer *p, int64_t now)
+{
+    size_t expired = 0;
+
+    while (expired < p->n_pending &&
+           now - p->pending[expired].since >= p->set.pending_timeout_ms) {
+        proposer_fail(p, p->pending[expired].token,
+                      "timed out waiting for a free slot", false);
+        pvalue_free(&p->pending[expired].value);
+        expired++;
+    }
+    proposer_shift_pending(p, expired);
 }
 
 void proposer_tick(struct proposer *p, int64_t now)
@@ -381,6 +447,7 @@ void proposer_tick(struct proposer *p, int64_t now)
         proposer_step_down(p, 0, "no quorum of acceptors answers", now);
         return;
     }
+    proposer_expire_pending(p, now);
     if (now >= p->heartbeat_due) {
         proposer_send_heartbeat(p, now);
         if (!p->confirm_round)      /* also proves a quorum still follows */
@@ -411,27 +478,25 @@ static void proposer_assign_slots(struct proposer *p)
         p->next_slot++;
         taken++;
     }
-    p->n_pending -= taken;
-    if (taken && p->n_pending)
-        memmove(p->pending, p->pending + taken,
-                p->n_pending * sizeof(*p->pending));
+    proposer_shift_pending(p, taken);
+}
+
+/* Frees the values of chosen slots below the commit index, but for the
+ * last few that /status shows: nothing sends them again. */
+static void proposer_trim(struct proposer *p)
+{
+    while (p->trimmed + PROPOSER_KEEP_CHOSEN < p->commit)
+        pvalue_free(&p->log[++p->trimmed].value);
 }
 
 void proposer_flush(struct proposer *p, int64_t now)
 {
     if (p->state != PROPOSER_LEADER)
         return;
+    proposer_trim(p);
     proposer_assign_slots(p);
-    while (p->sent_upto < p->next_slot) {
-        uint64_t count = p->next_slot - p->sent_upto;
-        if (count > p->set.max_batch)
-            count = p->set.max_batch;
-        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
-                                                .ballot = p->ballot,
-                                                .first = p->sent_upto,
-                                                .count = count });
-        p->sent_upto += count;
-    }
+    proposer_send_accepts(p, p->sent_upto, p->next_slot);
+    p->sent_upto = p->next_slot;
     if (p->n_reads && !p->confirm_round)
         proposer_start_confirm(p, now);
 }
@@ -450,7 +515,7 @@ static int proposer_grow(void **arr, size_t *cap, size_t elem)
 
 enum proposer_submit_result proposer_submit(struct proposer *p,
                                             const struct pvalue *v,
-                                            void *token)
+                                            void *token, int64_t now)
 {
     uint64_t slot;
     struct proposer_pending *w;
@@ -478,6 +543,7 @@ enum proposer_submit_result proposer_submit(struct proposer *p,
     if (pvalue_copy(&w->value, v) < 0)
         return PROPOSER_NO_MEMORY;
     w->token = token;
+    w->since = now;
     p->n_pending++;
     return PROPOSER_QUEUED;
 }

@@ -34,7 +34,9 @@ enum proposer_out_kind {
     PROPOSER_SEND_HEARTBEAT,    /* to every other proposer */
     PROPOSER_REPLY_CHOSEN,      /* token's write is chosen in slot */
     PROPOSER_REPLY_READ,        /* token's read may return slots <= slot */
-    PROPOSER_REPLY_FAILED,      /* token failed: reason */
+    PROPOSER_REPLY_FAILED,      /* token failed: reason; maybe_chosen when
+                                   its slot was proposed and could still be
+                                   chosen by a later leader */
 };
 
 struct proposer_out {
@@ -45,6 +47,7 @@ struct proposer_out {
     uint64_t slot;              /* REPLY_CHOSEN, REPLY_READ */
     void *token;                /* REPLY_* */
     const char *reason;         /* REPLY_FAILED, a static string */
+    bool maybe_chosen;          /* REPLY_FAILED */
 };
 
 struct proposer_waiter {
@@ -63,6 +66,7 @@ struct proposer_slot {
 struct proposer_pending {      /* a submitted write without a slot yet */
     struct pvalue value;
     void *token;
+    int64_t since;
 };
 
 struct proposer_read {
@@ -79,8 +83,11 @@ struct proposer_settings {
     int rank;                   /* among proposers by id, from 0: the
                                    lowest id stands first at start-up */
     size_t max_batch;           /* slots per ACCEPT */
+    size_t max_batch_bytes;     /* value bytes per ACCEPT (one value always
+                                   fits: JSON escaping may grow it 6x) */
     size_t max_in_flight;       /* slots proposed and not yet chosen */
     size_t max_pending;         /* writes waiting for a slot */
+    int pending_timeout_ms;     /* how long one may wait */
 };
 
 struct proposer {
@@ -106,6 +113,8 @@ struct proposer {
 
     uint32_t promised;          /* Phase 1: acceptor indexes promised */
     uint64_t phase1_from, phase1_max;
+    uint64_t phase1_commit;     /* highest commit index a promise reported */
+    uint64_t trimmed;           /* values of slots <= trimmed are freed */
 
     struct proposer_pending *pending;
     size_t n_pending, cap_pending;
@@ -142,20 +151,22 @@ enum proposer_submit_result {
     PROPOSER_NO_MEMORY,
 };
 /* A write. v is copied. A write whose (client, seq) this leader already
- * holds is not proposed again: it is answered with the same slot. */
+ * holds is not proposed again: it is answered with the same slot. A write
+ * that finds no free slot within pending_timeout_ms fails. */
 enum proposer_submit_result proposer_submit(struct proposer *p,
                                             const struct pvalue *v,
-                                            void *token);
+                                            void *token, int64_t now);
 /* A linearizable read: answered with the slot up to which a learner's
  * log must be applied, once a quorum confirms this leader still leads. */
 enum proposer_submit_result proposer_read(struct proposer *p, void *token);
 
 /* Answers from acceptor number acceptor (its index in the acceptor set)
  * to what this proposer sent with ballot sent. ok=false carries the
- * acceptor's promised ballot in promised. */
+ * acceptor's promised ballot in promised. A PROMISE lists the slots the
+ * acceptor accepted above its commit index, which it reports too. */
 void proposer_on_promise(struct proposer *p, size_t acceptor,
-                         struct ballot sent, bool ok, struct ballot promised,
-                         const struct msg_entry *e, size_t n, int64_t now);
+                         struct ballot sent, const struct msg *promise,
+                         int64_t now);
 void proposer_on_accepted(struct proposer *p, size_t acceptor,
                           struct ballot sent, bool ok, struct ballot promised,
                           uint64_t first, uint64_t count, int64_t now);

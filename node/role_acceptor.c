@@ -14,8 +14,10 @@
 #include "node.h"
 #include "wal.h"
 
-/* Most entries one /accepted answer carries; the learner asks again. */
+/* Most entries, and about the most value bytes, one /accepted answer
+ * carries; the learner asks again for the rest. */
 #define LISTING_MAX_ENTRIES 4096
+#define LISTING_MAX_BYTES (4u << 20)
 
 struct held_reply {
     struct http_request *req;   /* NULL: a LEARN to broadcast */
@@ -69,27 +71,30 @@ static void acceptor_reply_stale(struct node *n, struct acceptor_node *an,
 
     an->rejected++;
     n->bad_requests++;
-    node_reply_msg(req, 409, &m);
+    acceptor_hold(an, req, 409, msg_encode(&m));
 }
 
-/* Accepted entries from slot first, at most max of them; *upto is the
- * last slot the answer covers (INT64_MAX when it covers them all). */
+/* Accepted entries from slot first, at most max of them and about
+ * max_bytes of values (one at least); *upto is the last slot the answer
+ * covers (INT64_MAX when it covers them all). */
 static struct msg_entry *acceptor_entries(const struct acceptor *a,
                                           uint64_t first, size_t max,
-                                          size_t *n, uint64_t *upto)
+                                          size_t max_bytes, size_t *n,
+                                          uint64_t *upto)
 {
     struct msg_entry *e = NULL;
-    size_t count = 0, cap = 0;
+    size_t count = 0, cap = 0, bytes = 0;
 
     *upto = INT64_MAX;
     for (uint64_t s = first ? first : 1; s <= a->max_slot; s++) {
         const struct acceptor_slot *as = acceptor_get(a, s);
         if (!as)
             continue;
-        if (count == max) {
+        if (count == max || (count && bytes > max_bytes)) {
             *upto = s - 1;
             break;
         }
+        bytes += as->value.data ? strlen(as->value.data) : 0;
         if (count == cap) {
             cap = cap ? cap * 2 : 64;
             struct msg_entry *grown = realloc(e, cap * sizeof(*e));
@@ -122,10 +127,15 @@ static void acceptor_on_prepare(struct http_request *req, void *ud)
         acceptor_fatal_memory();
     log_info("promised ballot %u.%u to proposer %u", m.ballot.round,
                  m.ballot.node, m.from);
+    /* Slots up to the commit index are chosen: the new leader will not
+     * propose there, so only the slots above it are listed. */
     reply.ok = true;
     reply.ballot = m.ballot;
-    reply.entries = acceptor_entries(&an->a, m.from_slot, SIZE_MAX,
-                                     &reply.n_entries, &upto);
+    reply.commit = an->a.commit;
+    reply.entries = acceptor_entries(&an->a,
+                                     m.from_slot > an->a.commit ? m.from_slot
+                                                                : an->a.commit + 1,
+                                     SIZE_MAX, SIZE_MAX, &reply.n_entries, &upto);
     acceptor_hold(an, req, 200, msg_encode(&reply));
     free(reply.entries);
 out:
@@ -202,8 +212,8 @@ static void acceptor_on_listing(struct http_request *req, void *ud)
     reply.ballot = an->a.promised;
     reply.commit = an->a.commit;
     reply.from_slot = from;
-    reply.entries = acceptor_entries(&an->a, from, limit, &reply.n_entries,
-                                     &reply.upto);
+    reply.entries = acceptor_entries(&an->a, from, limit, LISTING_MAX_BYTES,
+                                     &reply.n_entries, &reply.upto);
     acceptor_hold(an, req, 200, msg_encode(&reply));
     free(reply.entries);
 }

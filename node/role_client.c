@@ -362,8 +362,13 @@ static void client_on_send(struct http_request *req, void *ud)
 static void client_on_read(struct http_request *req, void *ud)
 {
     struct node *n = ud;
-    struct client_op *op = client_op_new(n, OP_READ, req);
+    struct client_op *op;
 
+    if (!client_node_of(n)->n_learners) {
+        httpd_reply_error(req, 503, "no learner in SEED_NODES to read from");
+        return;
+    }
+    op = client_op_new(n, OP_READ, req);
     if (!op) {
         httpd_reply_error(req, 503, "out of memory");
         return;

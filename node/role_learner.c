@@ -160,8 +160,11 @@ static void learner_on_listing_answer(void *ud, int status, const char *body,
     char why[256];
 
     ln->round_outstanding--;
-    if (status != 200)
+    if (status != 200) {
+        log_warn("catch-up: acceptor %zu did not answer: %d %s", ctx->acceptor,
+                 status, status ? body : err);
         goto out;
+    }
     if (msg_decode(MSG_LISTING, body, len, n->cfg->max_value, &m, why,
                    sizeof(why)) < 0) {
         log_warn("bad listing from acceptor %zu: %s", ctx->acceptor, why);

@@ -121,6 +121,8 @@ static void proposer_reply_chosen(struct node *n, const struct proposer_out *o)
     node_reply_msg(o->token, 200, &m);
 }
 
+/* 503: the request was not carried out; 504: a write whose slot was
+ * proposed, that a later leader may still choose ("status": "unknown"). */
 static void proposer_reply_refused(struct node *n, struct http_request *req,
                                    int status, const char *why)
 {
@@ -129,6 +131,8 @@ static void proposer_reply_refused(struct node *n, struct http_request *req,
 
     pn->refused++;
     json_object_object_add(o, "error", json_object_new_string(why));
+    if (status == 504)
+        json_object_object_add(o, "status", json_object_new_string("unknown"));
     if (pn->p.leader) {
         json_object_object_add(o, "leader", json_object_new_int64(pn->p.leader));
         json_object_object_add(o, "leader_name",
@@ -184,7 +188,8 @@ static void proposer_drain(struct node *n)
             node_reply_json(o->token, 200, j);
             break;
         case PROPOSER_REPLY_FAILED:
-            proposer_reply_refused(n, o->token, 503, o->reason);
+            proposer_reply_refused(n, o->token, o->maybe_chosen ? 504 : 503,
+                                   o->reason);
             break;
         }
     }
@@ -212,8 +217,7 @@ static void proposer_on_sent_answer(void *ud, int status, const char *body,
     struct ballot promised = m.ok ? s->ballot : m.ballot;
     switch (s->kind) {
     case SENT_PREPARE:
-        proposer_on_promise(p, s->acceptor, s->ballot, m.ok, promised,
-                            m.entries, m.n_entries, now);
+        proposer_on_promise(p, s->acceptor, s->ballot, &m, now);
         break;
     case SENT_ACCEPT:
         proposer_on_accepted(p, s->acceptor, s->ballot, m.ok, promised,
@@ -278,14 +282,24 @@ static void proposer_on_propose(struct http_request *req, void *ud)
 
     if (node_decode(n, req, MSG_PROPOSE, &m) < 0)
         return;
-    if (!m.value.client || !m.value.seq) {
-        /* A write without an identity gets this proposer's, unique
-         * across restarts (microseconds at start plus a counter). */
+    if (!m.value.seq) {
+        /* A write without an identity gets one from this proposer, unique
+         * across restarts (microseconds at start plus a counter); a
+         * client_id given is kept in it, for display. */
+        char *client = NULL;
+        if (asprintf(&client, "%s%s%s", m.value.client ? m.value.client : "",
+                     m.value.client ? "@" : "", n->cfg->name) < 0)
+            client = NULL;
         free(m.value.client);
-        m.value.client = strdup(n->cfg->name);
+        m.value.client = client;
         m.value.seq = ++pn->direct_seq;
+        if (!client) {
+            httpd_reply_error(req, 500, "out of memory");
+            msg_free(&m);
+            return;
+        }
     }
-    switch (proposer_submit(&pn->p, &m.value, req)) {
+    switch (proposer_submit(&pn->p, &m.value, req, loop_now_ms())) {
     case PROPOSER_QUEUED:
         break;
     case PROPOSER_NOT_LEADER:
@@ -368,8 +382,10 @@ static int proposer_start(struct node *n)
         .election_timeout_ms = n->cfg->election_timeout_ms,
         .rank = proposer_rank(n->cfg),
         .max_batch = n->cfg->max_batch,
+        .max_batch_bytes = n->cfg->max_body / 8,
         .max_in_flight = 16 * n->cfg->max_batch,
         .max_pending = 100000,
+        .pending_timeout_ms = n->cfg->request_timeout_ms,
     };
     struct timeval tv;
 

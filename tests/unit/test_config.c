@@ -242,7 +242,7 @@ static void test_environment_only(void **state)
     setenv("REQUEST_TIMEOUT_MS", "2000", 1);
     setenv("LOG_LEVEL", "debug", 1);
     setenv("MAX_BODY_BYTES", "4096", 1);
-    setenv("MAX_VALUE_BYTES", "2048", 1);
+    setenv("MAX_VALUE_BYTES", "512", 1);
     setenv("MAX_BATCH", "64", 1);
     setenv("ACCEPTOR_IDS", "6, 4", 1);
     setenv("PORT", "", 1);      /* empty counts as unset */
@@ -259,7 +259,7 @@ static void test_environment_only(void **state)
     assert_int_equal(cfg.request_timeout_ms, 2000);
     assert_int_equal(cfg.log_level, LOG_DEBUG);
     assert_int_equal(cfg.max_body, 4096);
-    assert_int_equal(cfg.max_value, 2048);
+    assert_int_equal(cfg.max_value, 512);
     assert_int_equal(cfg.max_batch, 64);
     assert_int_equal(cfg.n_acceptors, 2);
     assert_int_equal(cfg.acceptors[0], 6);
@@ -449,8 +449,8 @@ static void test_bad_tuning(void **state)
     expect_error(ARGS(NODE, "--max-body", "1023"), "(--max-body / MAX_BODY_BYTES)");
     expect_error(ARGS(NODE, "--max-body", "268435457"), "MAX_BODY_BYTES");
     expect_error(ARGS(NODE, "--max-value", "0"), "(--max-value / MAX_VALUE_BYTES)");
-    expect_error(ARGS(NODE, "--max-value", "524289"), "expected 1..524288");
-    expect_error(ARGS(NODE, "--max-body", "2048"), "expected 1..1024");
+    expect_error(ARGS(NODE, "--max-value", "131073"), "expected 1..131072");
+    expect_error(ARGS(NODE, "--max-body", "2048"), "expected 1..256");
     expect_error(ARGS(NODE, "--max-batch", "0"), "(--max-batch / MAX_BATCH)");
     expect_error(ARGS(NODE, "--max-batch", "100001"), "MAX_BATCH");
     expect_error(ARGS(NODE, "--data-dir", ""), "(--data-dir / DATA_DIR)");

@@ -19,6 +19,7 @@ struct answer {
     enum proposer_out_kind kind;
     void *token;
     uint64_t slot;
+    bool maybe_chosen;
 };
 
 struct sim {
@@ -26,6 +27,7 @@ struct sim {
     struct proposer p;
     struct acceptor acc[N_ACC];
     uint32_t reachable;         /* acceptors messages get to */
+    bool drop_accepts;          /* lose every ACCEPT with values */
     int64_t now;
     struct answer answers[8192];
     size_t n_answers;
@@ -43,7 +45,8 @@ static struct sim *sim_new(uint32_t id, int rank)
     struct proposer_settings set = {
         .id = id, .n_acceptors = N_ACC, .heartbeat_ms = 100,
         .election_timeout_ms = TIMEOUT, .rank = rank, .max_batch = 512,
-        .max_in_flight = 8192, .max_pending = 100000,
+        .max_batch_bytes = 128 * 1024, .max_in_flight = 8192,
+        .max_pending = 100000, .pending_timeout_ms = 10000,
     };
 
     assert_non_null(s);
@@ -71,16 +74,22 @@ static void sim_prepare(struct sim *s, size_t i, const struct proposer_out *o)
     size_t n = 0;
 
     if (acceptor_prepare(a, o->ballot) != ACCEPTOR_OK) {
-        proposer_on_promise(&s->p, i, o->ballot, false, a->promised, NULL, 0,
+        proposer_on_promise(&s->p, i, o->ballot,
+                            &(struct msg){ .ok = false, .ballot = a->promised },
                             s->now);
         return;
     }
-    for (uint64_t slot = o->first; slot <= a->max_slot && n < 64; slot++) {
+    for (uint64_t slot = o->first > a->commit ? o->first : a->commit + 1;
+         slot <= a->max_slot && n < 64; slot++) {
         const struct acceptor_slot *as = acceptor_get(a, slot);
         if (as)
             e[n++] = (struct msg_entry){ slot, as->ballot, as->value };
     }
-    proposer_on_promise(&s->p, i, o->ballot, true, o->ballot, e, n, s->now);
+    proposer_on_promise(&s->p, i, o->ballot,
+                        &(struct msg){ .ok = true, .ballot = o->ballot,
+                                       .commit = a->commit, .entries = e,
+                                       .n_entries = n },
+                        s->now);
 }
 
 static void sim_accept(struct sim *s, size_t i, const struct proposer_out *o)
@@ -120,6 +129,8 @@ static void sim_run(struct sim *s)
                 break;
             case PROPOSER_SEND_ACCEPT:
                 s->accepts_sent++;
+                if (s->drop_accepts)
+                    continue;
                 break;
             case PROPOSER_SEND_CONFIRM:
                 s->confirms_sent++;
@@ -128,8 +139,8 @@ static void sim_run(struct sim *s)
                 s->heartbeats_sent++;
                 continue;
             default:
-                s->answers[s->n_answers++] = (struct answer){ o->kind, o->token,
-                                                              o->slot };
+                s->answers[s->n_answers++] = (struct answer){
+                    o->kind, o->token, o->slot, o->maybe_chosen };
                 continue;
             }
             for (size_t i = 0; i < N_ACC; i++) {
@@ -160,7 +171,7 @@ static void sim_write(struct sim *s, const char *data, uint64_t seq,
 {
     struct pvalue v = { (char *)data, (char *)"9", seq };
 
-    assert_int_equal(proposer_submit(&s->p, &v, token), PROPOSER_QUEUED);
+    assert_int_equal(proposer_submit(&s->p, &v, token, s->now), PROPOSER_QUEUED);
 }
 
 static const struct answer *sim_answer(const struct sim *s, void *token)
@@ -200,6 +211,13 @@ static void test_no_quorum_no_leader(void **state)
     sim_free(s);
 }
 
+/* An empty promise from acceptor i for ballot sent. */
+static void promise(struct sim *s, size_t i, struct ballot sent)
+{
+    proposer_on_promise(&s->p, i, sent,
+                        &(struct msg){ .ok = true, .ballot = sent }, s->now);
+}
+
 static void test_promises_count_once_per_configured_acceptor(void **state)
 {
     struct sim *s = sim_new(1, 0);
@@ -207,15 +225,14 @@ static void test_promises_count_once_per_configured_acceptor(void **state)
     s->reachable = 0;
     sim_advance(s, TIMEOUT);    /* candidate, nobody answered */
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
-    proposer_on_promise(&s->p, 0, s->p.ballot, true, s->p.ballot, NULL, 0, s->now);
-    proposer_on_promise(&s->p, 0, s->p.ballot, true, s->p.ballot, NULL, 0, s->now);
-    proposer_on_promise(&s->p, 7, s->p.ballot, true, s->p.ballot, NULL, 0, s->now);
+    promise(s, 0, s->p.ballot);
+    promise(s, 0, s->p.ballot);
+    promise(s, 7, s->p.ballot);
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
     /* a promise for an older ballot of its own does not count either */
-    proposer_on_promise(&s->p, 1, B(s->p.ballot.round - 1, 1), true,
-                        B(0, 0), NULL, 0, s->now);
+    promise(s, 1, B(s->p.ballot.round - 1, 1));
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
-    proposer_on_promise(&s->p, 2, s->p.ballot, true, s->p.ballot, NULL, 0, s->now);
+    promise(s, 2, s->p.ballot);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     sim_free(s);
 }
@@ -265,6 +282,47 @@ static void test_pipelines_many_accepts(void **state)
     sim_advance(s, 400);
     assert_int_equal(s->p.commit, 3000);
     assert_non_null(sim_answer(s, &tokens[2999]));
+    sim_free(s);
+}
+
+static void test_batches_bounded_by_bytes(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    static char big[40 * 1024];
+    static int tokens[10];
+
+    memset(big, 'b', sizeof(big) - 1);
+    sim_advance(s, TIMEOUT);
+    s->reachable = 0;
+    for (int i = 0; i < 10; i++)        /* 400 KiB, budget 128 KiB */
+        sim_write(s, big, (uint64_t)i + 1, &tokens[i]);
+    s->accepts_sent = 0;
+    proposer_flush(&s->p, s->now);
+    sim_run(s);
+    assert_int_equal(s->accepts_sent, 4);   /* 3 + 3 + 3 + 1 values */
+    s->reachable = 0x7;
+    sim_advance(s, 400);
+    assert_int_equal(s->p.commit, 10);
+    sim_free(s);
+}
+
+static void test_write_waiting_too_long_for_a_slot_fails(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    int tokens[5];
+
+    sim_advance(s, TIMEOUT);
+    s->p.set.max_in_flight = 4;
+    s->drop_accepts = true;     /* the leader leads, nothing gets chosen */
+    for (int i = 0; i < 5; i++)
+        sim_write(s, "w", (uint64_t)i + 1, &tokens[i]);
+    sim_advance(s, 9990);
+    assert_null(sim_answer(s, &tokens[4]));
+    sim_advance(s, 30);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    assert_int_equal(sim_answer(s, &tokens[4])->kind, PROPOSER_REPLY_FAILED);
+    assert_false(sim_answer(s, &tokens[4])->maybe_chosen);
+    assert_null(sim_answer(s, &tokens[0]));     /* proposed: still waiting */
     sim_free(s);
 }
 
@@ -319,6 +377,30 @@ static void test_new_leader_adopts_highest_ballot_and_fills_gaps(void **state)
     sim_free(s);
 }
 
+/* The acceptors know slots 1..3 are chosen: a new leader starts after
+ * them without being told their values again. */
+static void test_new_leader_starts_above_acceptors_commit(void **state)
+{
+    struct sim *s = sim_new(2, 1);
+    struct msg_entry e[3];
+    int token;
+
+    for (int k = 0; k < 3; k++)
+        e[k] = (struct msg_entry){ .slot = (uint64_t)k + 1,
+                                   .value = { (char *)"old", (char *)"9",
+                                              (uint64_t)k + 1 } };
+    for (int i = 0; i < N_ACC; i++)
+        acceptor_accept(&s->acc[i], B(1, 1), e, 3, 3);
+    sim_advance(s, 3 * TIMEOUT);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    assert_int_equal(s->p.commit, 3);
+    sim_write(s, "new", 9, &token);
+    sim_advance(s, 20);
+    assert_int_equal(sim_answer(s, &token)->slot, 4);
+    assert_string_equal(acceptor_get(&s->acc[0], 3)->value.data, "old");
+    sim_free(s);
+}
+
 static void test_higher_ballot_makes_leader_step_down(void **state)
 {
     struct sim *s = sim_new(1, 0);
@@ -334,8 +416,9 @@ static void test_higher_ballot_makes_leader_step_down(void **state)
     assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
     assert_int_equal(s->p.leader, 3);
     assert_int_equal(sim_answer(s, &token)->kind, PROPOSER_REPLY_FAILED);
+    assert_true(sim_answer(s, &token)->maybe_chosen);  /* it had a slot */
     assert_int_equal(proposer_submit(&s->p, &(struct pvalue){ (char *)"x",
-                                     (char *)"9", 2 }, &token),
+                                     (char *)"9", 2 }, &token, s->now),
                      PROPOSER_NOT_LEADER);
     sim_free(s);
 }
@@ -428,8 +511,11 @@ int main(void)
         cmocka_unit_test(test_promises_count_once_per_configured_acceptor),
         cmocka_unit_test(test_writes_batched_and_answered_when_chosen),
         cmocka_unit_test(test_pipelines_many_accepts),
+        cmocka_unit_test(test_batches_bounded_by_bytes),
+        cmocka_unit_test(test_write_waiting_too_long_for_a_slot_fails),
         cmocka_unit_test(test_retried_write_keeps_its_slot),
         cmocka_unit_test(test_new_leader_adopts_highest_ballot_and_fills_gaps),
+        cmocka_unit_test(test_new_leader_starts_above_acceptors_commit),
         cmocka_unit_test(test_higher_ballot_makes_leader_step_down),
         cmocka_unit_test(test_heartbeats_keep_follower_and_stale_ones_are_ignored),
         cmocka_unit_test(test_read_waits_for_quorum_confirmation),
