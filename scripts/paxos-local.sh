@@ -16,6 +16,8 @@
 #                   pids/NAME.pid, endpoints ("name=127.0.0.1:port" lines)
 #   PAXOSD          the paxosd binary (default ./paxosd, else the build dir)
 #   PAXOSD_FLAGS    extra paxosd flags for every node, e.g. "--no-fsync"
+#   PAXOS_PORT_OFFSET   added to every port (default 0: the guide's ports),
+#                   to run a second cluster beside the first
 #   PAXOS_UP_TIMEOUT    seconds `up`/`restart` wait for the nodes (default 15)
 #   PAXOS_STOP_TIMEOUT  seconds `down` waits before KILL (default 5)
 set -euo pipefail
@@ -25,6 +27,7 @@ SRC_DIR=$(dirname "$SCRIPT_DIR")
 PROG=$(basename "$0")
 
 HOST=127.0.0.1
+PORT_OFFSET=${PAXOS_PORT_OFFSET:-0}
 UP_TIMEOUT=${PAXOS_UP_TIMEOUT:-15}
 STOP_TIMEOUT=${PAXOS_STOP_TIMEOUT:-5}
 
@@ -91,6 +94,11 @@ init_run_dir() {
     else
         RUN_DIR="$PWD/${dir#./}"
     fi
+    # The ports of the cluster living here, unless told otherwise.
+    if [[ -z "${PAXOS_PORT_OFFSET:-}" && -f "$RUN_DIR/settings" ]]; then
+        # shellcheck source=/dev/null
+        PORT_OFFSET=$(. "$RUN_DIR/settings" && printf '%s' "${PAXOS_PORT_OFFSET:-0}")
+    fi
 }
 
 # Finds paxosd: $PAXOSD, ./paxosd, or the build directories of the source.
@@ -125,6 +133,7 @@ save_settings() {
     {
         printf 'PAXOSD=%q\n' "$BIN"
         printf 'PAXOSD_FLAGS=%q\n' "${PAXOSD_FLAGS:-}"
+        printf 'PAXOS_PORT_OFFSET=%q\n' "$PORT_OFFSET"
     } >"$RUN_DIR/settings"
 }
 
@@ -156,7 +165,7 @@ node_field() {
             case "$2" in
                 role) printf '%s\n' "$role" ;;
                 id) printf '%s\n' "$id" ;;
-                port) printf '%s\n' "$port" ;;
+                port) printf '%s\n' "$((port + PORT_OFFSET))" ;;
             esac
             return 0
         fi
@@ -168,7 +177,7 @@ seed_list() {
     local entry name role id port list=""
     for entry in "${NODES[@]}"; do
         read -r name role id port <<<"$entry"
-        list+="${list:+,}$id:$role:$HOST:$port"
+        list+="${list:+,}$id:$role:$HOST:$((port + PORT_OFFSET))"
     done
     printf '%s\n' "$list"
 }

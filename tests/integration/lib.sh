@@ -16,6 +16,7 @@
 #   PAXOS_TEST_SLOW   1: multiply every timeout (sanitizer builds); set by
 #                     itself when paxosd is linked with AddressSanitizer
 #   PAXOS_TEST_KEEP   1: keep the temporary directory even on success
+#   PAXOS_PORT_OFFSET added to every guide port (set by the test itself)
 
 T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${PAXOS_SRCDIR:=$(cd "$T_LIB_DIR/../.." && pwd)}"
@@ -45,6 +46,13 @@ declare -A T_ID=(
 )
 T_NODES=(proposer1 proposer2 proposer3 acceptor1 acceptor2 acceptor3
          learner1 learner2 client1 client2)
+# A test that runs beside another sets PAXOS_PORT_OFFSET before sourcing
+# this file; paxos-local.sh adds the same offset.
+export PAXOS_PORT_OFFSET=${PAXOS_PORT_OFFSET:-0}
+for _name in "${T_NODES[@]}"; do
+    T_PORT[$_name]=$(( T_PORT[$_name] + PAXOS_PORT_OFFSET ))
+done
+unset _name
 T_PROPOSERS=(proposer1 proposer2 proposer3)
 
 # ------------------------------------------------------------ reporting
