@@ -279,7 +279,7 @@ static const struct setting_info settings[SET_COUNT] = {
     [SET_RETRANSMIT_MULT] = { "retransmit-mult", "RETRANSMIT_MULT", "N",
                               "retransmit multiplier", "1..100", "4", NULL },
     [SET_PUSH_PULL] = { "push-pull-interval-ms", "PUSH_PULL_INTERVAL_MS", "N",
-                        "push-pull interval", "100..3600000", "10000", NULL },
+                        "push-pull interval", "100..3600000", "30000", NULL },
 };
 
 enum { OPT_SETTING = 0x100, OPT_HELP = OPT_SETTING + SET_COUNT, OPT_VERSION };

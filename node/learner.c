@@ -105,6 +105,7 @@ static int learner_apply_one(struct learner *l, struct learner_slot *ls)
         if (idmap_put(&l->applied_ids, v->client, v->seq, l->log_len) < 0)
             return -1;
         l->log[l->log_len].slot = ls->slot;
+        l->log[l->log_len].ballot = ls->best;
         l->log[l->log_len].value = *v;
         l->log_len++;
         *v = (struct pvalue){ 0 };      /* moved into the log */

@@ -35,6 +35,7 @@ struct learner_slot {
 
 struct learned {
     uint64_t slot;
+    struct ballot ballot;       /* the ballot it was chosen at */
     struct pvalue value;
 };
 

@@ -48,7 +48,7 @@ struct membership_settings {
     int gossip_nodes;           /* 3 */
     int suspicion_mult;         /* 4 */
     int retransmit_mult;        /* 4 */
-    int push_pull_interval_ms;  /* 10000 */
+    int push_pull_interval_ms;  /* 30000 */
 };
 
 /* What the membership asks the caller to send. */

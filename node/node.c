@@ -3,6 +3,7 @@
  * peer-messaging helpers every role uses (see node.h). */
 #include "node.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,28 @@ void node_broadcast(struct node *n, enum role role, const char *path,
         if (peer->role == role && peer->id != n->cfg->id)
             node_send(n, peer, path, body, fn, ud);
     }
+}
+
+int node_query_number(struct node *n, struct http_request *req,
+                      const char *name, uint64_t min, uint64_t max,
+                      uint64_t *out)
+{
+    const char *arg = httpd_query(req, name);
+    char *end, msg[128];
+    unsigned long long v;
+
+    if (!arg)
+        return 0;
+    errno = 0;
+    v = strtoull(arg, &end, 10);
+    if (*arg && !*end && errno == 0 && v >= min && v <= max && arg[0] != '-') {
+        *out = v;
+        return 0;
+    }
+    snprintf(msg, sizeof(msg), "'%s' must be a number from %llu to %llu", name,
+             (unsigned long long)min, (unsigned long long)max);
+    node_reply_bad(n, req, 400, msg);
+    return -1;
 }
 
 void node_reply_json(struct http_request *req, int status,

@@ -70,6 +70,11 @@ void node_broadcast(struct node *n, enum role role, const char *path,
  * with the reason and returns -1. */
 int node_decode(struct node *n, struct http_request *req, enum msg_type t,
                 struct msg *m);
+/* Reads the query argument name as a number in [min, max] into *out
+ * (left as is when absent). On a bad value replies 400 and returns -1. */
+int node_query_number(struct node *n, struct http_request *req,
+                      const char *name, uint64_t min, uint64_t max,
+                      uint64_t *out);
 /* Replies with a JSON object, which it releases. */
 void node_reply_json(struct http_request *req, int status,
                      struct json_object *o);

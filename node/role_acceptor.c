@@ -189,26 +189,12 @@ static void acceptor_on_listing(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct acceptor_node *an = acceptor_node_of(n);
-    const char *from_arg = httpd_query(req, "from");
-    const char *limit_arg = httpd_query(req, "limit");
     struct msg reply = { .type = MSG_LISTING, .from = n->cfg->id };
-    char *end;
-    unsigned long long from = 1, limit = LISTING_MAX_ENTRIES;
+    uint64_t from = 1, limit = LISTING_MAX_ENTRIES;
 
-    if (from_arg) {
-        from = strtoull(from_arg, &end, 10);
-        if (*end || !*from_arg || from == 0 || from > INT64_MAX) {
-            node_reply_bad(n, req, 400, "'from' must be a slot number >= 1");
-            return;
-        }
-    }
-    if (limit_arg) {
-        limit = strtoull(limit_arg, &end, 10);
-        if (*end || !*limit_arg || limit == 0 || limit > LISTING_MAX_ENTRIES) {
-            node_reply_bad(n, req, 400, "'limit' must be 1..4096");
-            return;
-        }
-    }
+    if (node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0 ||
+        node_query_number(n, req, "limit", 1, LISTING_MAX_ENTRIES, &limit) < 0)
+        return;
     reply.ballot = an->a.promised;
     reply.commit = an->a.commit;
     reply.from_slot = from;

@@ -18,7 +18,7 @@
 
 struct values_waiter {          /* a /get-values?wait_for=N */
     struct http_request *req;
-    uint64_t wait_for;
+    uint64_t wait_for, from, limit;
     int64_t deadline;
 };
 
@@ -50,18 +50,41 @@ static void learner_fatal_memory(void)
     abort();
 }
 
-static void learner_reply_values(struct node *n, struct http_request *req)
+/* The index of the first applied value at or after slot. */
+static size_t learner_find_slot(const struct learner *l, uint64_t slot)
+{
+    size_t lo = 0, hi = l->log_len;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->log[mid].slot < slot)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The applied values from slot `from` on, at most `limit` of them (both
+ * checked by the caller, as query arguments). */
+static void learner_reply_values(struct node *n, struct http_request *req,
+                                 uint64_t from, uint64_t limit)
 {
     struct learner *l = &learner_node_of(n)->l;
     struct json_object *o = json_object_new_object();
-    struct json_object *values = json_object_new_array_ext((int)l->log_len);
+    size_t first = learner_find_slot(l, from);
+    size_t end = l->log_len - first > limit ? first + limit : l->log_len;
+    struct json_object *values = json_object_new_array_ext((int)(end - first));
 
-    for (size_t i = 0; i < l->log_len; i++)
-        json_object_array_add(values, node_json_value(l->log[i].slot,
-                                                      &l->log[i].value));
+    for (size_t i = first; i < end; i++) {
+        struct json_object *v = node_json_value(l->log[i].slot, &l->log[i].value);
+        json_object_object_add(v, "ballot", node_json_ballot(l->log[i].ballot));
+        json_object_array_add(values, v);
+    }
     json_object_object_add(o, "learner", json_object_new_string(n->cfg->name));
     json_object_object_add(o, "applied", json_object_new_int64((int64_t)l->applied));
     json_object_object_add(o, "count", json_object_new_int64((int64_t)l->log_len));
+    json_object_object_add(o, "more", json_object_new_boolean(end < l->log_len));
     json_object_object_add(o, "values", values);
     node_reply_json(req, 200, o);
 }
@@ -70,19 +93,14 @@ static void learner_on_get_values(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct learner_node *ln = learner_node_of(n);
-    const char *arg = httpd_query(req, "wait_for");
-    unsigned long long wait_for = 0;
-    char *end;
+    uint64_t wait_for = 0, from = 1, limit = SIZE_MAX;
 
-    if (arg) {
-        wait_for = strtoull(arg, &end, 10);
-        if (!*arg || *end || wait_for > INT64_MAX) {
-            node_reply_bad(n, req, 400, "'wait_for' must be a slot number");
-            return;
-        }
-    }
+    if (node_query_number(n, req, "wait_for", 0, INT64_MAX, &wait_for) < 0 ||
+        node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0 ||
+        node_query_number(n, req, "limit", 1, INT64_MAX, &limit) < 0)
+        return;
     if (wait_for <= ln->l.applied) {
-        learner_reply_values(n, req);
+        learner_reply_values(n, req, from, limit);
         return;
     }
     if (ln->n_waiters == ln->cap_waiters) {
@@ -96,7 +114,8 @@ static void learner_on_get_values(struct http_request *req, void *ud)
         ln->cap_waiters = cap;
     }
     ln->waiters[ln->n_waiters++] = (struct values_waiter){
-        req, wait_for, loop_now_ms() + n->cfg->request_timeout_ms };
+        req, wait_for, from, limit,
+        loop_now_ms() + n->cfg->request_timeout_ms };
     ln->round_due = loop_now_ms();      /* something to catch up on */
 }
 
@@ -109,7 +128,7 @@ static void learner_answer_waiters(struct node *n, int64_t now)
     for (size_t i = 0; i < ln->n_waiters; i++) {
         struct values_waiter *w = &ln->waiters[i];
         if (w->wait_for <= ln->l.applied) {
-            learner_reply_values(n, w->req);
+            learner_reply_values(n, w->req, w->from, w->limit);
         } else if (now >= w->deadline) {
             char msg[128];
             snprintf(msg, sizeof(msg), "slot %llu not applied in time "
