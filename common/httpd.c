@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "loop.h"
@@ -34,12 +35,16 @@ struct httpd {
     size_t routes_len;
     struct http_request *suspended; /* waiting for a late httpd_reply() */
     bool resumed;                   /* MHD must run to see resumptions */
+    httpd_done_fn done;             /* told of every answered request */
+    void *done_ud;
 };
 
 struct http_request {
     struct httpd *httpd;
     struct MHD_Connection *conn;
     const char *method, *path;      /* MHD's, valid until completion */
+    const char *route;              /* the matching route's path, or NULL */
+    int64_t started_us;
     char *body;                     /* NULL while empty */
     size_t body_len, body_cap;
     bool body_too_large;
@@ -201,6 +206,7 @@ static void dispatch(struct http_request *req)
         const struct httpd_route *r = &h->routes[i];
         if (strcmp(r->path, req->path) != 0)
             continue;
+        req->route = r->path;
         if (strcmp(r->method, req->method) == 0) {
             r->fn(req, r->ud);
             return;
@@ -213,6 +219,12 @@ static void dispatch(struct http_request *req)
     }
     snprintf(msg, sizeof msg, "no route %s %s", req->method, req->path);
     httpd_reply_error(req, 404, msg);
+}
+
+void httpd_on_done(struct httpd *h, httpd_done_fn fn, void *ud)
+{
+    h->done = fn;
+    h->done_ud = ud;
 }
 
 int httpd_route(struct httpd *h, const char *method, const char *path,
@@ -264,6 +276,14 @@ static void collect_body(struct http_request *req, const char *data,
     req->body[req->body_len] = '\0';
 }
 
+static int64_t monotonic_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* The first call for a request: refuses an announced body that is too
  * large, and sizes the body buffer for one that is not. */
 static enum MHD_Result start_request(struct httpd *h,
@@ -279,6 +299,7 @@ static enum MHD_Result start_request(struct httpd *h,
     req->conn = conn;
     req->method = method;
     req->path = url;
+    req->started_us = monotonic_us();
     *con_cls = req;
 
     const char *length = MHD_lookup_connection_value(
@@ -337,6 +358,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 
     if (!req)
         return;
+    if (req->httpd->done && req->status)
+        req->httpd->done(req->httpd->done_ud, req->route, req->status,
+                         (double)(monotonic_us() - req->started_us) / 1e6);
     if (req->response)
         MHD_destroy_response(req->response);
     free(req->body);

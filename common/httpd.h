@@ -29,6 +29,13 @@ struct httpd *httpd_start(struct loop *l, const char *bind_addr,
                           unsigned port, size_t max_body);
 void httpd_stop(struct httpd *h);
 
+/* Told of every request once it is answered: the route it matched (its
+ * path as registered; NULL for an unknown path), the status sent, and
+ * how long it took from its first byte to its completion. */
+typedef void (*httpd_done_fn)(void *ud, const char *route, unsigned status,
+                              double seconds);
+void httpd_on_done(struct httpd *h, httpd_done_fn fn, void *ud);
+
 /* Adds a route; the table is searched in order. Returns 0 or -1. */
 int httpd_route(struct httpd *h, const char *method, const char *path,
                 httpd_handler fn, void *ud);

@@ -16,6 +16,7 @@
 #include "gossip_msg.h"
 #include "log.h"
 #include "membership.h"
+#include "metrics.h"
 #include "node.h"
 
 /* Updates carried by one message. */
@@ -298,6 +299,29 @@ static void gossip_on_nodes(struct http_request *req, void *ud)
                            json_object_new_int64((int64_t)gs->m.refutations));
     gossip_status(n, o);
     node_reply_json(req, 200, o);
+}
+
+void gossip_metrics(struct node *n, FILE *out)
+{
+    struct gossip *gs = gossip_of(n);
+    size_t by_state[3] = { 0, 0, 0 };
+
+    for (size_t i = 0; i < gs->m.n_members; i++)
+        by_state[gs->m.members[i].state]++;
+    fputs("# HELP paxos_members Members of the cluster as this node sees "
+          "them, by state.\n# TYPE paxos_members gauge\n", out);
+    for (int s = 0; s < 3; s++)
+        fprintf(out, "paxos_members{state=\"%s\"} %zu\n",
+                member_state_name((enum member_state)s), by_state[s]);
+    metrics_sample(out, "gauge", "paxos_leader_hint_id",
+                   "The leader as gossip reports it (0: none known).", NULL,
+                   gs->m.leader);
+    metrics_sample(out, "gauge", "paxos_leader_hint_ballot_round",
+                   "The round of the leader's ballot as gossip reports it.",
+                   NULL, gs->m.leader_ballot.round);
+    metrics_sample(out, "counter", "paxos_gossip_rejected_total",
+                   "Gossip messages refused as malformed or inconsistent.",
+                   NULL, (double)gs->rejected);
 }
 
 void gossip_leader(struct node *n, uint32_t leader, struct ballot b)

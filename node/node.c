@@ -10,6 +10,7 @@
 
 #include "gossip.h"
 #include "log.h"
+#include "metrics.h"
 
 const char *node_url(const struct node_info *peer, const char *path)
 {
@@ -240,7 +241,7 @@ int node_run(const struct config *cfg)
         httpd_route(n.httpd, "GET", "/status", node_on_status, &n) < 0 ||
         httpd_route(n.httpd, "GET", "/view-logs", node_on_view_logs, &n) < 0)
         goto out;
-    if (gossip_start(&n) < 0 || n.ops->start(&n) < 0)
+    if (metrics_start(&n) < 0 || gossip_start(&n) < 0 || n.ops->start(&n) < 0)
         goto out;
     n.tick_timer = loop_timer(n.loop, NODE_TICK_MS, node_on_tick, &n);
     if (!n.tick_timer || loop_before_sleep(n.loop, node_on_before_sleep, &n) < 0)
@@ -253,6 +254,7 @@ stop_role:
     n.ops->stop(&n);
 out:
     gossip_stop(&n);
+    metrics_free(n.metrics);
     if (n.httpc)
         httpc_free(n.httpc);
     if (n.httpd)

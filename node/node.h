@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "codec.h"
 #include "config.h"
@@ -30,6 +31,7 @@ struct role_ops {
     void (*tick)(struct node *n, int64_t now);
     void (*flush)(struct node *n);
     void (*status)(struct node *n, struct json_object *o);
+    void (*metrics)(struct node *n, FILE *out);     /* see metrics.h */
     void (*stop)(struct node *n);
 };
 
@@ -45,6 +47,7 @@ struct node {
     const struct role_ops *ops;
     void *role;                 /* the role's own state */
     struct gossip *gossip;      /* membership, for every role */
+    struct metrics *metrics;    /* counts for /metrics */
     int64_t started_at;
     uint64_t tick_timer;
     uint64_t bad_requests;      /* answered 4xx */

@@ -11,6 +11,7 @@
 
 #include "acceptor.h"
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 #include "wal.h"
 
@@ -312,7 +313,39 @@ static void acceptor_stop(struct node *n)
     n->role = NULL;
 }
 
+static void acceptor_metrics(struct node *n, FILE *out)
+{
+    struct acceptor_node *an = acceptor_node_of(n);
+
+    metrics_sample(out, "gauge", "paxos_promised_round",
+                   "Round of the ballot this acceptor promised.", NULL,
+                   an->a.promised.round);
+    metrics_sample(out, "gauge", "paxos_promised_node",
+                   "Node id of the ballot this acceptor promised.", NULL,
+                   an->a.promised.node);
+    metrics_sample(out, "gauge", "paxos_chosen_index",
+                   "Highest commit index a leader sent (every slot up to it "
+                   "is chosen).", NULL, (double)an->a.commit);
+    metrics_sample(out, "gauge", "paxos_accepted_max_slot",
+                   "Highest slot with an accepted value.", NULL,
+                   (double)an->a.max_slot);
+    metrics_sample(out, "counter", "paxos_prepares_total",
+                   "Prepare messages received.", NULL, (double)an->prepares);
+    metrics_sample(out, "counter", "paxos_accepts_total",
+                   "Accept messages received.", NULL, (double)an->accepts);
+    metrics_sample(out, "counter", "paxos_rejections_total",
+                   "Protocol messages refused, by reason.",
+                   "reason=\"stale_ballot\"", (double)an->rejected);
+    metrics_sample(out, "gauge", "paxos_wal_bytes",
+                   "Size of the write-ahead file.", NULL,
+                   (double)wal_size(an->wal));
+    metrics_sample(out, "counter", "paxos_wal_syncs_total",
+                   "Group commits (write + fdatasync) of the write-ahead file.",
+                   NULL, (double)wal_syncs(an->wal));
+}
+
 const struct role_ops acceptor_role = {
-    acceptor_start, acceptor_tick, acceptor_flush, acceptor_status,
-    acceptor_stop,
+    .start = acceptor_start, .tick = acceptor_tick, .flush = acceptor_flush,
+    .status = acceptor_status, .metrics = acceptor_metrics,
+    .stop = acceptor_stop,
 };

@@ -14,6 +14,7 @@
 #include <sys/time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 
 #define CLIENT_RESPONSES_KEPT 1000
@@ -547,6 +548,27 @@ static void client_stop(struct node *n)
     n->role = NULL;
 }
 
+static void client_metrics(struct node *n, FILE *out)
+{
+    struct client_node *cn = client_node_of(n);
+
+    metrics_sample(out, "gauge", "paxos_leader_id",
+                   "The proposer this client sends writes to.", NULL,
+                   cn->proposers[cn->leader]->id);
+    metrics_sample(out, "counter", "paxos_writes_acknowledged_total",
+                   "Writes answered once chosen.", NULL, (double)cn->writes_ok);
+    metrics_sample(out, "counter", "paxos_writes_failed_total",
+                   "Writes that failed or timed out.", NULL,
+                   (double)cn->writes_failed);
+    fputs("# HELP paxos_reads_total Linearizable reads, by result.\n"
+          "# TYPE paxos_reads_total counter\n", out);
+    fprintf(out, "paxos_reads_total{result=\"ok\"} %llu\n"
+                 "paxos_reads_total{result=\"failed\"} %llu\n",
+            (unsigned long long)cn->reads_ok,
+            (unsigned long long)cn->reads_failed);
+}
+
 const struct role_ops client_role = {
-    client_start, client_tick, client_flush, client_status, client_stop,
+    .start = client_start, .tick = client_tick, .flush = client_flush,
+    .status = client_status, .metrics = client_metrics, .stop = client_stop,
 };

@@ -8,6 +8,7 @@
 
 #include "learner.h"
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 
 /* A gap that lasts this long is repaired from the acceptors. */
@@ -345,6 +346,31 @@ static void learner_stop(struct node *n)
     n->role = NULL;
 }
 
+static void learner_metrics(struct node *n, FILE *out)
+{
+    struct learner_node *ln = learner_node_of(n);
+    const struct learner *l = &ln->l;
+
+    metrics_sample(out, "gauge", "paxos_applied_index",
+                   "Every slot up to it is applied.", NULL, (double)l->applied);
+    metrics_sample(out, "gauge", "paxos_chosen_index",
+                   "Highest commit index heard of.", NULL,
+                   (double)l->known_commit);
+    metrics_sample(out, "gauge", "paxos_values", "Values in the applied log.",
+                   NULL, (double)l->log_len);
+    metrics_sample(out, "counter", "paxos_noops_skipped_total",
+                   "Chosen no-ops (gaps a new leader filled).", NULL,
+                   (double)l->skipped_noops);
+    metrics_sample(out, "counter", "paxos_duplicates_skipped_total",
+                   "Retried writes chosen twice and applied once.", NULL,
+                   (double)l->skipped_duplicates);
+    metrics_sample(out, "counter", "paxos_catchup_rounds_total",
+                   "Rounds asking the acceptors for missed slots.", NULL,
+                   (double)ln->rounds);
+}
+
 const struct role_ops learner_role = {
-    learner_start, learner_tick, learner_flush, learner_status, learner_stop,
+    .start = learner_start, .tick = learner_tick, .flush = learner_flush,
+    .status = learner_status, .metrics = learner_metrics,
+    .stop = learner_stop,
 };

@@ -12,6 +12,7 @@
 
 #include "gossip.h"
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 #include "proposer.h"
 
@@ -465,7 +466,46 @@ static void proposer_stop(struct node *n)
     n->role = NULL;
 }
 
+static void proposer_metrics(struct node *n, FILE *out)
+{
+    struct proposer_node *pn = proposer_node_of(n);
+    const struct proposer *p = &pn->p;
+
+    metrics_sample(out, "gauge", "paxos_is_leader",
+                   "1 when this proposer leads.", NULL,
+                   p->state == PROPOSER_LEADER);
+    metrics_sample(out, "gauge", "paxos_leader_id",
+                   "The leader as this proposer knows it (0: none).", NULL,
+                   p->leader);
+    metrics_sample(out, "gauge", "paxos_ballot_round",
+                   "Round of this proposer's ballot.", NULL, p->ballot.round);
+    metrics_sample(out, "gauge", "paxos_highest_ballot_round",
+                   "Round of the highest ballot seen.", NULL, p->highest.round);
+    metrics_sample(out, "gauge", "paxos_chosen_index",
+                   "Every slot up to it is chosen.", NULL, (double)p->commit);
+    metrics_sample(out, "gauge", "paxos_next_slot",
+                   "The next free slot (leader).", NULL, (double)p->next_slot);
+    metrics_sample(out, "gauge", "paxos_writes_pending",
+                   "Writes waiting for a slot.", NULL, (double)p->n_pending);
+    metrics_sample(out, "counter", "paxos_elections_total",
+                   "Elections this proposer stood in.", NULL,
+                   (double)p->elections);
+    metrics_sample(out, "counter", "paxos_chosen_total",
+                   "Slots chosen while this proposer led.", NULL,
+                   (double)p->chosen_total);
+    metrics_sample(out, "counter", "paxos_retransmits_total",
+                   "Accept rounds sent again for want of a quorum.", NULL,
+                   (double)p->retransmits);
+    metrics_sample(out, "counter", "paxos_forwarded_total",
+                   "Requests forwarded to the leader.", NULL,
+                   (double)pn->forwarded);
+    metrics_sample(out, "counter", "paxos_writes_failed_total",
+                   "Writes and reads refused or failed (503/504).", NULL,
+                   (double)pn->refused);
+}
+
 const struct role_ops proposer_role = {
-    proposer_start, proposer_tick_role, proposer_flush_role, proposer_status,
-    proposer_stop,
+    .start = proposer_start, .tick = proposer_tick_role,
+    .flush = proposer_flush_role, .status = proposer_status,
+    .metrics = proposer_metrics, .stop = proposer_stop,
 };
