@@ -215,6 +215,37 @@ phase_one_write() {
     fi
 }
 
+# ------------------------------------------------------------ metrics
+
+# metric NODE NAME: the value of an unlabelled sample in NODE's /metrics.
+metric() {
+    curl -fsS -m "$(t_secs 5)" "$(t_url "$1" /metrics)" 2>/dev/null |
+        awk -v name="$2" '$1 == name { print $2 }'
+}
+
+phase_metrics() {
+    local name
+    t_say "# /metrics"
+    for name in "${T_NODES[@]}"; do
+        if ! curl -fsS -m "$(t_secs 5)" "$(t_url "$name" /metrics)" 2>/dev/null |
+             grep -q "^paxos_node_info{id=\"${T_ID[$name]}\",name=\"$name\""; then
+            t_fail "$name /metrics names the node"
+            return
+        fi
+    done
+    t_pass "every node's /metrics names it, in the Prometheus text format"
+    t_expect "the leader's /metrics says it leads" "$(metric proposer1 paxos_is_leader)" 1
+    t_expect "client1 counts its acknowledged writes" \
+        "$(( $(metric client1 paxos_writes_acknowledged_total) >= 1 ))" 1
+    t_expect "learner1's applied index matches its /status" \
+        "$(metric learner1 paxos_applied_index)" "$(t_field learner1 .applied)"
+    t_expect "an acceptor counts the stale ballots it refused" \
+        "$(curl -fsS "$(t_url acceptor1 /metrics)" | grep -c '^paxos_rejections_total{reason="stale_ballot"}')" 1
+    t_expect "requests are counted by route and status code" \
+        "$(curl -fsS "$(t_url client1 /metrics)" |
+           grep -c '^paxos_http_requests_total{route="/send",code="200"}')" 1
+}
+
 # ------------------------------------------------------------ c. bad input
 
 phase_bad_input() {
@@ -413,6 +444,7 @@ t_init
 T_START=$(t_now_ms)
 phase_start
 phase_one_write
+phase_metrics
 phase_bad_input
 phase_sequential
 phase_concurrent
