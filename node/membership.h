@@ -109,8 +109,9 @@ void membership_free(struct membership *m);
 void membership_tick(struct membership *m, int64_t now);
 
 /* A message from a member: its own record first (the sender), then the
- * updates it carried. Returns 0, or -1 when the sender contradicts what is
- * known of its id (another role or name), in which case nothing changes. */
+ * updates it carried. Returns 0, or -1 when the sender claims this node's
+ * id, is not alive, or contradicts what is known of its id (another
+ * role), in which case nothing changes. */
 int membership_check_sender(const struct membership *m,
                             const struct member_update *sender);
 void membership_merge(struct membership *m, const struct member_update *u,
