@@ -118,10 +118,11 @@ int proposer_init(struct proposer *p, const struct proposer_settings *set,
     p->rng = (set->id + 1) * 0x9E3779B97F4A7C15ULL;
     p->state = PROPOSER_FOLLOWER;
     p->next_slot = 1;
-    /* At start-up the lowest id stands first, the others one timeout
-     * apart, so a fresh cluster elects proposer1 without a duel. */
+    /* At start-up the lowest id stands first and the others three
+     * timeouts apart (time for a first try and a retry), so a fresh
+     * cluster elects proposer1 without a duel. */
     p->election_due = now + set->election_timeout_ms / 2 +
-                      (int64_t)set->rank * set->election_timeout_ms;
+                      3 * (int64_t)set->rank * set->election_timeout_ms;
     return proposer_reserve(p, 1);
 }
 

@@ -201,12 +201,12 @@ static void test_no_quorum_no_leader(void **state)
     struct sim *s = sim_new(1, 0);
 
     s->reachable = 1;           /* one acceptor of three */
-    sim_advance(s, 3 * TIMEOUT);
+    sim_advance(s, 5 * TIMEOUT);
     assert_int_not_equal(s->p.state, PROPOSER_LEADER);
     assert_true(s->p.elections >= 2);   /* it keeps trying, higher each time */
     assert_true(s->p.ballot.round >= 2);
     s->reachable = 0x5;         /* two of three: a quorum */
-    sim_advance(s, 3 * TIMEOUT);
+    sim_advance(s, 5 * TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     sim_free(s);
 }
@@ -363,7 +363,7 @@ static void test_new_leader_adopts_highest_ballot_and_fills_gaps(void **state)
     acceptor_accept(&s->acc[1], B(2, 3), &far, 1, 0);
     s->p.highest = B(2, 3);
     s->reachable = 0x3;         /* acceptor2 knows nothing and is away */
-    sim_advance(s, 3 * TIMEOUT);
+    sim_advance(s, 5 * TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     assert_true(ballot_cmp(s->p.ballot, B(2, 3)) > 0);
     assert_string_equal(acceptor_get(&s->acc[0], 2)->value.data, "newer");
@@ -391,7 +391,7 @@ static void test_new_leader_starts_above_acceptors_commit(void **state)
                                               (uint64_t)k + 1 } };
     for (int i = 0; i < N_ACC; i++)
         acceptor_accept(&s->acc[i], B(1, 1), e, 3, 3);
-    sim_advance(s, 3 * TIMEOUT);
+    sim_advance(s, 5 * TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     assert_int_equal(s->p.commit, 3);
     sim_write(s, "new", 9, &token);
@@ -480,7 +480,7 @@ static void test_restarted_proposer_never_reuses_its_ballot(void **state)
     proposer_free(&s->p);
     assert_int_equal(proposer_init(&s->p, &s->set, s->now), 0);
     s->reachable = 0x6;
-    sim_advance(s, 3 * TIMEOUT);
+    sim_advance(s, 5 * TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     assert_true(ballot_cmp(s->p.ballot, B(1, 1)) > 0);
     sim_write(s, "Y", 2, &y);
