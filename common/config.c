@@ -211,6 +211,8 @@ enum setting {
     SET_REQUEST_TIMEOUT, SET_LOG_LEVEL, SET_MAX_BODY, SET_MAX_VALUE, SET_MAX_BATCH,
     SET_PROBE_INTERVAL, SET_PROBE_TIMEOUT, SET_INDIRECT_CHECKS, SET_GOSSIP_INTERVAL,
     SET_GOSSIP_NODES, SET_SUSPICION_MULT, SET_RETRANSMIT_MULT, SET_PUSH_PULL,
+    SET_SECRET, SET_SECRET_FILE, SET_CLIENT_TOKEN, SET_CLIENT_TOKEN_FILE,
+    SET_MAX_CONNECTIONS, SET_IDLE_TIMEOUT,
     SET_COUNT
 };
 
@@ -280,6 +282,26 @@ static const struct setting_info settings[SET_COUNT] = {
                               "retransmit multiplier", "1..100", "4", NULL },
     [SET_PUSH_PULL] = { "push-pull-interval-ms", "PUSH_PULL_INTERVAL_MS", "N",
                         "push-pull interval", "100..3600000", "30000", NULL },
+    [SET_SECRET] = { "cluster-secret", "CLUSTER_SECRET", "TEXT", "cluster secret",
+                     "signs peer messages (at least 16 bytes; prefer the "
+                     "environment or a file: flags show in ps)", NULL,
+                     "none: peer routes unauthenticated" },
+    [SET_SECRET_FILE] = { "cluster-secret-file", "CLUSTER_SECRET_FILE", "PATH",
+                          "cluster secret file", "a file holding the cluster secret",
+                          NULL, "none" },
+    [SET_CLIENT_TOKEN] = { "client-token", "CLIENT_TOKEN", "TEXT", "client token",
+                           "required (Authorization: Bearer) on user routes",
+                           NULL, "none: user routes open" },
+    [SET_CLIENT_TOKEN_FILE] = { "client-token-file", "CLIENT_TOKEN_FILE", "PATH",
+                                "client token file", "a file holding the client token",
+                                NULL, "none" },
+    [SET_MAX_CONNECTIONS] = { "max-connections", "MAX_CONNECTIONS", "N",
+                              "connection limit", "1..100000 (at most 64 per address)",
+                              "1000", NULL },
+    [SET_IDLE_TIMEOUT] = { "idle-timeout-s", "IDLE_TIMEOUT_S", "N",
+                           "connection idle timeout",
+                           "1..3600 (a request must arrive whole within it too)",
+                           "30", NULL },
 };
 
 enum { OPT_SETTING = 0x100, OPT_HELP = OPT_SETTING + SET_COUNT, OPT_VERSION };
@@ -669,6 +691,57 @@ static int load_gossip(struct config *cfg, const char *const *text)
     return 0;
 }
 
+/* A secret from its setting, else from the file its other setting names
+ * (the file's trailing newlines dropped). Empty out when neither is set. */
+static int load_secret(const char *text, enum setting s, const char *path,
+                       enum setting file_setting, size_t min_len, char *out,
+                       size_t cap)
+{
+    char buf[CONFIG_SECRET_MAX + 2];
+    size_t len = 0;
+    FILE *f;
+
+    out[0] = '\0';
+    if (!text && path) {
+        if (!(f = fopen(path, "r")))
+            return fail_setting(file_setting, path, "cannot read it: %s",
+                                strerror(errno));
+        len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+            buf[--len] = '\0';
+        text = buf;
+    }
+    if (!text)
+        return 0;
+    len = strlen(text);
+    if (len < min_len || len >= cap)
+        return fail("the %s (--%s / %s) must be %zu to %zu bytes long",
+                    settings[s].what, settings[s].flag, settings[s].env,
+                    min_len, cap - 1);
+    memcpy(out, text, len + 1);
+    return 0;
+}
+
+static int load_security(struct config *cfg, const char *const *text)
+{
+    long long connections, idle;
+
+    if (load_secret(text[SET_SECRET], SET_SECRET, text[SET_SECRET_FILE],
+                    SET_SECRET_FILE, 16, cfg->secret, sizeof cfg->secret) ||
+        load_secret(text[SET_CLIENT_TOKEN], SET_CLIENT_TOKEN,
+                    text[SET_CLIENT_TOKEN_FILE], SET_CLIENT_TOKEN_FILE, 8,
+                    cfg->client_token, sizeof cfg->client_token) ||
+        number_setting(text[SET_MAX_CONNECTIONS], SET_MAX_CONNECTIONS, 1, 100000,
+                       &connections) ||
+        number_setting(text[SET_IDLE_TIMEOUT], SET_IDLE_TIMEOUT, 1, 3600, &idle))
+        return 2;
+    cfg->max_connections = (unsigned)connections;
+    cfg->idle_timeout_s = (unsigned)idle;
+    return 0;
+}
+
 int config_load(struct config *cfg, int argc, char **argv)
 {
     const char *flags[SET_COUNT] = { NULL };
@@ -686,7 +759,7 @@ int config_load(struct config *cfg, int argc, char **argv)
         load_acceptors(cfg, text[SET_ACCEPTORS]) || check_peers(cfg) ||
         load_bind(cfg, text[SET_BIND]) ||
         load_storage(cfg, text) || load_tuning(cfg, text) ||
-        load_gossip(cfg, text))
+        load_gossip(cfg, text) || load_security(cfg, text))
         return 2;
     return 0;
 }

@@ -18,6 +18,7 @@ enum role { ROLE_PROPOSER, ROLE_ACCEPTOR, ROLE_LEARNER, ROLE_CLIENT };
 #define CONFIG_MAX_ACCEPTORS 31     /* quorum masks fit in 32 bits */
 #define CONFIG_NAME_MAX 32
 #define CONFIG_HOST_MAX 256
+#define CONFIG_SECRET_MAX 256
 
 struct node_info {
     uint32_t id;
@@ -58,6 +59,12 @@ struct config {
     int suspicion_mult;
     int retransmit_mult;
     int push_pull_interval_ms;
+
+    /* trust boundaries */
+    char secret[CONFIG_SECRET_MAX];         /* "" = peer routes open */
+    char client_token[CONFIG_SECRET_MAX];   /* "" = user routes open */
+    unsigned max_connections;
+    unsigned idle_timeout_s;
 };
 
 const char *role_name(enum role r);

@@ -106,9 +106,8 @@ static void gossip_send(struct node *n, uint32_t to, enum gossip_type type,
 
     if (x && sent && body) {
         *sent = (struct gossip_sent){ n, type, probe, relay };
-        rc = httpc_request(n->httpc, "POST", node_url(&x->info, "/gossip"),
-                           body, strlen(body), NULL, timeout_ms,
-                           gossip_on_answer, sent);
+        rc = node_request(n, &x->info, "/gossip", body, NULL, timeout_ms,
+                          gossip_on_answer, sent);
     }
     free(body);
     if (rc == 0)
@@ -365,8 +364,8 @@ int gossip_start(struct node *n)
                         cfg->nodes, cfg->n_nodes, loop_now_ms()) < 0)
         return -1;
     gs->n_logged = gs->m.n_members;
-    if (httpd_route(n->httpd, "POST", "/gossip", gossip_on_message, n) < 0 ||
-        httpd_route(n->httpd, "GET", "/gossip/nodes", gossip_on_nodes, n) < 0)
+    if (node_route(n, "POST", "/gossip", ROUTE_PEER, gossip_on_message, n) < 0 ||
+        node_route(n, "GET", "/gossip/nodes", ROUTE_USER, gossip_on_nodes, n) < 0)
         return -1;
     return 0;
 }

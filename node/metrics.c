@@ -149,5 +149,5 @@ int metrics_start(struct node *n)
     if (!n->metrics)
         return -1;
     httpd_on_done(n->httpd, metrics_observe, n->metrics);
-    return httpd_route(n->httpd, "GET", "/metrics", metrics_on_get, n);
+    return node_route(n, "GET", "/metrics", ROUTE_USER, metrics_on_get, n);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "gossip.h"
 #include "log.h"
 #include "metrics.h"
@@ -21,17 +22,105 @@ const char *node_url(const struct node_info *peer, const char *path)
     return url;
 }
 
-int node_send(struct node *n, const struct node_info *peer, const char *path,
-              const char *body, httpc_done_fn fn, void *ud)
+int node_request(struct node *n, const struct node_info *peer,
+                 const char *path, const char *body, const char *extra_header,
+                 long timeout_ms, httpc_done_fn fn, void *ud)
 {
+    const char *method = body ? "POST" : "GET";
     const char *url = node_url(peer, path);
-    int rc = httpc_request(n->httpc, body ? "POST" : "GET", url, body,
-                           body ? strlen(body) : 0, NULL,
-                           n->cfg->request_timeout_ms, fn, ud);
+    char signature[AUTH_HEADER_MAX], signed_path[256];
+    const char *headers[3] = { NULL, NULL, NULL };
+    size_t h = 0, len = body ? strlen(body) : 0;
+    int rc;
 
+    if (n->auth) {
+        snprintf(signed_path, sizeof(signed_path), "%.*s",
+                 (int)strcspn(path, "?"), path);
+        auth_sign(n->auth, method, signed_path, body, len, auth_now_ms(),
+                  signature);
+        headers[h++] = signature;
+    }
+    if (extra_header)
+        headers[h++] = extra_header;
+    rc = httpc_request(n->httpc, method, url, body, len, headers, timeout_ms,
+                       fn, ud);
     if (rc < 0)
         log_error("cannot start a request to %s", url);
     return rc;
+}
+
+int node_send(struct node *n, const struct node_info *peer, const char *path,
+              const char *body, httpc_done_fn fn, void *ud)
+{
+    return node_request(n, peer, path, body, NULL, n->cfg->request_timeout_ms,
+                        fn, ud);
+}
+
+/* ---- who may call a route ---- */
+
+#define NODE_MAX_ROUTES 48
+
+struct guarded_route {
+    struct node *node;
+    enum route_kind kind;
+    httpd_handler fn;
+    void *ud;
+};
+
+/* Why req may not call a route of this kind, or NULL when it may. */
+static const char *node_refusal(struct node *n, struct http_request *req,
+                                enum route_kind kind)
+{
+    const char *bearer = httpd_header(req, "Authorization");
+    enum auth_result r;
+
+    if (kind == ROUTE_OPEN || (kind == ROUTE_USER && !n->cfg->client_token[0]) ||
+        (kind == ROUTE_PEER && !n->auth))
+        return NULL;
+    if (kind == ROUTE_USER && bearer && strncmp(bearer, "Bearer ", 7) == 0 &&
+        auth_equal(bearer + 7, n->cfg->client_token))
+        return NULL;
+    if (!n->auth)
+        return "a client token is required (Authorization: Bearer TOKEN)";
+    r = auth_check(n->auth, httpd_method(req), httpd_path(req), httpd_body(req),
+                   httpd_body_len(req), httpd_header(req, AUTH_HEADER),
+                   auth_now_ms());
+    if (r == AUTH_OK)
+        return NULL;
+    return kind == ROUTE_USER && r == AUTH_MISSING
+               ? "a client token is required (Authorization: Bearer TOKEN)"
+               : auth_result_text(r);
+}
+
+static void node_on_guarded(struct http_request *req, void *ud)
+{
+    struct guarded_route *g = ud;
+    struct node *n = g->node;
+    const char *why = node_refusal(n, req, g->kind);
+    char msg[160];
+
+    if (!why) {
+        g->fn(req, g->ud);
+        return;
+    }
+    n->unauthorized++;
+    snprintf(msg, sizeof(msg), "unauthorized: %s", why);
+    log_warn("%s %s refused: %s", httpd_method(req), httpd_path(req), why);
+    httpd_reply_error(req, 401, msg);
+}
+
+int node_route(struct node *n, const char *method, const char *path,
+               enum route_kind kind, httpd_handler fn, void *ud)
+{
+    struct guarded_route *g;
+
+    if (!n->routes && !(n->routes = calloc(NODE_MAX_ROUTES, sizeof(*n->routes))))
+        return -1;
+    if (n->n_routes == NODE_MAX_ROUTES)
+        return -1;
+    g = &n->routes[n->n_routes++];
+    *g = (struct guarded_route){ n, kind, fn, ud };
+    return httpd_route(n->httpd, method, path, node_on_guarded, g);
 }
 
 void node_ignore_answer(void *ud, int status, const char *body, size_t len,
@@ -237,9 +326,15 @@ int node_run(const struct config *cfg)
     n.httpc = httpc_new(n.loop);
     if (!n.httpd || !n.httpc)
         goto out;
-    if (httpd_route(n.httpd, "GET", "/health", node_on_health, &n) < 0 ||
-        httpd_route(n.httpd, "GET", "/status", node_on_status, &n) < 0 ||
-        httpd_route(n.httpd, "GET", "/view-logs", node_on_view_logs, &n) < 0)
+    if (cfg->secret[0] &&
+        !(n.auth = auth_new(cfg->secret, strlen(cfg->secret), NODE_AUTH_WINDOW_MS)))
+        goto out;
+    if (!n.auth)
+        log_warn("no cluster secret (CLUSTER_SECRET or --cluster-secret-file): "
+                 "anyone who reaches this port can send Paxos messages");
+    if (node_route(&n, "GET", "/health", ROUTE_OPEN, node_on_health, &n) < 0 ||
+        node_route(&n, "GET", "/status", ROUTE_USER, node_on_status, &n) < 0 ||
+        node_route(&n, "GET", "/view-logs", ROUTE_USER, node_on_view_logs, &n) < 0)
         goto out;
     if (metrics_start(&n) < 0 || gossip_start(&n) < 0 || n.ops->start(&n) < 0)
         goto out;
@@ -255,10 +350,12 @@ stop_role:
 out:
     gossip_stop(&n);
     metrics_free(n.metrics);
+    auth_free(n.auth);
     if (n.httpc)
         httpc_free(n.httpc);
     if (n.httpd)
         httpd_stop(n.httpd);
+    free(n.routes);
     if (n.loop)
         loop_free(n.loop);
     return rc;

@@ -20,11 +20,21 @@
 #include "loop.h"
 
 #define NODE_TICK_MS 10
+/* How far a signature's time may be from this node's clock. */
+#define NODE_AUTH_WINDOW_MS 30000
 /* Header set on a write a proposer forwards to the leader, so that a
  * forwarded write is never forwarded again. */
 #define NODE_FORWARDED_HEADER "X-Paxos-Forwarded"
 
 struct node;
+struct auth;
+struct guarded_route;
+
+/* Who may call a route. Peer routes need the cluster's signature when it
+ * has a secret; user routes need the client token (or a peer's
+ * signature) when one is set; open routes (health probes, the page's
+ * files) answer anyone. */
+enum route_kind { ROUTE_OPEN, ROUTE_USER, ROUTE_PEER };
 
 struct role_ops {
     int (*start)(struct node *n);
@@ -48,6 +58,10 @@ struct node {
     void *role;                 /* the role's own state */
     struct gossip *gossip;      /* membership, for every role */
     struct metrics *metrics;    /* counts for /metrics */
+    struct auth *auth;          /* NULL: the cluster has no secret */
+    struct guarded_route *routes;
+    size_t n_routes;
+    uint64_t unauthorized;      /* requests refused with 401 */
     int64_t started_at;
     uint64_t tick_timer;
     uint64_t bad_requests;      /* answered 4xx */
@@ -58,8 +72,18 @@ int node_run(const struct config *cfg);
 /* "http://host:port/path" for a peer, in a static buffer. */
 const char *node_url(const struct node_info *peer, const char *path);
 
-/* POSTs body (copied) to peer's path, or GETs when body is NULL; fn gets
- * the answer. Returns 0, or -1 (logged; fn is then not called). */
+/* Registers a route that only callers of its kind reach (see above). */
+int node_route(struct node *n, const char *method, const char *path,
+               enum route_kind kind, httpd_handler fn, void *ud);
+
+/* POSTs body (copied) to peer's path, or GETs when body is NULL, signed
+ * when the cluster has a secret, with one more header line when
+ * extra_header is not NULL; fn gets the answer. Returns 0, or -1 (logged;
+ * fn is then not called). */
+int node_request(struct node *n, const struct node_info *peer,
+                 const char *path, const char *body, const char *extra_header,
+                 long timeout_ms, httpc_done_fn fn, void *ud);
+/* node_request with the request timeout and no extra header. */
 int node_send(struct node *n, const struct node_info *peer, const char *path,
               const char *body, httpc_done_fn fn, void *ud);
 /* An httpc_done_fn for messages whose answer does not matter. */

@@ -261,9 +261,9 @@ static int acceptor_start(struct node *n)
              "from %s", an->a.promised.round, an->a.promised.node,
              (unsigned long long)an->a.accepted_count,
              (unsigned long long)an->a.max_slot, n->cfg->data_dir);
-    if (httpd_route(n->httpd, "POST", "/prepare", acceptor_on_prepare, n) < 0 ||
-        httpd_route(n->httpd, "POST", "/accept", acceptor_on_accept, n) < 0 ||
-        httpd_route(n->httpd, "GET", "/accepted", acceptor_on_listing, n) < 0)
+    if (node_route(n, "POST", "/prepare", ROUTE_PEER, acceptor_on_prepare, n) < 0 ||
+        node_route(n, "POST", "/accept", ROUTE_PEER, acceptor_on_accept, n) < 0 ||
+        node_route(n, "GET", "/accepted", ROUTE_PEER, acceptor_on_listing, n) < 0)
         return -1;
     return 0;
 }

@@ -297,20 +297,17 @@ static void client_attempt(struct client_op *op)
     if (op->kind == OP_READ && op->have_index) {
         snprintf(path, sizeof(path), "/get-values?wait_for=%llu",
                  (unsigned long long)op->index);
-        rc = httpc_request(n->httpc, "GET",
-                           node_url(cn->learners[op->learner], path), NULL, 0,
-                           NULL, timeout, client_on_values_answer, op);
+        rc = node_request(n, cn->learners[op->learner], path, NULL, NULL,
+                          timeout, client_on_values_answer, op);
     } else if (op->kind == OP_READ) {
-        rc = httpc_request(n->httpc, "POST", node_url(proposer, "/read-index"),
-                           "{}", 2, NULL, timeout, client_on_index_answer, op);
+        rc = node_request(n, proposer, "/read-index", "{}", NULL, timeout,
+                          client_on_index_answer, op);
     } else {
         struct msg m = { .type = MSG_PROPOSE,
                          .value = { op->value, cn->id, op->seq } };
         char *body = msg_encode(&m);
-        rc = body ? httpc_request(n->httpc, "POST",
-                                  node_url(proposer, "/propose"), body,
-                                  strlen(body), NULL, timeout,
-                                  client_on_write_answer, op)
+        rc = body ? node_request(n, proposer, "/propose", body, NULL, timeout,
+                                 client_on_write_answer, op)
                   : -1;
         free(body);
     }
@@ -500,10 +497,10 @@ static int client_start(struct node *n)
     }
     if (!cn->n_learners)
         log_warn("no learner in SEED_NODES: /read cannot work");
-    if (httpd_route(n->httpd, "POST", "/send", client_on_send, n) < 0 ||
-        httpd_route(n->httpd, "GET", "/read", client_on_read, n) < 0 ||
-        httpd_route(n->httpd, "POST", "/notify", client_on_notify, n) < 0 ||
-        httpd_route(n->httpd, "GET", "/get-responses", client_on_get_responses, n) < 0)
+    if (node_route(n, "POST", "/send", ROUTE_USER, client_on_send, n) < 0 ||
+        node_route(n, "GET", "/read", ROUTE_USER, client_on_read, n) < 0 ||
+        node_route(n, "POST", "/notify", ROUTE_PEER, client_on_notify, n) < 0 ||
+        node_route(n, "GET", "/get-responses", ROUTE_USER, client_on_get_responses, n) < 0)
         return -1;
     return 0;
 }

@@ -310,8 +310,8 @@ static int learner_start(struct node *n)
     if (learner_init(&ln->l, n->cfg->n_acceptors) < 0)
         return -1;
     ln->last_round_at = loop_now_ms() - LEARNER_ANTI_ENTROPY_MS;  /* at once */
-    if (httpd_route(n->httpd, "POST", "/learn", learner_on_learn_msg, n) < 0 ||
-        httpd_route(n->httpd, "GET", "/get-values", learner_on_get_values, n) < 0)
+    if (node_route(n, "POST", "/learn", ROUTE_PEER, learner_on_learn_msg, n) < 0 ||
+        node_route(n, "GET", "/get-values", ROUTE_USER, learner_on_get_values, n) < 0)
         return -1;
     return 0;
 }

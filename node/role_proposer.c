@@ -258,7 +258,6 @@ static void proposer_forward(struct node *n, struct http_request *req,
     struct proposer_node *pn = proposer_node_of(n);
     const struct node_info *leader = config_node(n->cfg, pn->p.leader);
     char header[64];
-    const char *headers[] = { header, NULL };
 
     if (!leader || httpd_header(req, NODE_FORWARDED_HEADER)) {
         proposer_reply_refused(n, req, 503, leader ? "not the leader"
@@ -268,9 +267,8 @@ static void proposer_forward(struct node *n, struct http_request *req,
     snprintf(header, sizeof(header), NODE_FORWARDED_HEADER ": %u",
              (unsigned)n->cfg->id);
     pn->forwarded++;
-    if (httpc_request(n->httpc, "POST", node_url(leader, path), body,
-                      strlen(body), headers, n->cfg->request_timeout_ms,
-                      proposer_on_forward_answer, req) < 0)
+    if (node_request(n, leader, path, body, header, n->cfg->request_timeout_ms,
+                     proposer_on_forward_answer, req) < 0)
         httpd_reply_error(req, 503, "cannot reach the leader");
 }
 
@@ -397,9 +395,9 @@ static int proposer_start(struct node *n)
     pn->direct_seq = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
     if (proposer_init(&pn->p, &set, loop_now_ms()) < 0)
         return -1;
-    if (httpd_route(n->httpd, "POST", "/propose", proposer_on_propose, n) < 0 ||
-        httpd_route(n->httpd, "POST", "/read-index", proposer_on_read_index, n) < 0 ||
-        httpd_route(n->httpd, "POST", "/heartbeat", proposer_on_heartbeat_msg, n) < 0)
+    if (node_route(n, "POST", "/propose", ROUTE_USER, proposer_on_propose, n) < 0 ||
+        node_route(n, "POST", "/read-index", ROUTE_USER, proposer_on_read_index, n) < 0 ||
+        node_route(n, "POST", "/heartbeat", ROUTE_PEER, proposer_on_heartbeat_msg, n) < 0)
         return -1;
     return 0;
 }

@@ -13,7 +13,8 @@
 #
 # Environment:
 #   PAXOS_RUN_DIR   run directory (default ./run): data/NAME/, logs/NAME.log,
-#                   pids/NAME.pid, endpoints ("name=127.0.0.1:port" lines)
+#                   pids/NAME.pid, endpoints ("name=127.0.0.1:port" lines),
+#                   cluster.secret (signs peer messages; made at first start)
 #   PAXOSD          the paxosd binary (default ./paxosd, else the build dir)
 #   PAXOSD_FLAGS    extra paxosd flags for every node, e.g. "--no-fsync"
 #   PAXOS_PORT_OFFSET   added to every port (default 0: the guide's ports),
@@ -255,8 +256,17 @@ write_endpoints() {
 }
 
 # Starts NAME in the background; its pid goes to its pid file.
+# The cluster secret that signs peer messages: made once per run dir,
+# readable by its owner only.
+ensure_secret() {
+    local file="$RUN_DIR/cluster.secret"
+    [[ -s "$file" ]] && return 0
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file") ||
+        die "cannot write the cluster secret $file"
+}
+
 start_node() {
-    local name=$1 role id port log pid
+    local name=$1 role id port log pid args
     role=$(node_field "$name" role)
     id=$(node_field "$name" id)
     port=$(node_field "$name" port)
@@ -271,19 +281,18 @@ start_node() {
     mkdir -p "$RUN_DIR/data/$name" "$RUN_DIR/logs" "$RUN_DIR/pids"
     printf '=== %s: starting %s (%s%s) ===\n' "$(date '+%F %T')" "$name" \
         "$BIN" "${PAXOSD_FLAGS:+ $PAXOSD_FLAGS}" >>"$log"
+    ensure_secret
+    args=(--role "$role" --id "$id" --port "$port" --bind "$HOST"
+          --seeds "$(seed_list)" --data-dir "$RUN_DIR/data/$name"
+          --cluster-secret-file "$RUN_DIR/cluster.secret"
+          ${FLAGS[@]+"${FLAGS[@]}"})
     # setsid: the node has its own session, so a Ctrl-C in this terminal or
     # its closing does not reach it. The shell's child is not a process
     # group leader, so setsid does not fork and $! is the node's pid.
     if have setsid; then
-        setsid "$BIN" --role "$role" --id "$id" --port "$port" \
-            --bind "$HOST" --seeds "$(seed_list)" \
-            --data-dir "$RUN_DIR/data/$name" ${FLAGS[@]+"${FLAGS[@]}"} \
-            </dev/null >>"$log" 2>&1 &
+        setsid "$BIN" "${args[@]}" </dev/null >>"$log" 2>&1 &
     else
-        nohup "$BIN" --role "$role" --id "$id" --port "$port" \
-            --bind "$HOST" --seeds "$(seed_list)" \
-            --data-dir "$RUN_DIR/data/$name" ${FLAGS[@]+"${FLAGS[@]}"} \
-            </dev/null >>"$log" 2>&1 &
+        nohup "$BIN" "${args[@]}" </dev/null >>"$log" 2>&1 &
     fi
     pid=$!
     printf '%s\n' "$pid" >"$(pid_file "$name")"
@@ -454,8 +463,12 @@ cmd_up() {
     save_settings
     write_endpoints
     say "starting ${#NODES[@]} nodes ($BIN${PAXOSD_FLAGS:+ $PAXOSD_FLAGS}) in $RUN_DIR"
+    # Proposers last: their first election finds the acceptors listening.
     while read -r name; do
-        start_node "$name"
+        [[ "$(node_field "$name" role)" == proposer ]] || start_node "$name"
+    done < <(all_names)
+    while read -r name; do
+        [[ "$(node_field "$name" role)" != proposer ]] || start_node "$name"
     done < <(all_names)
     mapfile -t names < <(all_names)
     if ! wait_ready yes "${names[@]}"; then

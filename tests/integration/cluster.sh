@@ -224,11 +224,11 @@ metric() {
 }
 
 phase_metrics() {
-    local name
+    local name text
     t_say "# /metrics"
     for name in "${T_NODES[@]}"; do
-        if ! curl -fsS -m "$(t_secs 5)" "$(t_url "$name" /metrics)" 2>/dev/null |
-             grep -q "^paxos_node_info{id=\"${T_ID[$name]}\",name=\"$name\""; then
+        text=$(curl -fsS -m "$(t_secs 5)" "$(t_url "$name" /metrics)" 2>/dev/null) || true
+        if ! grep -q "^paxos_node_info{id=\"${T_ID[$name]}\",name=\"$name\"" <<<"$text"; then
             t_fail "$name /metrics names the node"
             return
         fi
@@ -244,6 +244,36 @@ phase_metrics() {
     t_expect "requests are counted by route and status code" \
         "$(curl -fsS "$(t_url client1 /metrics)" |
            grep -c '^paxos_http_requests_total{route="/send",code="200"}')" 1
+}
+
+# ------------------------------------------------------------ peer auth
+
+phase_auth() {
+    local before confirm='{"from":1,"ballot":{"round":0,"node":1},"commit":0,"entries":[]}'
+    local forged='{"from":1,"ballot":{"round":999,"node":3},"commit":0,"entries":[{"slot":1,"value":"forged","client_id":"x","seq":1}]}'
+    t_say "# peer messages need the cluster secret"
+    before=$(t_field acceptor1 '"\(.promised.round).\(.promised.node) \(.max_slot)"')
+    t_http POST acceptor1 /accept "$forged"
+    t_expect "an unsigned ACCEPT is refused with 401" "$(error_reply)" "401 string"
+    t_http POST acceptor1 /prepare '{"from":3,"ballot":{"round":999,"node":3},"from_slot":1}'
+    t_expect "an unsigned PREPARE is refused with 401" "$HTTP_CODE" 401
+    t_http POST learner1 /learn '{"from":4,"ballot":{"round":999,"node":3},"commit":0,"entries":[]}'
+    t_expect "an unsigned LEARN is refused with 401" "$HTTP_CODE" 401
+    t_http POST client1 /gossip '{"type":"gossip"}'
+    t_expect "unsigned gossip is refused with 401" "$HTTP_CODE" 401
+    curl -s -o /dev/null -H 'X-Paxos-Signature: t=1,sig=00' --data-binary "$forged" \
+        "$(t_url acceptor1 /accept)" || true
+    t_expect "the refused messages changed nothing on acceptor1" \
+        "$(t_field acceptor1 '"\(.promised.round).\(.promised.node) \(.max_slot)"')" "$before"
+    t_signed_post acceptor1 /accept "$confirm"
+    t_expect "a signed message from a peer is taken (a stale ballot: 409)" "$HTTP_CODE" 409
+    HTTP_CODE=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Paxos-Signature: $SIGNATURE" \
+        --data-binary "$confirm" "$(t_url acceptor1 /accept)") || true
+    t_expect "the same signed message sent again (a replay) is refused with 401" "$HTTP_CODE" 401
+    t_signed_post acceptor1 /accept "$confirm" $(( $(date +%s%N) / 1000000 - 60000 ))
+    t_expect "a signature a minute old is refused with 401" "$HTTP_CODE" 401
+    t_http GET acceptor1 /status
+    t_expect "user routes stay open without a client token" "$HTTP_CODE" 200
 }
 
 # ------------------------------------------------------------ c. bad input
@@ -445,6 +475,7 @@ T_START=$(t_now_ms)
 phase_start
 phase_one_write
 phase_metrics
+phase_auth
 phase_bad_input
 phase_sequential
 phase_concurrent

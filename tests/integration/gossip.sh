@@ -102,10 +102,12 @@ lonely_port=$(( T_PORT[client2] + 10 ))
 finder_port=$(( T_PORT[client2] + 11 ))
 "$PAXOSD" --role acceptor --id 21 --name acceptor21 --port "$lonely_port" \
     --bind 127.0.0.1 --data-dir "$T_RUN/data/acceptor21" "${GOSSIP_FLAGS[@]}" \
+    --cluster-secret-file "$T_RUN/cluster.secret" \
     >"$T_RUN/logs/acceptor21.log" 2>&1 &
 t_bg $!
 "$PAXOSD" --role acceptor --id 22 --name acceptor22 --port "$finder_port" \
     --bind 127.0.0.1 --data-dir "$T_RUN/data/acceptor22" "${GOSSIP_FLAGS[@]}" \
+    --cluster-secret-file "$T_RUN/cluster.secret" \
     --seeds "21:acceptor:127.0.0.1:$lonely_port,1:proposer:127.0.0.1:${T_PORT[proposer1]}" \
     >"$T_RUN/logs/acceptor22.log" 2>&1 &
 t_bg $!
@@ -121,22 +123,29 @@ lonely_sees() {
     curl -fsS -m 2 "http://127.0.0.1:$lonely_port/gossip/nodes" |
         jq -e '.member_counts.alive >= 12' >/dev/null 2>&1
 }
-t_check "the node that had no seeds learns the whole cluster" wait_until 10 lonely_sees
+if wait_until 10 lonely_sees; then
+    t_pass "the node that had no seeds learns the whole cluster"
+else
+    t_fail "the node that had no seeds learns the whole cluster" \
+        "it sees $(curl -fsS -m 2 "http://127.0.0.1:$lonely_port/gossip/nodes" | jq -c .member_counts)"
+fi
 
-# Bad gossip: refused with 400, and nothing changes.
+# Bad gossip: refused with 401 unsigned, 400 signed, and nothing changes.
 before=$(t_json learner1 /gossip/nodes | jq -c '[.members[] | {id, state, incarnation}]')
-t_http POST learner1 /gossip '{"type":"ping"'
+t_http POST learner1 /gossip '{"type":"gossip","from":{"id":1,"name":"proposer1","role":"proposer","host":"127.0.0.1","port":1,"state":"alive","incarnation":1},"members":[{"id":5,"name":"acceptor2","role":"acceptor","host":"127.0.0.1","port":4102,"state":"dead","incarnation":99999999999999}]}'
+t_expect "unsigned gossip (no cluster secret) is refused with 401" "$HTTP_CODE" 401
+t_signed_post learner1 /gossip '{"type":"ping"'
 t_expect "malformed gossip is refused with 400" "$HTTP_CODE" 400
-t_http POST learner1 /gossip '{"type":"gossip","from":{"id":1,"name":"proposer1","role":"acceptor","host":"127.0.0.1","port":1,"state":"alive","incarnation":1},"members":[{"id":5,"name":"acceptor2","role":"acceptor","host":"127.0.0.1","port":4102,"state":"dead","incarnation":99999999999999}]}'
+t_signed_post learner1 /gossip '{"type":"gossip","from":{"id":1,"name":"proposer1","role":"acceptor","host":"127.0.0.1","port":1,"state":"alive","incarnation":1},"members":[{"id":5,"name":"acceptor2","role":"acceptor","host":"127.0.0.1","port":4102,"state":"dead","incarnation":99999999999999}]}'
 t_expect "gossip from a sender that contradicts its known role is refused with 400" "$HTTP_CODE" 400
-t_http POST learner1 /gossip '{"type":"ack","from":{"id":30,"name":"x","role":"client","host":"h","port":1,"state":"alive","incarnation":1},"probe":1}'
+t_signed_post learner1 /gossip '{"type":"ack","from":{"id":30,"name":"x","role":"client","host":"h","port":1,"state":"alive","incarnation":1},"probe":1}'
 t_expect "an ack sent as a request is refused with 400" "$HTTP_CODE" 400
 after=$(t_json learner1 /gossip/nodes | jq -c '[.members[] | {id, state, incarnation}]')
 t_expect "refused gossip changed no member" "$after" "$before"
 
 # A node declared dead while it runs refutes it.
 inc=$(t_json learner2 /gossip/nodes | jq -r '.incarnation')
-t_http POST learner1 /gossip "{\"type\":\"gossip\",\"from\":{\"id\":9,\"name\":\"client1\",\"role\":\"client\",\"host\":\"127.0.0.1\",\"port\":${T_PORT[client1]},\"state\":\"alive\",\"incarnation\":1},\"members\":[{\"id\":8,\"name\":\"learner2\",\"role\":\"learner\",\"host\":\"127.0.0.1\",\"port\":${T_PORT[learner2]},\"state\":\"dead\",\"incarnation\":$inc}]}"
+t_signed_post learner1 /gossip "{\"type\":\"gossip\",\"from\":{\"id\":9,\"name\":\"client1\",\"role\":\"client\",\"host\":\"127.0.0.1\",\"port\":${T_PORT[client1]},\"state\":\"alive\",\"incarnation\":1},\"members\":[{\"id\":8,\"name\":\"learner2\",\"role\":\"learner\",\"host\":\"127.0.0.1\",\"port\":${T_PORT[learner2]},\"state\":\"dead\",\"incarnation\":$inc}]}"
 t_expect "a rumour that learner2 is dead is taken by learner1" "$HTTP_CODE" 200
 refuted() {
     [[ "$(t_json learner2 /gossip/nodes | jq -r '.incarnation')" -gt "$inc" ]] &&

@@ -194,7 +194,7 @@ t_run_dir_pids() {
     local dir cmdline
     [[ -n "$T_RUN" && -d /proc ]] || return 0
     for dir in /proc/[0-9]*; do
-        cmdline=$(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null) || continue
+        cmdline=$( { tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null) || continue
         if [[ "$cmdline" == *"--data-dir $T_RUN/data/"* ]]; then
             printf '%s\n' "${dir#/proc/}"
         fi
@@ -315,6 +315,22 @@ t_http() {
         HTTP_CODE=$(curl "${args[@]}" "$(t_url "$node" "$path")") || true
     fi
     HTTP_CODE=${HTTP_CODE:-000}
+    # shellcheck disable=SC2034  # read by the tests
+    HTTP_BODY=$(cat "$out" 2>/dev/null || true)
+    rm -f "$out"
+}
+
+# t_signed_post NODE PATH BODY [TIME_MS]: POSTs like a peer would, signed
+# with the run dir's cluster secret (by openssl); sets HTTP_CODE,
+# HTTP_BODY and SIGNATURE (the header's value, to send it again).
+t_signed_post() {
+    local t=${4:-$(( $(date +%s%N) / 1000000 ))} sig out="$T_TMP/signed.$BASHPID"
+    sig=$(printf 'POST\n%s\n%s\n%s' "$2" "$t" "$3" |
+          openssl dgst -sha256 -hmac "$(cat "$T_RUN/cluster.secret")" | awk '{ print $NF }')
+    SIGNATURE="t=$t,sig=$sig"
+    HTTP_CODE=$(curl -s -o "$out" -w '%{http_code}' -m "$(t_secs 5)" \
+        -H "X-Paxos-Signature: $SIGNATURE" --data-binary "$3" "$(t_url "$1" "$2")") ||
+        true
     # shellcheck disable=SC2034  # read by the tests
     HTTP_BODY=$(cat "$out" 2>/dev/null || true)
     rm -f "$out"
