@@ -12,15 +12,29 @@ set -euo pipefail
 PACKAGES=(
     # build
     build-essential autoconf automake libtool pkg-config
-    libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev
+    libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libssl-dev
     libncurses-dev
     # unit tests
     libcmocka-dev
-    # integration tests, scripts/paxos-local.sh, scripts/run.sh
-    curl jq procps psmisc coreutils findutils util-linux
+    # integration tests, scripts/paxos-local.sh, scripts/run.sh (tmux: the
+    # dashboard's test drives it in a terminal)
+    curl jq procps psmisc coreutils findutils util-linux openssl tmux
     # linting the shell scripts
     shellcheck
+    # tests/container/podman.sh (the image and the ten nodes under podman)
+    podman runc netavark aardvark-dns iptables debootstrap debian-archive-keyring
+    # tests/fault/faults.sh (network namespaces, iptables faults)
+    iproute2 iptables
+    # tests/k8s/manifests.sh: YAML to JSON (and node with npm, added below)
+    yq
 )
+# The browser test (tests/browser/page.sh): Chromium, and Node.js with npm
+# (for playwright-core) unless both are there already: a Node.js from
+# elsewhere (NodeSource) is kept, not replaced by Debian's.
+PACKAGES+=(chromium)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(nodejs npm)
+fi
 
 say() {
     printf 'install-deps: %s\n' "$*"

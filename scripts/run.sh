@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh -- from a fresh checkout to a running ten-node Paxos cluster:
-# installs the dependencies, builds paxosd (out of tree, in build/), starts
-# the guide's ten nodes on 127.0.0.1 (scripts/paxos-local.sh up) and shows
-# them until Ctrl-C, which stops the cluster.
+# installs the dependencies, builds paxosd and paxos-top (out of tree, in
+# build/), starts the guide's ten nodes on 127.0.0.1 (scripts/paxos-local.sh
+# up) and runs paxos-top on them; leaving it stops the cluster.
 #
 # Environment:
 #   PAXOS_BUILD_DIR  where to build (default build/ in the source tree)
@@ -79,50 +79,25 @@ start_cluster() {
     bash "$LOCAL" up
 }
 
-# The dashboard, when it was built: the one place that knows its flags.
-find_dashboard() {
-    local candidate
-    for candidate in "$BUILD_DIR/tui/paxos-top" "$BUILD_DIR/paxos-top"; do
-        if [[ -x "$candidate" ]]; then
-            printf '%s\n' "$candidate"
-            return 0
-        fi
-    done
-    return 1
-}
-
+# The dashboard on the cluster; without a terminal, its plain-text
+# monitor mode. Not exec'd: when it exits, the EXIT trap still stops the
+# cluster.
 run_dashboard() {
-    # Not exec'd: when it exits, the EXIT trap still stops the cluster.
-    "$1" --endpoints "$PAXOS_RUN_DIR/endpoints"
-}
-
-# Until there is a dashboard: the status table every 2 s.
-watch_status() {
-    local clear=no
-    [[ -t 1 ]] && clear=yes
-    while :; do
-        [[ "$clear" == yes ]] && printf '\033[H\033[2J'
-        printf 'paxosd cluster, %s (Ctrl-C stops it; logs: %s/logs)\n\n' \
-            "$(date '+%F %T')" "$PAXOS_RUN_DIR"
-        bash "$LOCAL" status || true
-        printf '\ntry: curl -s -XPOST http://127.0.0.1:6001/send -d %s\n' \
-            "'{\"value\":\"hello\"}'"
-        printf '     curl -s http://127.0.0.1:6001/read\n'
-        sleep 2
-    done
+    local top="$BUILD_DIR/paxos-top"
+    if [[ -t 0 && -t 1 ]]; then
+        step "starting paxos-top (q quits and stops the cluster)"
+        "$top" --run-dir "$PAXOS_RUN_DIR"
+    else
+        step "no terminal: paxos-top --monitor (Ctrl-C stops it and the cluster)"
+        "$top" --run-dir "$PAXOS_RUN_DIR" --monitor --interval 2
+    fi
 }
 
 main() {
-    local dashboard
     install_deps
     build
     start_cluster
-    if dashboard=$(find_dashboard); then
-        step "starting the dashboard $dashboard"
-        run_dashboard "$dashboard"
-    else
-        watch_status
-    fi
+    run_dashboard
 }
 
 main "$@"

@@ -1,0 +1,386 @@
+/* poller.c -- the poller (see poller.h) on common/loop and common/httpc.
+ *
+ * A round asks every node's /status and every live learner's next
+ * /get-values page at once; each answer goes to the model as it comes.
+ * Every request carries curl's timeout (the interval, at most 2 s), so the
+ * round always ends: when the last request is in, the model is ticked,
+ * the round callback runs and the next round is timed from this one's
+ * start. Writes POST to a client's /send or a proposer's /propose and
+ * trigger a round once answered.
+ *
+ * The poller owns what its in-flight requests point to (one status and
+ * one values slot per node, and a list of writes), so poller_stop() must
+ * come once the loop no longer runs, beside httpc_free(). */
+#include "poller.h"
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "httpc.h"
+#include "loop.h"
+#include "model.h"
+
+#define POLL_TIMEOUT_MAX_MS 2000
+#define WRITE_TIMEOUT_MS 20000      /* a client gives up after 10 s itself */
+#define URL_MAX (MODEL_ADDR_MAX + 96)
+
+/* One node's request of the round: /status or /get-values. */
+struct node_request {
+    struct poller *p;
+    size_t node;
+    int64_t started_ms;         /* monotonic */
+};
+
+struct write_request {
+    struct poller *p;
+    struct write_request *prev, *next;
+    char target[MODEL_NAME_MAX];
+    char *value;
+    poller_write_fn fn;
+    void *ud;
+    int64_t started_ms;
+};
+
+struct poller {
+    struct app *app;
+    poller_round_fn fn;
+    void *ud;
+    struct node_request *status, *values;   /* per node */
+    struct write_request *writes;           /* in flight */
+    uint64_t timer;             /* the next round; 0: none */
+    size_t in_flight;           /* the round's requests not yet answered */
+    bool in_round, again, paused;
+    int64_t round_started_ms;
+    size_t rounds;
+};
+
+static void start_round(struct poller *p);
+
+/* What the model's times are: wall-clock milliseconds (see model.h). */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long poll_timeout_ms(const struct poller *p)
+{
+    int interval = p->app->opt.interval_ms;
+
+    return interval < POLL_TIMEOUT_MAX_MS ? interval : POLL_TIMEOUT_MAX_MS;
+}
+
+static void node_url(const struct poller *p, size_t i, const char *path,
+                     char *url, size_t size)
+{
+    const struct endpoint *ep = &p->app->model.nodes[i].ep;
+
+    snprintf(url, size, "http://%s:%u%s", ep->host, ep->port, path);
+}
+
+/* curl's error as a user reads it: "connection refused" (curl says
+ * "Couldn't connect to server"), "no answer within 2000 ms"; anything
+ * else as curl says it. */
+static void transport_reason(const char *err, int64_t took_ms, char *out,
+                             size_t size)
+{
+    if (strcasestr(err, "refused") || strcasestr(err, "couldn't connect"))
+        snprintf(out, size, "connection refused");
+    else if (strcasestr(err, "timed out") || strcasestr(err, "timeout"))
+        snprintf(out, size, "no answer within %" PRId64 " ms", took_ms);
+    else if (strcasestr(err, "resolve"))
+        snprintf(out, size, "cannot resolve the host");
+    else
+        snprintf(out, size, "%s", err);
+}
+
+/* ---- rounds ---- */
+
+static void on_round_timer(struct loop *l, void *ud)
+{
+    struct poller *p = ud;
+
+    p->timer = 0;
+    start_round(p);
+}
+
+static void schedule_round(struct poller *p, int64_t delay_ms)
+{
+    if (p->timer)
+        loop_cancel(p->app->loop, p->timer);
+    p->timer = loop_timer(p->app->loop, delay_ms, on_round_timer, p);
+}
+
+static void finish_round(struct poller *p)
+{
+    int64_t next = p->round_started_ms + p->app->opt.interval_ms;
+
+    p->in_round = false;
+    p->rounds++;
+    model_tick(&p->app->model, wall_ms());
+    schedule_round(p, p->again ? 0 : next - loop_now_ms());
+    if (p->fn)
+        p->fn(p->app, p->ud);
+}
+
+static void request_done(struct poller *p)
+{
+    if (--p->in_flight == 0)
+        finish_round(p);
+}
+
+static void on_status(void *ud, int status, const char *body, size_t len,
+                      const char *err)
+{
+    struct node_request *r = ud;
+    struct poller *p = r->p;
+    int64_t took = loop_now_ms() - r->started_ms;
+    char reason[MODEL_TEXT_MAX];
+
+    if (err) {
+        transport_reason(err, took, reason, sizeof reason);
+        model_status(&p->app->model, r->node, 0, reason, strlen(reason), took,
+                     wall_ms());
+    } else {
+        model_status(&p->app->model, r->node, status, body, len, took,
+                     wall_ms());
+    }
+    request_done(p);
+}
+
+static void on_values(void *ud, int status, const char *body, size_t len,
+                      const char *err)
+{
+    struct node_request *r = ud;
+
+    if (!err && status == 200)
+        model_values(&r->p->app->model, r->node, body, len);
+    request_done(r->p);
+}
+
+/* Starts GET path on node i for the round; a request that cannot start
+ * is answered at once as failed. */
+static void ask(struct poller *p, struct node_request *r, size_t i,
+                const char *path, httpc_done_fn done)
+{
+    char url[URL_MAX];
+
+    node_url(p, i, path, url, sizeof url);
+    r->p = p;
+    r->node = i;
+    r->started_ms = loop_now_ms();
+    p->in_flight++;
+    if (httpc_request(p->app->httpc, "GET", url, NULL, 0, NULL,
+                      poll_timeout_ms(p), done, r) != 0)
+        done(r, 0, "", 0, "cannot start the request");
+}
+
+static void start_round(struct poller *p)
+{
+    const struct model *m = &p->app->model;
+    char path[96];
+
+    if (p->paused || p->in_round)
+        return;
+    p->in_round = true;
+    p->again = false;
+    p->round_started_ms = loop_now_ms();
+    p->in_flight = 1;   /* held while the requests start */
+    for (size_t i = 0; i < m->n_nodes; i++) {
+        const struct node_view *n = &m->nodes[i];
+        ask(p, &p->status[i], i, "/status", on_status);
+        if (n->up && strcmp(n->role, "learner") == 0) {
+            snprintf(path, sizeof path, "/get-values?from=%" PRIu64
+                     "&limit=%d", model_values_from(m, i), MODEL_VALUES_PAGE);
+            ask(p, &p->values[i], i, path, on_values);
+        }
+    }
+    request_done(p);
+}
+
+/* ---- control ---- */
+
+struct poller *poller_start(struct app *app, poller_round_fn fn, void *ud)
+{
+    size_t n = app->model.n_nodes ? app->model.n_nodes : 1;
+    struct poller *p = calloc(1, sizeof *p);
+
+    if (!p)
+        return NULL;
+    p->app = app;
+    p->fn = fn;
+    p->ud = ud;
+    p->status = calloc(n, sizeof *p->status);
+    p->values = calloc(n, sizeof *p->values);
+    if (!p->status || !p->values) {
+        poller_stop(p);
+        return NULL;
+    }
+    schedule_round(p, 0);
+    return p;
+}
+
+static void free_write(struct write_request *w)
+{
+    free(w->value);
+    free(w);
+}
+
+void poller_stop(struct poller *p)
+{
+    if (!p)
+        return;
+    if (p->timer)
+        loop_cancel(p->app->loop, p->timer);
+    while (p->writes) {
+        struct write_request *w = p->writes;
+        p->writes = w->next;
+        free_write(w);
+    }
+    free(p->status);
+    free(p->values);
+    free(p);
+}
+
+void poller_on_round(struct poller *p, poller_round_fn fn, void *ud)
+{
+    p->fn = fn;
+    p->ud = ud;
+}
+
+void poller_poll_now(struct poller *p)
+{
+    if (p->in_round)
+        p->again = true;
+    else
+        schedule_round(p, 0);
+}
+
+void poller_pause(struct poller *p, bool paused)
+{
+    p->paused = paused;
+    if (!paused)
+        poller_poll_now(p);
+}
+
+size_t poller_rounds(const struct poller *p)
+{
+    return p->rounds;
+}
+
+/* ---- writes ---- */
+
+static int node_index(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_nodes; i++)
+        if (strcmp(m->nodes[i].ep.name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The first node of role that is up, else the first of role; -1: none. */
+static int first_of_role(const struct model *m, const char *role)
+{
+    int first = -1;
+
+    for (size_t i = 0; i < m->n_nodes; i++) {
+        if (strcmp(model_node_role(&m->nodes[i]), role) != 0)
+            continue;
+        if (m->nodes[i].up)
+            return (int)i;
+        if (first < 0)
+            first = (int)i;
+    }
+    return first;
+}
+
+int poller_target(const struct poller *p, const char *node, bool direct)
+{
+    const struct model *m = &p->app->model;
+    const char *chosen = direct ? p->app->opt.proposer : p->app->opt.client;
+
+    if (node)
+        return node_index(m, node);
+    if (chosen)
+        return node_index(m, chosen);
+    if (direct && m->leader[0])
+        return node_index(m, m->leader);
+    return first_of_role(m, direct ? "proposer" : "client");
+}
+
+static void unlink_write(struct poller *p, struct write_request *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        p->writes = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+}
+
+static void on_written(void *ud, int status, const char *body, size_t len,
+                       const char *err)
+{
+    struct write_request *w = ud;
+    struct poller *p = w->p;
+    int64_t took = loop_now_ms() - w->started_ms;
+    char reason[MODEL_TEXT_MAX];
+
+    if (err) {
+        transport_reason(err, took, reason, sizeof reason);
+        status = 0;
+        body = reason;
+    }
+    model_write_result(&p->app->model, w->target, w->value, status, body,
+                       took, wall_ms());
+    unlink_write(p, w);
+    poller_poll_now(p);
+    if (w->fn)
+        w->fn(p->app, w->ud, status, body);
+    free_write(w);
+}
+
+int poller_write(struct poller *p, const char *node, bool direct,
+                 const char *value, poller_write_fn fn, void *ud)
+{
+    int target = poller_target(p, node, direct);
+    json_object *doc = NULL;
+    struct write_request *w = NULL;
+    char url[URL_MAX];
+    int rc = -1;
+
+    if (target < 0)
+        return -1;
+    if (!(doc = json_object_new_object()) ||
+        json_object_object_add(doc, "value", json_object_new_string(value)) != 0 ||
+        !(w = calloc(1, sizeof *w)) || !(w->value = strdup(value)))
+        goto cleanup;
+    const char *body = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+    node_url(p, (size_t)target, direct ? "/propose" : "/send", url, sizeof url);
+    *w = (struct write_request){ .p = p, .value = w->value, .fn = fn,
+                                 .ud = ud, .started_ms = loop_now_ms() };
+    snprintf(w->target, sizeof w->target, "%s",
+             p->app->model.nodes[target].ep.name);
+    if (httpc_request(p->app->httpc, "POST", url, body, strlen(body), NULL,
+                      WRITE_TIMEOUT_MS, on_written, w) != 0)
+        goto cleanup;
+    w->next = p->writes;
+    if (p->writes)
+        p->writes->prev = w;
+    p->writes = w;
+    w = NULL;
+    rc = 0;
+cleanup:
+    if (w)
+        free_write(w);
+    json_object_put(doc);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* poller.h -- polls every node's /status in parallel, every interval,
+ * without ever blocking the caller (libcurl multi on the event loop), and
+ * sends the writes the user asks for.
+ *
+ * A round asks every node at once; each answer goes to the model as it
+ * arrives, and when the last one is in (or the poll timeout passes) the
+ * model is ticked and the round callback runs. Learners are also asked
+ * for the values after the last slot the model holds. */
+#ifndef PAXOS_TOP_POLLER_H
+#define PAXOS_TOP_POLLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct app;
+struct poller;
+
+typedef void (*poller_round_fn)(struct app *app, void *ud);
+/* status: HTTP status (0: no answer); body: the answer or the error. */
+typedef void (*poller_write_fn)(struct app *app, void *ud, int status,
+                                const char *body);
+
+/* Starts polling now and every app->opt.interval_ms. */
+struct poller *poller_start(struct app *app, poller_round_fn fn, void *ud);
+/* Also frees what in-flight requests point to: call it once the loop no
+ * longer runs, right before or after httpc_free(). */
+void poller_stop(struct poller *p);
+/* Replaces the round callback (main starts the poller; the mode it runs
+ * then sets its own). fn may be NULL. */
+void poller_on_round(struct poller *p, poller_round_fn fn, void *ud);
+/* Polls again now (a key press, a finished write). */
+void poller_poll_now(struct poller *p);
+/* Pauses or resumes polling (the dashboard's pause key). */
+void poller_pause(struct poller *p, bool paused);
+size_t poller_rounds(const struct poller *p);
+
+/* The node poller_write would write to (node as there): its model index,
+ * or -1 when there is none. */
+int poller_target(const struct poller *p, const char *node, bool direct);
+/* Writes value: to a client node's /send, or with direct to a proposer's
+ * /propose (node NULL: the configured or the first client / the leader).
+ * The outcome goes to the model and to fn. Returns 0, or -1 when there is
+ * no node to write to (fn is then not called). */
+int poller_write(struct poller *p, const char *node, bool direct,
+                 const char *value, poller_write_fn fn, void *ud);
+
+#endif
