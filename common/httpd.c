@@ -139,6 +139,19 @@ void httpd_reply(struct http_request *req, int status, char *body)
                       "application/json");
 }
 
+void httpd_reply_header(struct http_request *req, const char *name,
+                        const char *value)
+{
+    const char *old;
+
+    if (!req->response)
+        return;
+    old = MHD_get_response_header(req->response, name);
+    if (old)
+        MHD_del_response_header(req->response, name, old);
+    MHD_add_response_header(req->response, name, value);
+}
+
 void httpd_reply_error(struct http_request *req, int status, const char *msg)
 {
     json_object *obj = json_object_new_object();

@@ -54,6 +54,11 @@ const char *httpd_header(const struct http_request *req, const char *name);
 void httpd_reply(struct http_request *req, int status, char *body);
 void httpd_reply_typed(struct http_request *req, int status, char *body,
                        size_t len, const char *content_type);
+/* Sets a header of the reply just made, in the handler that made it,
+ * replacing one of the same name (such as the default "Cache-Control:
+ * no-store"). Without a reply, or out of memory, it does nothing. */
+void httpd_reply_header(struct http_request *req, const char *name,
+                        const char *value);
 /* Shorthand for a {"error": msg} reply. */
 void httpd_reply_error(struct http_request *req, int status, const char *msg);
 

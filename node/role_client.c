@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
+#include "page.h"
 
 #define CLIENT_RESPONSES_KEPT 1000
 
@@ -500,7 +501,8 @@ static int client_start(struct node *n)
     if (node_route(n, "POST", "/send", ROUTE_USER, client_on_send, n) < 0 ||
         node_route(n, "GET", "/read", ROUTE_USER, client_on_read, n) < 0 ||
         node_route(n, "POST", "/notify", ROUTE_PEER, client_on_notify, n) < 0 ||
-        node_route(n, "GET", "/get-responses", ROUTE_USER, client_on_get_responses, n) < 0)
+        node_route(n, "GET", "/get-responses", ROUTE_USER, client_on_get_responses, n) < 0 ||
+        page_route(n) < 0)
         return -1;
     return 0;
 }
