@@ -296,7 +296,7 @@ static const struct setting_info settings[SET_COUNT] = {
                                 "client token file", "a file holding the client token",
                                 NULL, "none" },
     [SET_MAX_CONNECTIONS] = { "max-connections", "MAX_CONNECTIONS", "N",
-                              "connection limit", "1..100000 (at most 64 per address)",
+                              "connection limit", "1..100000",
                               "1000", NULL },
     [SET_IDLE_TIMEOUT] = { "idle-timeout-s", "IDLE_TIMEOUT_S", "N",
                            "connection idle timeout",

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
@@ -26,11 +27,23 @@
 /* Body buffer to start with when the client did not say how long. */
 #define BODY_INITIAL_CAP 4096
 
+/* A connection, as far as the slow-request guard cares. */
+struct connection_watch {
+    int fd;
+    int64_t waiting_since_ms;       /* for its next request to arrive whole */
+    bool in_handler;                /* its request is in (or waits for) us */
+    struct connection_watch *prev, *next;
+};
+
 struct httpd {
     struct loop *loop;
     struct MHD_Daemon *daemon;
     int epoll_fd;                   /* MHD's; readable when it has work */
     size_t max_body;
+    unsigned timeout_s;
+    struct connection_watch *connections;
+    uint64_t guard_timer;
+    unsigned long long slow_closed;
     struct httpd_route *routes;     /* strings kept as given, not copied */
     size_t routes_len;
     struct http_request *suspended; /* waiting for a late httpd_reply() */
@@ -289,6 +302,68 @@ static void collect_body(struct http_request *req, const char *data,
     req->body[req->body_len] = '\0';
 }
 
+static struct connection_watch *watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return info ? info->socket_context : NULL;
+}
+
+/* Keeps a record of every connection, for the slow-request guard. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct httpd *h = cls;
+    struct connection_watch *w = *socket_context;
+    const union MHD_ConnectionInfo *info;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        w = calloc(1, sizeof(*w));
+        if (!w || !info) {
+            free(w);
+            return;             /* unguarded: MHD's idle timeout still holds */
+        }
+        w->fd = info->connect_fd;
+        w->waiting_since_ms = loop_now_ms();
+        w->next = h->connections;
+        if (h->connections)
+            h->connections->prev = w;
+        h->connections = w;
+        *socket_context = w;
+        return;
+    }
+    if (!w)
+        return;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        h->connections = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    free(w);
+    *socket_context = NULL;
+}
+
+/* Once a second: a connection whose request has not arrived whole within
+ * the timeout (headers or body sent a byte at a time) is shut down; MHD
+ * then sees it closed. Requests being handled are not timed here. */
+static void on_guard_timer(struct loop *l, void *ud)
+{
+    struct httpd *h = ud;
+    int64_t limit = loop_now_ms() - (int64_t)h->timeout_s * 1000;
+
+    for (struct connection_watch *w = h->connections; w; w = w->next)
+        if (!w->in_handler && w->waiting_since_ms < limit && w->fd >= 0) {
+            shutdown(w->fd, SHUT_RDWR);
+            w->fd = -1;
+            h->slow_closed++;
+        }
+    h->guard_timer = loop_timer(l, 1000, on_guard_timer, h);
+}
+
 static int64_t monotonic_us(void)
 {
     struct timespec ts;
@@ -346,6 +421,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     if (!req->replied) {
+        struct connection_watch *w = watch_of(conn);
+        if (w)
+            w->in_handler = true;
         if (req->body_too_large)
             reply_too_large(req);
         else
@@ -368,7 +446,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     struct http_request *req = *con_cls;
+    struct connection_watch *w = watch_of(conn);
 
+    if (w) {                    /* the next request's time starts now */
+        w->in_handler = false;
+        w->waiting_since_ms = loop_now_ms();
+    }
     if (!req)
         return;
     if (req->httpd->done && req->status)
@@ -423,7 +506,7 @@ static void before_sleep(struct loop *l, void *ud)
 /* ---- start and stop ---- */
 
 struct httpd *httpd_start(struct loop *l, const char *bind_addr,
-                          unsigned port, size_t max_body)
+                          unsigned port, const struct httpd_limits *limits)
 {
     const struct addrinfo hints = {
         .ai_family = AF_INET,
@@ -447,16 +530,18 @@ struct httpd *httpd_start(struct loop *l, const char *bind_addr,
     if (!h)
         goto fail;
     h->loop = l;
-    h->max_body = max_body;
+    h->max_body = limits->max_body;
+    h->timeout_s = limits->timeout_s;
     h->epoll_fd = -1;
     h->daemon = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
         (uint16_t)port, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,     /* must come first */
         MHD_OPTION_SOCK_ADDR, addr->ai_addr,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, limits->max_connections,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_END);
     if (!h->daemon) {
         log_error("httpd: cannot listen on %s:%u", host ? host : "*", port);
@@ -464,7 +549,9 @@ struct httpd *httpd_start(struct loop *l, const char *bind_addr,
     }
     h->epoll_fd = MHD_get_daemon_info(h->daemon,
                                       MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
-    if (loop_watch(l, h->epoll_fd, LOOP_READ, on_mhd_ready, h) < 0 ||
+    h->guard_timer = loop_timer(l, 1000, on_guard_timer, h);
+    if (!h->guard_timer ||
+        loop_watch(l, h->epoll_fd, LOOP_READ, on_mhd_ready, h) < 0 ||
         loop_before_sleep(l, before_sleep, h) < 0) {
         log_error("httpd: cannot register with the loop");
         goto fail;
@@ -492,8 +579,10 @@ void httpd_stop(struct httpd *h)
     }
     if (h->epoll_fd >= 0)
         loop_unwatch(h->loop, h->epoll_fd);
+    if (h->guard_timer)
+        loop_cancel(h->loop, h->guard_timer);
     if (h->daemon)
-        MHD_stop_daemon(h->daemon);
+        MHD_stop_daemon(h->daemon);     /* frees the connection records */
     free(h->routes);
     free(h);
 }

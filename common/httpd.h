@@ -23,10 +23,18 @@ struct httpd_route {
     void *ud;
 };
 
+struct httpd_limits {
+    size_t max_body;            /* bytes of one request body */
+    unsigned max_connections;   /* at once */
+    unsigned timeout_s;         /* an idle connection is closed after it,
+                                   and so is one whose request has not
+                                   arrived whole within it (slow drip) */
+};
+
 /* Starts listening on bind_addr:port (bind_addr NULL = all addresses).
  * Returns NULL with a log line when the port cannot be opened. */
 struct httpd *httpd_start(struct loop *l, const char *bind_addr,
-                          unsigned port, size_t max_body);
+                          unsigned port, const struct httpd_limits *limits);
 void httpd_stop(struct httpd *h);
 
 /* Told of every request once it is answered: the route it matched (its

@@ -322,7 +322,9 @@ int node_run(const struct config *cfg)
     n.loop = loop_new();
     if (!n.loop)
         goto out;
-    n.httpd = httpd_start(n.loop, cfg->bind, cfg->port, cfg->max_body);
+    n.httpd = httpd_start(n.loop, cfg->bind, cfg->port, &(struct httpd_limits){
+        .max_body = cfg->max_body, .max_connections = cfg->max_connections,
+        .timeout_s = cfg->idle_timeout_s });
     n.httpc = httpc_new(n.loop);
     if (!n.httpd || !n.httpc)
         goto out;

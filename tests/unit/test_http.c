@@ -642,6 +642,81 @@ static void test_log_ring(void **state)
     free(long_text);
 }
 
+/* ---- a slow-drip client (slowloris) ---- */
+
+struct drip {
+    int slow, quick;            /* sockets: dripping, and a whole request */
+    int64_t started_ms, cut_ms; /* when the slow one was closed (0: not) */
+    char answer[256];           /* what the quick one got */
+    size_t answer_len;
+};
+
+static int connect_to(unsigned port)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    return fd;
+}
+
+/* Every 200 ms: one more header byte on the slow socket (never a whole
+ * request, but never idle either), and whatever the quick one got. */
+static void drip_tick(struct loop *l, void *ud)
+{
+    struct drip *d = ud;
+    char buf[64];
+    ssize_t n = recv(d->quick, d->answer + d->answer_len,
+                     sizeof d->answer - 1 - d->answer_len, MSG_DONTWAIT);
+
+    if (n > 0)
+        d->answer_len += (size_t)n;
+    n = recv(d->slow, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0 || send(d->slow, "a", 1, MSG_NOSIGNAL) < 0) {
+        d->cut_ms = loop_now_ms();
+        loop_stop(l);
+        return;
+    }
+    loop_timer(l, 200, drip_tick, d);
+}
+
+static void test_slow_drip_request_is_cut_off(void **state)
+{
+    struct loop *l = loop_new();
+    unsigned port = free_port();
+    struct httpd *h = httpd_start(l, "127.0.0.1", port, &(struct httpd_limits){
+        .max_body = MAX_BODY, .max_connections = 100, .timeout_s = 1 });
+    static const char slow_start[] = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    static const char quick[] = "GET /hello HTTP/1.0\r\n\r\n";
+    struct drip d = { 0 };
+    bool expired = false;
+
+    assert_non_null(h);
+    assert_int_equal(httpd_route(h, "GET", "/hello", handle_hello, NULL), 0);
+    d.slow = connect_to(port);
+    d.quick = connect_to(port);
+    assert_int_equal(send(d.slow, slow_start, strlen(slow_start), 0),
+                     (ssize_t)strlen(slow_start));
+    assert_int_equal(send(d.quick, quick, strlen(quick), 0), (ssize_t)strlen(quick));
+    d.started_ms = loop_now_ms();
+    loop_timer(l, 200, drip_tick, &d);
+    loop_timer(l, 6000, on_watchdog, &expired);
+    assert_int_equal(loop_run(l), 0);
+    assert_false(expired);
+    /* cut within the 1 s timeout and the guard's 1 s period */
+    assert_true(d.cut_ms - d.started_ms >= 1000);
+    assert_true(d.cut_ms - d.started_ms <= 3000);
+    d.answer[d.answer_len] = '\0';
+    assert_non_null(strstr(d.answer, " 200 "));
+    close(d.slow);
+    close(d.quick);
+    httpd_stop(h);
+    loop_free(l);
+}
+
 /* ---- fixture ---- */
 
 static int setup(void **state)
@@ -649,7 +724,8 @@ static int setup(void **state)
     log_init("test", LOG_ERROR);
     fx.loop = loop_new();
     fx.port = free_port();
-    fx.httpd = httpd_start(fx.loop, "127.0.0.1", fx.port, MAX_BODY);
+    fx.httpd = httpd_start(fx.loop, "127.0.0.1", fx.port, &(struct httpd_limits){
+        .max_body = MAX_BODY, .max_connections = 1000, .timeout_s = 30 });
     fx.httpc = httpc_new(fx.loop);
     if (!fx.loop || !fx.httpd || !fx.httpc)
         return -1;
@@ -697,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_fd_watch_and_stop),
         cmocka_unit_test(test_sigterm_stops_loop),
         cmocka_unit_test(test_log_ring),
+        cmocka_unit_test(test_slow_drip_request_is_cut_off),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
