@@ -1,0 +1,1 @@
+scripts/cleanup-paxos-k8s.sh

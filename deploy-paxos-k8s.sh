@@ -1,0 +1,1 @@
+scripts/deploy-paxos-k8s.sh

@@ -1,0 +1,1 @@
+scripts/paxos-client.sh

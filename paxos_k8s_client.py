@@ -1,0 +1,1 @@
+scripts/paxos_k8s_client.py

@@ -1,0 +1,685 @@
+#!/bin/sh
+# shellcheck shell=bash disable=SC2317,SC2016  # functions called indirectly (traps); jq programs in single quotes
+# manifests.sh -- the Kubernetes manifests and the guide's scripts, checked
+# offline (no cluster is needed):
+#   a. every document of k8s/ is valid against the Kubernetes API schemas
+#      (npm package kubernetes-models, through validate.mjs), with no field
+#      the API does not know; `kubectl kustomize k8s/` builds
+#   b. the guide's names, labels, ports and NodePorts; SEED_NODES, the
+#      Services, the containers and the probes agree; acceptors keep their
+#      data on a claim; probes, resources, Prometheus annotations
+#   c. against paxosd itself: every environment variable the manifests set
+#      is one paxosd reads (`paxosd --help`); paxosd starts with each role's
+#      environment, and the probe, annotation and troubleshooting paths
+#      answer on a running paxosd (on a private loopback address)
+#   d. the scripts pass bash -n and shellcheck; the guide's client commands
+#      run the right kubectl and curl (a kubectl stand-in answers), and say
+#      clearly when kubectl or the cluster is missing
+#
+# Run by `make check` as `sh manifests.sh` with PAXOSD and PAXOS_SRCDIR set;
+# by hand: PAXOSD=$PWD/build/paxosd sh tests/k8s/manifests.sh
+# npm packages are installed once into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/paxos-test/npm (PAXOS_NPM_CACHE).
+# Exit status: 0 pass, 1 fail, 77 skip (node, npm, jq or yq missing, or
+# the npm registry unreachable).
+
+if [ -z "${BASH_VERSION:-}" ]; then
+    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
+    exec bash "$0" "$@"
+fi
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC_DIR=${PAXOS_SRCDIR:-$(cd "$HERE/../.." && pwd)}
+K8S_DIR="$SRC_DIR/k8s"
+NPM_DIR=${PAXOS_NPM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/paxos-test/npm}
+NPM_PACKAGES=(kubernetes-models@4.5.1 yaml@2.9.1)
+GUIDE_FILES=(00-namespace.yaml 01-configmap.yaml 02-proposers.yaml
+             03-acceptors.yaml 04-learners.yaml 05-clients.yaml
+             06-ingress.yaml 07-nodeport-services.yaml)
+SCRIPTS=(setup-kubernetes-wsl.sh deploy-paxos-k8s.sh cleanup-paxos-k8s.sh
+         paxos-client.sh)
+# The guide's topology: name role id port nodePort.
+NODES=(
+    "proposer1 proposer 1 3001 30301" "proposer2 proposer 2 3002 30302"
+    "proposer3 proposer 3 3003 30303" "acceptor1 acceptor 4 4001 30401"
+    "acceptor2 acceptor 5 4002 30402" "acceptor3 acceptor 6 4003 30403"
+    "learner1 learner 7 5001 30501" "learner2 learner 8 5002 30502"
+    "client1 client 9 6001 30601" "client2 client 10 6002 30602"
+)
+
+T_PASS=0
+T_FAIL=0
+T_FINISHED=no
+TMP=""
+PIDS=()
+OBJECTS=""          # every document of the kustomization, as a JSON array
+GUIDE_JSON=""       # NODES as JSON
+
+# ------------------------------------------------------------ reporting
+
+say() { printf '%s\n' "$*"; }
+t_pass() { T_PASS=$((T_PASS + 1)); printf 'ok   - %s\n' "$1"; }
+t_fail() {
+    T_FAIL=$((T_FAIL + 1))
+    printf 'FAIL - %s\n' "$1"
+    if [[ -n "${2:-}" ]]; then
+        printf '%s\n' "$2" | head -n 20 | sed 's/^/       /'
+    fi
+}
+t_note() { printf '# %s\n' "$*"; }
+t_skip() { say "SKIP: $*"; T_FINISHED=yes; exit 77; }
+t_finish() {
+    T_FINISHED=yes
+    printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
+    [[ $T_FAIL -eq 0 ]]
+}
+t_abort() {
+    t_fail "$1" "${2:-}"
+    say "aborting: the remaining checks need what failed above"
+    t_finish
+    exit 1
+}
+
+cleanup() {
+    local status=$? pid
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "$T_FINISHED" == no ]]; then
+        say "# the test stopped early (exit status $status)"
+        printf '%d passed, %d failed\n' "$T_PASS" "$((T_FAIL + 1))"
+        status=1
+    fi
+    if [[ -n "$TMP" ]]; then
+        if [[ $status -ne 1 && "${PAXOS_TEST_KEEP:-0}" == 0 ]]; then
+            rm -rf "$TMP"
+        else
+            say "# kept $TMP"
+        fi
+    fi
+    exit "$status"
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# check DESCRIPTION JQ_FILTER: the filter reads the objects ($o) and the
+# guide's table ($g) and prints one line per problem; none is a pass.
+check() {
+    local desc=$1 problems
+    if ! problems=$(jq -r -n --slurpfile o "$OBJECTS" --argjson g "$GUIDE_JSON" "
+            \$o[0] as \$o | $JQ_LIB $2" 2>&1); then
+        t_fail "$desc" "jq: $problems"
+    elif [[ -n "$problems" ]]; then
+        t_fail "$desc" "$problems"
+    else
+        t_pass "$desc"
+    fi
+}
+
+# Definitions shared by the jq checks.
+JQ_LIB='
+def deployments: $o[] | select(.kind == "Deployment");
+def deployment($n): [deployments | select(.metadata.name == $n)][0];
+def service($n): [$o[] | select(.kind == "Service" and .metadata.name == $n)][0];
+def container($n): deployment($n).spec.template.spec.containers[0];
+def env($n; $k): [container($n).env[]? | select(.name == $k) | .value][0];
+def cm: [$o[] | select(.kind == "ConfigMap" and .metadata.name == "paxos-config")][0];
+def port_number($n; $p): if ($p | type) == "number" then $p
+    else [container($n).ports[]? | select(.name == $p) | .containerPort][0] end;
+def seeds: cm.data.SEED_NODES | split(",") | map(split(":")
+    | {id: .[0], role: .[1], host: .[2], port: (.[3] | tonumber)});
+'
+
+# ------------------------------------------------------------ setup
+
+preflight() {
+    local tool
+    for tool in jq yq node npm; do
+        have "$tool" || t_skip "$tool is not installed (scripts/install-deps.sh installs it)"
+    done
+    [[ -d "$K8S_DIR" ]] || t_skip "no k8s/ directory in $SRC_DIR"
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/paxos-k8s.XXXXXX") || t_skip "mktemp failed"
+    trap cleanup EXIT
+    trap 'say "interrupted"; exit 1' INT TERM
+    OBJECTS="$TMP/objects.json"
+    local entry name role id port nodeport
+    GUIDE_JSON=$(for entry in "${NODES[@]}"; do
+        read -r name role id port nodeport <<<"$entry"
+        printf '{"name":"%s","role":"%s","id":"%s","port":%s,"nodePort":%s}\n' \
+            "$name" "$role" "$id" "$port" "$nodeport"
+    done | jq -s -c .)
+}
+
+# kubernetes-models and yaml in the cache directory, installed when missing.
+npm_packages() {
+    local pkg name version have_version log="$TMP/npm.log" missing=no start
+    for pkg in "${NPM_PACKAGES[@]}"; do
+        name=${pkg%@*}
+        version=${pkg##*@}
+        have_version=$(jq -r .version "$NPM_DIR/node_modules/$name/package.json" 2>/dev/null)
+        [[ "$have_version" == "$version" ]] || missing=yes
+    done
+    if [[ "$missing" == no ]]; then
+        t_note "npm packages ${NPM_PACKAGES[*]} cached in $NPM_DIR"
+        return 0
+    fi
+    mkdir -p "$NPM_DIR" || t_skip "cannot create $NPM_DIR"
+    [[ -f "$NPM_DIR/package.json" ]] ||
+        printf '{"name":"paxos-test-npm","private":true}\n' >"$NPM_DIR/package.json"
+    t_note "npm install ${NPM_PACKAGES[*]} into $NPM_DIR"
+    start=$(date +%s)
+    if ! (cd "$NPM_DIR" && timeout 300 npm install --no-audit --no-fund --loglevel=error \
+            "${NPM_PACKAGES[@]}") >"$log" 2>&1; then
+        t_skip "npm install ${NPM_PACKAGES[*]} failed (is the npm registry reachable?): $(tail -n 3 "$log")"
+    fi
+    t_note "installed in $(( $(date +%s) - start )) s"
+}
+
+# ------------------------------------------------------------ a. schemas
+
+phase_files() {
+    local f missing=() listed=() present=()
+    for f in "${GUIDE_FILES[@]}" kustomization.yaml; do
+        [[ -f "$K8S_DIR/$f" ]] || missing+=("$f")
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        t_pass "k8s/ has the guide's files 00-namespace.yaml .. 07-nodeport-services.yaml and kustomization.yaml"
+    else
+        t_abort "k8s/ has the guide's files" "missing: ${missing[*]}"
+    fi
+    mapfile -t listed < <(yq -r '.resources[]' "$K8S_DIR/kustomization.yaml" 2>/dev/null)
+    for f in "$K8S_DIR"/*.yaml; do
+        [[ "$(basename "$f")" == kustomization.yaml ]] || present+=("$(basename "$f")")
+    done
+    if [[ "${listed[*]}" == "${present[*]}" ]]; then
+        t_pass "kustomization.yaml lists every manifest, in the guide's order"
+    else
+        t_fail "kustomization.yaml lists every manifest, in the guide's order" \
+            "listed: ${listed[*]}"$'\n'"present: ${present[*]}"
+    fi
+    if ! (cd "$K8S_DIR" && yq -c 'select(. != null)' "${listed[@]}") 2>"$TMP/yq.err" |
+            jq -s . >"$OBJECTS"; then
+        t_abort "the manifests parse as YAML" "$(cat "$TMP/yq.err")"
+    fi
+}
+
+phase_schemas() {
+    local files=() verdict what why out
+    mapfile -t files < <(yq -r '.resources[] | "k8s/" + .' "$K8S_DIR/kustomization.yaml")
+    if ! out=$(cd "$SRC_DIR" && node "$HERE/validate.mjs" "$NPM_DIR" "${files[@]}" 2>&1); then
+        t_abort "validate.mjs runs" "$out"
+    fi
+    while IFS=$'\t' read -r verdict what why; do
+        case "$verdict" in
+            PASS) t_pass "schema: $what" ;;
+            FAIL) t_fail "schema: $what" "$why" ;;
+            *) t_fail "validate.mjs output" "$verdict $what $why" ;;
+        esac
+    done <<<"$out"
+    check "the kinds: 1 Namespace, 1 ConfigMap, 10 Deployments, 20 Services, 3 claims, 1 Ingress" '
+        ($o | group_by(.kind) | map({key: .[0].kind, value: length}) | from_entries) as $k
+        | {Namespace: 1, ConfigMap: 1, Deployment: 10, Service: 20,
+           PersistentVolumeClaim: 3, Ingress: 1} | to_entries[]
+        | select($k[.key] != .value) | "\(.key): \($k[.key] // 0), expected \(.value)"'
+}
+
+phase_kustomize() {
+    local kubectl out n
+    kubectl=$(command -v kubectl || true)
+    if [[ -z "$kubectl" ]]; then
+        t_note "skipped: kubectl kustomize k8s/ (kubectl not found: apt-get install kubernetes-client)"
+        return 0
+    fi
+    if ! out=$("$kubectl" kustomize "$K8S_DIR" 2>&1); then
+        t_fail "kubectl kustomize k8s/ builds" "$out"
+        return 0
+    fi
+    printf '%s\n' "$out" >"$TMP/kustomized.yaml"
+    n=$(yq -c 'select(. != null)' "$TMP/kustomized.yaml" | jq -s 'length')
+    if [[ "$n" == "$(jq length "$OBJECTS")" ]] &&
+       yq -c 'select(. != null)' "$TMP/kustomized.yaml" |
+           jq -e -s 'all(.[]; .kind == "Namespace" or .metadata.namespace == "paxos")' >/dev/null; then
+        t_pass "kubectl kustomize k8s/ builds $n objects, all in namespace paxos"
+    else
+        t_fail "kubectl kustomize k8s/ builds every object in namespace paxos" "$n objects"
+    fi
+    out=$(cd "$TMP" && node "$HERE/validate.mjs" "$NPM_DIR" kustomized.yaml 2>&1 | grep -v '^PASS')
+    if [[ -z "$out" ]]; then
+        t_pass "the kustomized output passes the schemas too"
+    else
+        t_fail "the kustomized output passes the schemas too" "$out"
+    fi
+}
+
+# ------------------------------------------------------------ b. the guide
+
+phase_guide() {
+    check "Deployments: the ten guide nodes, labels app=NAME and role=ROLE, selector app=NAME, one replica" '
+        $g[] as $n | deployment($n.name) as $d
+        | if $d == null then "\($n.name): no Deployment"
+          else
+            (if $d.metadata.labels.app != $n.name or $d.metadata.labels.role != $n.role
+             then "\($n.name): Deployment labels \($d.metadata.labels)" else empty end),
+            (if $d.spec.template.metadata.labels.app != $n.name or $d.spec.template.metadata.labels.role != $n.role
+             then "\($n.name): pod labels \($d.spec.template.metadata.labels)" else empty end),
+            (if $d.spec.selector.matchLabels != {app: $n.name}
+             then "\($n.name): selector \($d.spec.selector)" else empty end),
+            (if ($d.spec.replicas // 1) != 1 then "\($n.name): replicas \($d.spec.replicas)" else empty end)
+          end'
+    check "image paxos-node:latest, not pulled from a registry (imagePullPolicy IfNotPresent or Never)" '
+        $g[] | .name as $n | container($n)
+        | select(.image != "paxos-node:latest" or ((.imagePullPolicy // "Always") | IN("IfNotPresent", "Never") | not))
+        | "\($n): image \(.image), imagePullPolicy \(.imagePullPolicy // "default")"'
+    check "env: NODE_ID, NODE_ROLE and PORT as the guide says; the rest from paxos-config and the Secret paxos-secret" '
+        $g[] as $n
+        | (if env($n.name; "NODE_ID") != $n.id then "\($n.name): NODE_ID \(env($n.name; "NODE_ID"))" else empty end),
+          (if env($n.name; "NODE_ROLE") != $n.role then "\($n.name): NODE_ROLE \(env($n.name; "NODE_ROLE"))" else empty end),
+          (if env($n.name; "PORT") != ($n.port | tostring) then "\($n.name): PORT \(env($n.name; "PORT"))" else empty end),
+          (if [container($n.name).envFrom[]? | .configMapRef.name // .secretRef.name]
+              != ["paxos-config", "paxos-secret"]
+           then "\($n.name): envFrom \(container($n.name).envFrom)" else empty end)'
+    check "SEED_NODES lists the ten nodes as id:role:SERVICE:PORT, each host a ClusterIP Service of that node" '
+        (seeds | length) as $count
+        | (if $count != 10 then "SEED_NODES has \($count) entries" else empty end),
+          ($g[] as $n | [seeds[] | select(.id == $n.id)][0] as $s
+           | if $s == null then "\($n.name): not in SEED_NODES"
+             elif $s.role != $n.role or $s.host != $n.name or $s.port != $n.port
+             then "\($n.name): SEED_NODES says \($s.id):\($s.role):\($s.host):\($s.port)"
+             else empty end),
+          (seeds[] | . as $s | service($s.host) as $svc
+           | if $svc == null then "SEED_NODES host \($s.host) is no Service"
+             elif ($svc.spec.type // "ClusterIP") != "ClusterIP" then "Service \($s.host) is \($svc.spec.type)"
+             elif $svc.spec.selector.app != $s.host then "Service \($s.host) selects \($svc.spec.selector)"
+             elif [$svc.spec.ports[].port] != [$s.port] then "Service \($s.host) ports \([$svc.spec.ports[].port])"
+             else empty end)'
+    check "ACCEPTOR_IDS are the acceptors of SEED_NODES" '
+        ([seeds[] | select(.role == "acceptor") | .id] | sort) as $a
+        | (cm.data.ACCEPTOR_IDS // "" | split(",") | sort) as $ids
+        | if $ids != $a then "ACCEPTOR_IDS \(cm.data.ACCEPTOR_IDS), acceptors in SEED_NODES \($a)" else empty end'
+    check "ports: containerPort = PORT = the Service's port and targetPort, for every node" '
+        $g[] as $n | container($n.name) as $c | service($n.name) as $svc
+        | (if [$c.ports[]?.containerPort] != [$n.port] then "\($n.name): containerPort \([$c.ports[]?.containerPort])" else empty end),
+          ($svc.spec.ports[]? | select(port_number($n.name; .targetPort // .port) != $n.port)
+           | "\($n.name): Service targetPort \(.targetPort) is not the container port")'
+    check "probes: readiness and liveness GET /health on the container port" '
+        $g[] as $n | container($n.name) as $c
+        | ("readinessProbe", "livenessProbe") as $p
+        | $c[$p] as $probe
+        | if $probe == null then "\($n.name): no \($p)"
+          elif $probe.httpGet.path != "/health" then "\($n.name): \($p) path \($probe.httpGet.path)"
+          elif port_number($n.name; $probe.httpGet.port) != $n.port then "\($n.name): \($p) port \($probe.httpGet.port)"
+          else empty end'
+    check "resources: cpu and memory requests and limits on every container" '
+        $g[] as $n | container($n.name).resources as $r
+        | ("requests", "limits") as $k | ("cpu", "memory") as $res
+        | select(($r[$k][$res] // null) == null) | "\($n.name): no \($k).\($res)"'
+    check "Prometheus annotations: scrape \"true\", port = the container port, path /metrics" '
+        $g[] as $n | (deployment($n.name).spec.template.metadata.annotations // {}) as $a
+        | if $a["prometheus.io/scrape"] != "true" or $a["prometheus.io/port"] != ($n.port | tostring)
+             or $a["prometheus.io/path"] != "/metrics"
+          then "\($n.name): \($a)" else empty end'
+    check "NodePort Services NAME-external: client1 30601, proposer1 30301, learner1 30501..., distinct, in 30000-32767" '
+        ([$o[] | select(.kind == "Service" and .spec.type == "NodePort") | .spec.ports[].nodePort]) as $all
+        | (if ($all | length) != ($all | unique | length) then "nodePorts not distinct: \($all)" else empty end),
+          ($all[] | select(. < 30000 or . > 32767) | "nodePort \(.) out of range"),
+          ($g[] as $n | service("\($n.name)-external") as $s
+           | if $s == null then "\($n.name)-external: missing"
+             elif $s.spec.type != "NodePort" then "\($n.name)-external: type \($s.spec.type)"
+             elif $s.spec.selector.app != $n.name then "\($n.name)-external selects \($s.spec.selector)"
+             elif [$s.spec.ports[].nodePort] != [$n.nodePort] then "\($n.name)-external: nodePort \([$s.spec.ports[].nodePort]), expected \($n.nodePort)"
+             elif port_number($n.name; $s.spec.ports[0].targetPort // $s.spec.ports[0].port) != $n.port then "\($n.name)-external: targetPort"
+             else empty end)'
+    check "acceptors: strategy Recreate, their own claim NAME-data (ReadWriteOnce) mounted at DATA_DIR" '
+        $g[] | select(.role == "acceptor") | .name as $n | deployment($n) as $d
+        | ($d.spec.template.spec.volumes // []) as $vols
+        | [$vols[] | select(.persistentVolumeClaim.claimName == "\($n)-data")][0] as $v
+        | [$o[] | select(.kind == "PersistentVolumeClaim" and .metadata.name == "\($n)-data")][0] as $pvc
+        | (if $d.spec.strategy.type != "Recreate" then "\($n): strategy \($d.spec.strategy)" else empty end),
+          (if $v == null then "\($n): no volume from claim \($n)-data"
+           else ([container($n).volumeMounts[]? | select(.name == $v.name) | .mountPath][0]) as $mp
+                | if $mp == null then "\($n): claim not mounted"
+                  elif env($n; "DATA_DIR") != $mp then "\($n): DATA_DIR \(env($n; "DATA_DIR")) is not the mount \($mp)"
+                  else empty end end),
+          (if $pvc == null then "\($n): no PersistentVolumeClaim \($n)-data"
+           elif ($pvc.spec.accessModes | index("ReadWriteOnce")) == null then "\($n)-data: \($pvc.spec.accessModes)"
+           else empty end)'
+    check "proposers, learners and clients keep no state: no claim, so they can be scaled and restarted" '
+        $g[] | select(.role != "acceptor") | .name as $n
+        | deployment($n).spec.template.spec.volumes[]? | select(.persistentVolumeClaim)
+        | "\($n): claim \(.persistentVolumeClaim.claimName)"'
+    check "security: non-root, read-only root filesystem, no privilege escalation, capabilities dropped" '
+        $g[] | .name as $n | deployment($n).spec.template.spec as $p | $p.containers[0] as $c
+        | (if ($p.securityContext.runAsNonRoot // $c.securityContext.runAsNonRoot) != true then "\($n): runAsNonRoot" else empty end),
+          (if $c.securityContext.readOnlyRootFilesystem != true then "\($n): readOnlyRootFilesystem" else empty end),
+          (if $c.securityContext.allowPrivilegeEscalation != false then "\($n): allowPrivilegeEscalation" else empty end),
+          (if ($c.securityContext.capabilities.drop // []) != ["ALL"] then "\($n): capabilities" else empty end)'
+    check "Ingress: every path leads to a node Service on its port; /client1 to client1" '
+        [$o[] | select(.kind == "Ingress")][0] as $i
+        | [$i.spec.rules[].http.paths[]] as $paths
+        | ($paths[] | .backend.service as $b | service($b.name) as $svc
+           | if $svc == null then "path \(.path): no Service \($b.name)"
+             elif ([$svc.spec.ports[].port] | index($b.port.number)) == null then "path \(.path): port \($b.port.number) not on \($b.name)"
+             else empty end),
+          (if ([$paths[] | select(.path | startswith("/client1")) | .backend.service.name] | index("client1")) == null
+           then "no path to client1" else empty end)'
+}
+
+# ------------------------------------------------------------ c. paxosd
+
+find_paxosd() {
+    local candidate
+    for candidate in "${PAXOSD:-}" "$SRC_DIR/build/paxosd" "$SRC_DIR/paxosd"; do
+        if [[ -n "$candidate" && -x "$candidate" && -f "$candidate" ]]; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# The environment variables paxosd reads, from its --help.
+paxosd_env_names() {
+    "$1" --help 2>&1 | awk '$1 ~ /^--/ {
+        if ($2 ~ /^[A-Z][A-Z0-9_]*$/ && $3 ~ /^[A-Z][A-Z0-9_]*$/) print $3
+        else if ($2 ~ /^[A-Z][A-Z0-9_]*$/) print $2 }'
+}
+
+# node_env NAME: the environment a node's Deployment gives it, KEY=VALUE
+# lines (the ConfigMap first, then the container's own env).
+node_env() {
+    jq -r --arg n "$1" '
+        (map(select(.kind == "ConfigMap")) | map({key: .metadata.name, value: (.data // {})}) | from_entries) as $cm
+        | [.[] | select(.kind == "Deployment" and .metadata.name == $n)][0].spec.template.spec.containers[0]
+        | (.envFrom[]? | select(.configMapRef) | $cm[.configMapRef.name] // {}
+           | to_entries[] | "\(.key)=\(.value)"),
+          (.env[]? | select(has("value")) | "\(.name)=\(.value)")' "$OBJECTS"
+}
+
+http_code() {
+    curl -s -o "$TMP/body" -w '%{http_code}' -m 5 "$1" 2>/dev/null || true
+}
+
+phase_paxosd() {
+    local paxosd names manifest_names unknown addr name role port env=() pid
+    local entry id nodeport started=() failed=() code
+    if ! paxosd=$(find_paxosd); then
+        t_note "skipped: the checks against paxosd (set PAXOSD=/path/to/paxosd)"
+        return 0
+    fi
+    t_note "paxosd: $paxosd"
+    names=$(paxosd_env_names "$paxosd" | sort -u)
+    if ! grep -qx NODE_ROLE <<<"$names" || ! grep -qx SEED_NODES <<<"$names"; then
+        t_fail "paxosd --help lists its environment variables" "$("$paxosd" --help 2>&1 | head -n 5)"
+        return 0
+    fi
+    manifest_names=$(jq -r '.[] | (select(.kind == "ConfigMap") | .data // {} | keys[]),
+            (select(.kind == "Deployment") | .spec.template.spec.containers[].env[]?.name)' \
+        "$OBJECTS" | sort -u)
+    unknown=$(comm -23 <(printf '%s\n' "$manifest_names") <(printf '%s\n' "$names"))
+    if [[ -z "$unknown" ]]; then
+        t_pass "every variable the manifests set is one paxosd reads ($(wc -l <<<"$manifest_names") of $(wc -l <<<"$names"))"
+    else
+        t_fail "every variable the manifests set is one paxosd reads" "unknown to paxosd --help: $unknown"
+    fi
+
+    # One node per role, with its Deployment's environment, on a loopback
+    # address of its own: the SEED_NODES hosts are pointed there, so the
+    # nodes talk only among themselves (no other test's node is reached).
+    addr="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
+    t_note "one node of each role on $addr"
+    for name in proposer1 acceptor1 learner1 client1; do
+        mapfile -t env < <(node_env "$name" |
+            sed -E "/^SEED_NODES=/ s/:([a-z]+[0-9]+):([0-9]+)/:$addr:\2/g; /^DATA_DIR=/d")
+        mkdir -p "$TMP/data/$name"
+        env -i PATH="$PATH" "${env[@]}" BIND_ADDR="$addr" DATA_DIR="$TMP/data/$name" \
+            "$paxosd" >"$TMP/$name.log" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        started+=("$name:$pid")
+    done
+    sleep 1
+    for entry in "${started[@]}"; do
+        kill -0 "${entry#*:}" 2>/dev/null || failed+=("${entry%%:*}: $(tail -n 3 "$TMP/${entry%%:*}.log")")
+    done
+    if [[ ${#failed[@]} -eq 0 ]]; then
+        t_pass "paxosd starts as proposer1, acceptor1, learner1 and client1 with their Deployments' environment"
+    else
+        t_fail "paxosd starts with each role's Deployment environment" "$(printf '%s\n' "${failed[@]}")"
+        return 0
+    fi
+    failed=()
+    for entry in "${NODES[@]}"; do
+        read -r name role id port nodeport <<<"$entry"
+        [[ "$name" == proposer1 || "$name" == acceptor1 || "$name" == learner1 || "$name" == client1 ]] || continue
+        code=$(http_code "http://$addr:$port/health")
+        [[ "$code" == 200 ]] && grep -q "\"name\":\"$name\"" "$TMP/body" ||
+            failed+=("$name: GET /health: $code $(head -c 200 "$TMP/body" 2>/dev/null)")
+    done
+    if [[ ${#failed[@]} -eq 0 ]]; then
+        t_pass "the probes' path: GET /health answers 200 with the node's name on each role's port"
+    else
+        t_fail "the probes' path: GET /health answers 200 on each role's port" "$(printf '%s\n' "${failed[@]}")"
+    fi
+    failed=()
+    for name in proposer1:3001 acceptor1:4001 learner1:5001 client1:6001; do
+        code=$(http_code "http://$addr:${name#*:}/metrics")
+        [[ "$code" == 200 ]] && grep -q '^paxos_node_info{' "$TMP/body" ||
+            failed+=("${name%%:*}: GET /metrics: $code $(head -c 200 "$TMP/body" 2>/dev/null)")
+    done
+    if [[ ${#failed[@]} -eq 0 ]]; then
+        t_pass "the Prometheus annotations' path: GET /metrics answers the text format on each role's port"
+    else
+        t_fail "the Prometheus annotations' path: GET /metrics answers on each role's port" "$(printf '%s\n' "${failed[@]}")"
+    fi
+    failed=()
+    for name in proposer1:3001 acceptor1:4001 client1:6001; do
+        code=$(http_code "http://$addr:${name#*:}/view-logs")
+        [[ "$code" == 200 ]] && jq -e '.logs | type == "array"' "$TMP/body" >/dev/null 2>&1 ||
+            failed+=("${name%%:*}: GET /view-logs: $code")
+    done
+    if [[ ${#failed[@]} -eq 0 ]]; then
+        t_pass "the guide's troubleshooting path: GET /view-logs answers on ports 3001, 4001 and 6001"
+    else
+        t_fail "the guide's troubleshooting path: GET /view-logs answers" "$(printf '%s\n' "${failed[@]}")"
+    fi
+    code=$(http_code "http://$addr:6001/status")
+    if [[ "$code" == 200 ]]; then
+        t_pass "the Ingress's status path: GET /status answers on client1 (http://NODE/client1/status)"
+    else
+        t_fail "the Ingress's status path: GET /status answers on client1" "HTTP $code"
+    fi
+    code=$(http_code "http://$addr:6001/")
+    if [[ "$code" == 200 ]] && grep -qi '<html' "$TMP/body"; then
+        t_pass "the client page: GET / on client1 is a page (Ingress /client1/, minikube service client1-external)"
+    else
+        t_fail "the client page: GET / on client1 is a page (Ingress /client1/, minikube service client1-external)" \
+            "HTTP $code: $(head -c 200 "$TMP/body" 2>/dev/null)"
+    fi
+}
+
+# ------------------------------------------------------------ d. scripts
+
+phase_scripts() {
+    local s out bad=() target
+    for s in "${SCRIPTS[@]}"; do
+        if [[ ! -f "$SRC_DIR/scripts/$s" ]]; then
+            t_fail "scripts/$s exists"
+            continue
+        fi
+        if out=$(bash -n "$SRC_DIR/scripts/$s" 2>&1); then
+            t_pass "bash -n scripts/$s"
+        else
+            t_fail "bash -n scripts/$s" "$out"
+        fi
+        grep -q '^set -euo pipefail' "$SRC_DIR/scripts/$s" || bad+=("$s")
+    done
+    if [[ ${#bad[@]} -eq 0 ]]; then
+        t_pass "the scripts run with set -euo pipefail"
+    else
+        t_fail "the scripts run with set -euo pipefail" "${bad[*]}"
+    fi
+    if have shellcheck; then
+        for s in "${SCRIPTS[@]/#/scripts/}" tests/k8s/manifests.sh tests/container/podman.sh; do
+            [[ -f "$SRC_DIR/$s" ]] || continue
+            if out=$(cd "$SRC_DIR" && shellcheck "$s" 2>&1); then
+                t_pass "shellcheck $s"
+            else
+                t_fail "shellcheck $s" "$out"
+            fi
+        done
+    else
+        t_note "skipped: shellcheck (not installed: scripts/install-deps.sh)"
+    fi
+    if have python3; then
+        if out=$(python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' \
+                "$SRC_DIR/scripts/paxos_k8s_client.py" 2>&1) &&
+           out=$(python3 "$SRC_DIR/scripts/paxos_k8s_client.py" --help 2>&1); then
+            t_pass "paxos_k8s_client.py parses and answers --help"
+        else
+            t_fail "paxos_k8s_client.py parses and answers --help" "$out"
+        fi
+    fi
+    bad=()
+    for s in "${SCRIPTS[@]}" paxos_k8s_client.py; do
+        target=$(readlink "$SRC_DIR/$s" 2>/dev/null || true)
+        if [[ -L "$SRC_DIR/$s" && "$target" == "scripts/$s" && -x "$SRC_DIR/$s" ]] ||
+           [[ ! -L "$SRC_DIR/$s" && -x "$SRC_DIR/$s" && -f "$SRC_DIR/$s" ]]; then
+            continue
+        fi
+        bad+=("$s")
+    done
+    if [[ ${#bad[@]} -eq 0 ]]; then
+        t_pass "the guide runs ./${SCRIPTS[1]} etc. from the top: links to scripts/, executable"
+    else
+        t_fail "the guide's scripts are at the top, executable" "missing or wrong: ${bad[*]}"
+    fi
+}
+
+# A kubectl stand-in: logs its arguments and answers as a cluster would.
+write_fake_kubectl() {
+    mkdir -p "$TMP/bin"
+    cat >"$TMP/bin/kubectl" <<EOF
+#!/usr/bin/env bash
+printf '%s\n' "\$*" >>"$TMP/kubectl.log"
+mode=\$(cat "$TMP/kubectl.mode" 2>/dev/null)
+EOF
+    cat >>"$TMP/bin/kubectl" <<'EOF'
+if [[ "$mode" == down ]]; then
+    echo "The connection to the server 127.0.0.1:8443 was refused - did you specify the right host or port?" >&2
+    exit 1
+fi
+case "$*" in
+    "get namespace paxos"*) echo namespace/paxos ;;
+    "get pods -n paxos -l app="*)
+        all="$*"
+        app=${all#get pods -n paxos -l app=}
+        printf '%s-7d4b9c-x2x9z' "${app%% *}" ;;
+    "exec -i -n paxos "*|"exec -n paxos "*)
+        [[ "$2" == -i ]] && cat >/dev/null
+        url=${*##* }
+        case "$url" in
+            */send) printf '{"status":"chosen","slot":7,"value":"v","client_id":"9","seq":1,"leader":"proposer1","ballot":{"round":1,"node":1},"attempts":1,"latency_ms":2}\n200' ;;
+            */propose) printf '{"slot":8,"ballot":{"round":1,"node":1},"from":1,"value":"v","client_id":"proposer2","seq":1}\n200' ;;
+            *) printf '{"error":"no route"}\n404' ;;
+        esac ;;
+    *) echo "fake kubectl: $*" >&2; exit 1 ;;
+esac
+EOF
+    chmod +x "$TMP/bin/kubectl"
+}
+
+# client_run DESCRIPTION PATTERN LOG_PATTERN [ENV=V...] -- COMMAND...
+client_run() {
+    local desc=$1 pattern=$2 log_pattern=$3 envs=() out
+    shift 3
+    while [[ $# -gt 0 && "$1" != -- ]]; do envs+=("$1"); shift; done
+    shift
+    : >"$TMP/kubectl.log"
+    if out=$(env PATH="$TMP/bin:$PATH" "${envs[@]}" "$@" 2>&1) &&
+       grep -Eq -- "$pattern" <<<"$out" && grep -Eq -- "$log_pattern" "$TMP/kubectl.log"; then
+        t_pass "$desc"
+    else
+        t_fail "$desc" "$out"$'\n'"kubectl was called: $(cat "$TMP/kubectl.log")"
+    fi
+}
+
+phase_client_commands() {
+    local client="$SRC_DIR/scripts/paxos-client.sh" py="$SRC_DIR/scripts/paxos_k8s_client.py" out
+    [[ -f "$client" ]] || return 0
+    write_fake_kubectl
+    client_run "paxos-client.sh write: kubectl exec into client1's pod, curl POST localhost:6001/send" \
+        '^chosen: slot 7' 'exec -i -n paxos client1-[^ ]+ -- curl .*http://localhost:6001/send$' \
+        -- bash "$client" write "novo valor"
+    client_run "CLIENT=client2 paxos-client.sh write goes to client2:6002" \
+        '^chosen: slot 7' 'exec -i -n paxos client2-[^ ]+ -- curl .*http://localhost:6002/send$' \
+        CLIENT=client2 -- bash "$client" write "valor do client2"
+    client_run "PROPOSER=proposer2 paxos-client.sh direct-write goes to proposer2:3002/propose" \
+        '^chosen: slot 8' 'exec -i -n paxos proposer2-[^ ]+ -- curl .*http://localhost:3002/propose$' \
+        PROPOSER=proposer2 -- bash "$client" direct-write "direto para proposer2"
+    client_run "paxos_k8s_client.py write runs paxos-client.sh write" \
+        '^chosen: slot 7' 'exec -i -n paxos client1-[^ ]+ -- curl .*/send$' \
+        -- python3 "$py" write "novo valor"
+    client_run "paxos_k8s_client.py --client client2 direct-write runs it with PROPOSER and CLIENT" \
+        '^chosen: slot 8' 'exec -i -n paxos proposer1-' \
+        -- python3 "$py" --client client2 direct-write "valor direto"
+    # monitor: paxos-top --k8s --monitor, through a stand-in that shows its arguments.
+    printf '#!/bin/sh\necho "paxos-top $*"\n' >"$TMP/bin/paxos-top-stub"
+    chmod +x "$TMP/bin/paxos-top-stub"
+    if out=$(PAXOS_TOP="$TMP/bin/paxos-top-stub" python3 "$py" monitor --duration 120 --interval 10 2>&1) &&
+       [[ "$out" == "paxos-top --k8s --monitor --duration 120 --interval 10" ]]; then
+        t_pass "paxos_k8s_client.py monitor --duration 120 --interval 10 runs paxos-top --k8s --monitor --duration 120 --interval 10"
+    else
+        t_fail "paxos_k8s_client.py monitor runs paxos-top --k8s --monitor" "$out"
+    fi
+    # The cluster is down: a clear message, exit 1.
+    printf 'down' >"$TMP/kubectl.mode"
+    if out=$(PATH="$TMP/bin:$PATH" bash "$client" read 2>&1); then
+        t_fail "paxos-client.sh says clearly that the cluster cannot be reached" "exit 0: $out"
+    elif grep -q 'cannot reach the Kubernetes cluster' <<<"$out" && grep -q 'minikube' <<<"$out"; then
+        t_pass "paxos-client.sh says clearly that the cluster cannot be reached (exit 1)"
+    else
+        t_fail "paxos-client.sh says clearly that the cluster cannot be reached" "$out"
+    fi
+    rm -f "$TMP/kubectl.mode"
+    # No kubectl at all: a PATH with the tools the script needs but kubectl.
+    mkdir -p "$TMP/nokubectl"
+    local tool
+    for tool in bash awk sed grep head tail cat basename dirname readlink date tr wc jq env; do
+        ln -sf "$(command -v "$tool")" "$TMP/nokubectl/$tool" 2>/dev/null || true
+    done
+    if out=$(PATH="$TMP/nokubectl" bash "$client" status 2>&1); then
+        t_fail "paxos-client.sh says clearly that kubectl is missing" "exit 0: $out"
+    elif grep -q 'kubectl not found' <<<"$out" && grep -q 'setup-kubernetes-wsl.sh' <<<"$out"; then
+        t_pass "paxos-client.sh says clearly that kubectl is missing (exit 1)"
+    else
+        t_fail "paxos-client.sh says clearly that kubectl is missing" "$out"
+    fi
+    if out=$(PATH="$TMP/nokubectl" bash "$SRC_DIR/scripts/deploy-paxos-k8s.sh" 2>&1); then
+        t_fail "deploy-paxos-k8s.sh stops clearly without kubectl and minikube" "exit 0: $out"
+    elif grep -q 'not found: run ./setup-kubernetes-wsl.sh' <<<"$out"; then
+        t_pass "deploy-paxos-k8s.sh stops clearly without kubectl and minikube (exit 1)"
+    else
+        t_fail "deploy-paxos-k8s.sh stops clearly without kubectl and minikube" "$out"
+    fi
+}
+
+# ------------------------------------------------------------ main
+
+T_START=$(date +%s)
+preflight
+npm_packages
+phase_files
+phase_schemas
+phase_kustomize
+phase_guide
+phase_paxosd
+phase_scripts
+phase_client_commands
+say "# test took $(( $(date +%s) - T_START )) s"
+t_finish
+exit $?
