@@ -170,7 +170,7 @@ t_init() {
     fi
     export PAXOSD
     if [[ "${PAXOS_TEST_SLOW:-0}" != 0 ]] ||
-       { command -v ldd >/dev/null 2>&1 && ldd "$PAXOSD" 2>/dev/null | grep -q libasan; }; then
+       [[ "$(ldd "$PAXOSD" 2>/dev/null || true)" == *libasan* ]]; then
         T_SCALE=4
     fi
     [[ -f "$T_LOCAL" ]] || t_abort "scripts/paxos-local.sh found" "no $T_LOCAL"
