@@ -44,6 +44,7 @@ struct httpc {
     size_t in_flight;
     struct request *idle;
     size_t idle_len;
+    bool closing;                   /* httpc_free has begun */
 };
 
 size_t httpc_in_flight(const struct httpc *c)
@@ -266,17 +267,20 @@ fail:
     return NULL;
 }
 
-/* Outstanding requests are dropped without their callbacks. Not to be
- * called from a done callback, and before loop_free(): curl still
- * unwatches its sockets here. */
+/* Outstanding requests end with status 0, "shutting down", so their
+ * owners can free what they hold; requests started from those callbacks
+ * are refused. Not to be called from a done callback, and before
+ * loop_free(): curl still unwatches its sockets here. */
 void httpc_free(struct httpc *c)
 {
     if (!c)
         return;
+    c->closing = true;
     while (c->active) {
         struct request *r = c->active;
         curl_multi_remove_handle(c->multi, r->easy);
         unlink_active(c, r);
+        r->fn(r->ud, 0, "", 0, "shutting down");
         destroy_request(r);
     }
     while (c->idle) {
@@ -336,7 +340,7 @@ int httpc_request(struct httpc *c, const char *method, const char *url,
                   const char *body, size_t len, const char *const *headers,
                   long timeout_ms, httpc_done_fn fn, void *ud)
 {
-    struct request *r = take_request(c);
+    struct request *r = c->closing ? NULL : take_request(c);
 
     if (!r)
         return -1;

@@ -17,6 +17,8 @@ typedef void (*httpc_done_fn)(void *ud, int status, const char *body,
                               size_t len, const char *err);
 
 struct httpc *httpc_new(struct loop *l);
+/* Ends every request still running: each callback runs once more, with
+ * status 0 and err "shutting down"; requests they start are refused. */
 void httpc_free(struct httpc *c);
 
 /* Starts a request. body may be NULL (then a GET unless method says

@@ -347,14 +347,15 @@ int node_run(const struct config *cfg)
              (unsigned)cfg->id, (unsigned)cfg->port);
     rc = loop_run(n.loop) < 0;
     log_info("shutting down");
+    httpc_free(n.httpc);        /* calls back what is in flight: roles free it */
+    n.httpc = NULL;
 stop_role:
     n.ops->stop(&n);
 out:
+    httpc_free(n.httpc);
     gossip_stop(&n);
     metrics_free(n.metrics);
     auth_free(n.auth);
-    if (n.httpc)
-        httpc_free(n.httpc);
     if (n.httpd)
         httpd_stop(n.httpd);
     free(n.routes);

@@ -365,8 +365,8 @@ int main(int argc, char **argv)
         goto cleanup;
     rc = run_mode(&app);
 cleanup:
-    httpc_free(app.httpc);      /* no loop turn between these two */
-    poller_stop(app.poller);
+    poller_stop(app.poller);    /* ends its requests and frees the client */
+    httpc_free(app.httpc);      /* when there was no poller */
     if (app.loop)
         loop_free(app.loop);
     model_free(&app.model);

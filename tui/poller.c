@@ -9,8 +9,9 @@
  * trigger a round once answered.
  *
  * The poller owns what its in-flight requests point to (one status and
- * one values slot per node, and a list of writes), so poller_stop() must
- * come once the loop no longer runs, beside httpc_free(). */
+ * one values slot per node, and a list of writes), so poller_stop() ends
+ * those requests itself (it frees the HTTP client) before freeing them,
+ * once the loop no longer runs. */
 #include "poller.h"
 
 #include <inttypes.h>
@@ -240,6 +241,12 @@ void poller_stop(struct poller *p)
         return;
     if (p->timer)
         loop_cancel(p->app->loop, p->timer);
+    /* In-flight answers end now, told to nobody: the modes are done. */
+    p->fn = NULL;
+    for (struct write_request *w = p->writes; w; w = w->next)
+        w->fn = NULL;
+    httpc_free(p->app->httpc);
+    p->app->httpc = NULL;
     while (p->writes) {
         struct write_request *w = p->writes;
         p->writes = w->next;

@@ -24,6 +24,8 @@ typedef void (*poller_write_fn)(struct app *app, void *ud, int status,
 struct poller *poller_start(struct app *app, poller_round_fn fn, void *ud);
 /* Also frees what in-flight requests point to: call it once the loop no
  * longer runs, right before or after httpc_free(). */
+/* Once the loop no longer runs: ends the requests in flight (it frees
+ * app->httpc, setting it to NULL), then frees the poller. */
 void poller_stop(struct poller *p);
 /* Replaces the round callback (main starts the poller; the mode it runs
  * then sets its own). fn may be NULL. */
