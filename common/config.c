@@ -212,7 +212,7 @@ enum setting {
     SET_PROBE_INTERVAL, SET_PROBE_TIMEOUT, SET_INDIRECT_CHECKS, SET_GOSSIP_INTERVAL,
     SET_GOSSIP_NODES, SET_SUSPICION_MULT, SET_RETRANSMIT_MULT, SET_PUSH_PULL,
     SET_SECRET, SET_SECRET_FILE, SET_CLIENT_TOKEN, SET_CLIENT_TOKEN_FILE,
-    SET_MAX_CONNECTIONS, SET_IDLE_TIMEOUT,
+    SET_MAX_CONNECTIONS, SET_IDLE_TIMEOUT, SET_PEER_PORT_OFFSET,
     SET_COUNT
 };
 
@@ -302,6 +302,11 @@ static const struct setting_info settings[SET_COUNT] = {
                            "connection idle timeout",
                            "1..3600 (a request must arrive whole within it too)",
                            "30", NULL },
+    [SET_PEER_PORT_OFFSET] = { "peer-port-offset", "PEER_PORT_OFFSET", "N",
+                               "peer port offset",
+                               "0..60000: peer routes on PORT+N, so a network "
+                               "policy can close them to outsiders (the same "
+                               "on every node); 0 = one port", "0", NULL },
 };
 
 enum { OPT_SETTING = 0x100, OPT_HELP = OPT_SETTING + SET_COUNT, OPT_VERSION };
@@ -726,7 +731,7 @@ static int load_secret(const char *text, enum setting s, const char *path,
 
 static int load_security(struct config *cfg, const char *const *text)
 {
-    long long connections, idle;
+    long long connections, idle, offset;
 
     if (load_secret(text[SET_SECRET], SET_SECRET, text[SET_SECRET_FILE],
                     SET_SECRET_FILE, 16, cfg->secret, sizeof cfg->secret) ||
@@ -735,10 +740,20 @@ static int load_security(struct config *cfg, const char *const *text)
                     cfg->client_token, sizeof cfg->client_token) ||
         number_setting(text[SET_MAX_CONNECTIONS], SET_MAX_CONNECTIONS, 1, 100000,
                        &connections) ||
-        number_setting(text[SET_IDLE_TIMEOUT], SET_IDLE_TIMEOUT, 1, 3600, &idle))
+        number_setting(text[SET_IDLE_TIMEOUT], SET_IDLE_TIMEOUT, 1, 3600, &idle) ||
+        number_setting(text[SET_PEER_PORT_OFFSET], SET_PEER_PORT_OFFSET, 0, 60000,
+                       &offset))
         return 2;
     cfg->max_connections = (unsigned)connections;
     cfg->idle_timeout_s = (unsigned)idle;
+    cfg->peer_port_offset = (uint16_t)offset;
+    for (size_t i = 0; i < cfg->n_nodes; i++)
+        if (cfg->nodes[i].port + offset > 65535)
+            return fail("%s's peer port %lld (port %u + --%s / %s) is over 65535",
+                        cfg->nodes[i].name, cfg->nodes[i].port + offset,
+                        (unsigned)cfg->nodes[i].port,
+                        settings[SET_PEER_PORT_OFFSET].flag,
+                        settings[SET_PEER_PORT_OFFSET].env);
     return 0;
 }
 

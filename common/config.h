@@ -65,6 +65,7 @@ struct config {
     char client_token[CONFIG_SECRET_MAX];   /* "" = user routes open */
     unsigned max_connections;
     unsigned idle_timeout_s;
+    uint16_t peer_port_offset;      /* peer routes on port + it; 0: same port */
 };
 
 const char *role_name(enum role r);

@@ -106,8 +106,8 @@ static void gossip_send(struct node *n, uint32_t to, enum gossip_type type,
 
     if (x && sent && body) {
         *sent = (struct gossip_sent){ n, type, probe, relay };
-        rc = node_request(n, &x->info, "/gossip", body, NULL, timeout_ms,
-                          gossip_on_answer, sent);
+        rc = node_request(n, &x->info, ROUTE_PEER, "/gossip", body, NULL,
+                          timeout_ms, gossip_on_answer, sent);
     }
     free(body);
     if (rc == 0)

@@ -149,5 +149,7 @@ int metrics_start(struct node *n)
     if (!n->metrics)
         return -1;
     httpd_on_done(n->httpd, metrics_observe, n->metrics);
+    if (n->peer_httpd)
+        httpd_on_done(n->peer_httpd, metrics_observe, n->metrics);
     return node_route(n, "GET", "/metrics", ROUTE_USER, metrics_on_get, n);
 }

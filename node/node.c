@@ -13,26 +13,21 @@
 #include "log.h"
 #include "metrics.h"
 
-const char *node_url(const struct node_info *peer, const char *path)
-{
-    static char url[CONFIG_HOST_MAX + 128];
-
-    snprintf(url, sizeof(url), "http://%s:%u%s", peer->host,
-             (unsigned)peer->port, path);
-    return url;
-}
 
 int node_request(struct node *n, const struct node_info *peer,
-                 const char *path, const char *body, const char *extra_header,
-                 long timeout_ms, httpc_done_fn fn, void *ud)
+                 enum route_kind kind, const char *path, const char *body,
+                 const char *extra_header, long timeout_ms, httpc_done_fn fn,
+                 void *ud)
 {
     const char *method = body ? "POST" : "GET";
-    const char *url = node_url(peer, path);
+    unsigned port = peer->port + (kind == ROUTE_PEER ? n->cfg->peer_port_offset : 0);
+    char url[CONFIG_HOST_MAX + 300];
     char signature[AUTH_HEADER_MAX], signed_path[256];
     const char *headers[3] = { NULL, NULL, NULL };
     size_t h = 0, len = body ? strlen(body) : 0;
     int rc;
 
+    snprintf(url, sizeof(url), "http://%s:%u%s", peer->host, port, path);
     if (n->auth) {
         snprintf(signed_path, sizeof(signed_path), "%.*s",
                  (int)strcspn(path, "?"), path);
@@ -52,8 +47,8 @@ int node_request(struct node *n, const struct node_info *peer,
 int node_send(struct node *n, const struct node_info *peer, const char *path,
               const char *body, httpc_done_fn fn, void *ud)
 {
-    return node_request(n, peer, path, body, NULL, n->cfg->request_timeout_ms,
-                        fn, ud);
+    return node_request(n, peer, ROUTE_PEER, path, body, NULL,
+                        n->cfg->request_timeout_ms, fn, ud);
 }
 
 /* ---- who may call a route ---- */
@@ -120,7 +115,8 @@ int node_route(struct node *n, const char *method, const char *path,
         return -1;
     g = &n->routes[n->n_routes++];
     *g = (struct guarded_route){ n, kind, fn, ud };
-    return httpd_route(n->httpd, method, path, node_on_guarded, g);
+    return httpd_route(kind == ROUTE_PEER && n->peer_httpd ? n->peer_httpd : n->httpd,
+                       method, path, node_on_guarded, g);
 }
 
 void node_ignore_answer(void *ud, int status, const char *body, size_t len,
@@ -315,6 +311,10 @@ static const struct role_ops *node_role_ops(enum role r)
 int node_run(const struct config *cfg)
 {
     struct node n = { .cfg = cfg, .ops = node_role_ops(cfg->role) };
+    const struct httpd_limits limits = {
+        .max_body = cfg->max_body, .max_connections = cfg->max_connections,
+        .timeout_s = cfg->idle_timeout_s,
+    };
     int rc = 1;
 
     n.self = config_node(cfg, cfg->id);
@@ -322,11 +322,12 @@ int node_run(const struct config *cfg)
     n.loop = loop_new();
     if (!n.loop)
         goto out;
-    n.httpd = httpd_start(n.loop, cfg->bind, cfg->port, &(struct httpd_limits){
-        .max_body = cfg->max_body, .max_connections = cfg->max_connections,
-        .timeout_s = cfg->idle_timeout_s });
+    n.httpd = httpd_start(n.loop, cfg->bind, cfg->port, &limits);
+    if (n.httpd && cfg->peer_port_offset)
+        n.peer_httpd = httpd_start(n.loop, cfg->bind,
+                                   cfg->port + cfg->peer_port_offset, &limits);
     n.httpc = httpc_new(n.loop);
-    if (!n.httpd || !n.httpc)
+    if (!n.httpd || (cfg->peer_port_offset && !n.peer_httpd) || !n.httpc)
         goto out;
     if (cfg->secret[0] &&
         !(n.auth = auth_new(cfg->secret, strlen(cfg->secret), NODE_AUTH_WINDOW_MS)))
@@ -343,8 +344,13 @@ int node_run(const struct config *cfg)
     n.tick_timer = loop_timer(n.loop, NODE_TICK_MS, node_on_tick, &n);
     if (!n.tick_timer || loop_before_sleep(n.loop, node_on_before_sleep, &n) < 0)
         goto stop_role;
-    log_info("%s %u listening on port %u", role_name(cfg->role),
-             (unsigned)cfg->id, (unsigned)cfg->port);
+    if (cfg->peer_port_offset)
+        log_info("%s %u listening on port %u (peers: port %u)",
+                 role_name(cfg->role), (unsigned)cfg->id, (unsigned)cfg->port,
+                 (unsigned)(cfg->port + cfg->peer_port_offset));
+    else
+        log_info("%s %u listening on port %u", role_name(cfg->role),
+                 (unsigned)cfg->id, (unsigned)cfg->port);
     rc = loop_run(n.loop) < 0;
     log_info("shutting down");
     httpc_free(n.httpc);        /* calls back what is in flight: roles free it */
@@ -356,6 +362,8 @@ out:
     gossip_stop(&n);
     metrics_free(n.metrics);
     auth_free(n.auth);
+    if (n.peer_httpd)
+        httpd_stop(n.peer_httpd);
     if (n.httpd)
         httpd_stop(n.httpd);
     free(n.routes);

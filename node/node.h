@@ -53,6 +53,7 @@ struct node {
     const struct node_info *self;
     struct loop *loop;
     struct httpd *httpd;
+    struct httpd *peer_httpd;   /* peer routes' server; NULL: httpd */
     struct httpc *httpc;
     const struct role_ops *ops;
     void *role;                 /* the role's own state */
@@ -69,21 +70,21 @@ struct node {
 
 int node_run(const struct config *cfg);
 
-/* "http://host:port/path" for a peer, in a static buffer. */
-const char *node_url(const struct node_info *peer, const char *path);
 
 /* Registers a route that only callers of its kind reach (see above). */
 int node_route(struct node *n, const char *method, const char *path,
                enum route_kind kind, httpd_handler fn, void *ud);
 
-/* POSTs body (copied) to peer's path, or GETs when body is NULL, signed
- * when the cluster has a secret, with one more header line when
- * extra_header is not NULL; fn gets the answer. Returns 0, or -1 (logged;
- * fn is then not called). */
+/* POSTs body (copied) to peer's path, or GETs when body is NULL: a route
+ * of the given kind, so a peer route goes to the peer port. Signed when
+ * the cluster has a secret, with one more header line when extra_header
+ * is not NULL; fn gets the answer. Returns 0, or -1 (logged; fn is then
+ * not called). */
 int node_request(struct node *n, const struct node_info *peer,
-                 const char *path, const char *body, const char *extra_header,
-                 long timeout_ms, httpc_done_fn fn, void *ud);
-/* node_request with the request timeout and no extra header. */
+                 enum route_kind kind, const char *path, const char *body,
+                 const char *extra_header, long timeout_ms, httpc_done_fn fn,
+                 void *ud);
+/* A message to a peer route, with the request timeout. */
 int node_send(struct node *n, const struct node_info *peer, const char *path,
               const char *body, httpc_done_fn fn, void *ud);
 /* An httpc_done_fn for messages whose answer does not matter. */

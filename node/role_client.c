@@ -298,17 +298,17 @@ static void client_attempt(struct client_op *op)
     if (op->kind == OP_READ && op->have_index) {
         snprintf(path, sizeof(path), "/get-values?wait_for=%llu",
                  (unsigned long long)op->index);
-        rc = node_request(n, cn->learners[op->learner], path, NULL, NULL,
-                          timeout, client_on_values_answer, op);
+        rc = node_request(n, cn->learners[op->learner], ROUTE_USER, path, NULL,
+                          NULL, timeout, client_on_values_answer, op);
     } else if (op->kind == OP_READ) {
-        rc = node_request(n, proposer, "/read-index", "{}", NULL, timeout,
-                          client_on_index_answer, op);
+        rc = node_request(n, proposer, ROUTE_USER, "/read-index", "{}", NULL,
+                          timeout, client_on_index_answer, op);
     } else {
         struct msg m = { .type = MSG_PROPOSE,
                          .value = { op->value, cn->id, op->seq } };
         char *body = msg_encode(&m);
-        rc = body ? node_request(n, proposer, "/propose", body, NULL, timeout,
-                                 client_on_write_answer, op)
+        rc = body ? node_request(n, proposer, ROUTE_USER, "/propose", body,
+                                 NULL, timeout, client_on_write_answer, op)
                   : -1;
         free(body);
     }

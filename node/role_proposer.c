@@ -267,8 +267,9 @@ static void proposer_forward(struct node *n, struct http_request *req,
     snprintf(header, sizeof(header), NODE_FORWARDED_HEADER ": %u",
              (unsigned)n->cfg->id);
     pn->forwarded++;
-    if (node_request(n, leader, path, body, header, n->cfg->request_timeout_ms,
-                     proposer_on_forward_answer, req) < 0)
+    if (node_request(n, leader, ROUTE_USER, path, body, header,
+                     n->cfg->request_timeout_ms, proposer_on_forward_answer,
+                     req) < 0)
         httpd_reply_error(req, 503, "cannot reach the leader");
 }
 

@@ -129,6 +129,8 @@ def service($n): [$o[] | select(.kind == "Service" and .metadata.name == $n)][0]
 def container($n): deployment($n).spec.template.spec.containers[0];
 def env($n; $k): [container($n).env[]? | select(.name == $k) | .value][0];
 def cm: [$o[] | select(.kind == "ConfigMap" and .metadata.name == "paxos-config")][0];
+def peer_offset: cm.data.PEER_PORT_OFFSET // "0" | tonumber;
+def node_ports($p): [$p] + (if peer_offset > 0 then [$p + peer_offset] else [] end);
 def port_number($n; $p): if ($p | type) == "number" then $p
     else [container($n).ports[]? | select(.name == $p) | .containerPort][0] end;
 def seeds: cm.data.SEED_NODES | split(",") | map(split(":")
@@ -221,10 +223,10 @@ phase_schemas() {
             *) t_fail "validate.mjs output" "$verdict $what $why" ;;
         esac
     done <<<"$out"
-    check "the kinds: 1 Namespace, 1 ConfigMap, 10 Deployments, 20 Services, 3 claims, 1 Ingress" '
+    check "the kinds: 1 Namespace, 1 ConfigMap, 10 Deployments, 20 Services, 3 claims, 1 Ingress, 1 NetworkPolicy" '
         ($o | group_by(.kind) | map({key: .[0].kind, value: length}) | from_entries) as $k
         | {Namespace: 1, ConfigMap: 1, Deployment: 10, Service: 20,
-           PersistentVolumeClaim: 3, Ingress: 1} | to_entries[]
+           PersistentVolumeClaim: 3, Ingress: 1, NetworkPolicy: 1} | to_entries[]
         | select($k[.key] != .value) | "\(.key): \($k[.key] // 0), expected \(.value)"'
 }
 
@@ -295,17 +297,31 @@ phase_guide() {
            | if $svc == null then "SEED_NODES host \($s.host) is no Service"
              elif ($svc.spec.type // "ClusterIP") != "ClusterIP" then "Service \($s.host) is \($svc.spec.type)"
              elif $svc.spec.selector.app != $s.host then "Service \($s.host) selects \($svc.spec.selector)"
-             elif [$svc.spec.ports[].port] != [$s.port] then "Service \($s.host) ports \([$svc.spec.ports[].port])"
+             elif [$svc.spec.ports[].port] != node_ports($s.port) then "Service \($s.host) ports \([$svc.spec.ports[].port])"
              else empty end)'
     check "ACCEPTOR_IDS are the acceptors of SEED_NODES" '
         ([seeds[] | select(.role == "acceptor") | .id] | sort) as $a
         | (cm.data.ACCEPTOR_IDS // "" | split(",") | sort) as $ids
         | if $ids != $a then "ACCEPTOR_IDS \(cm.data.ACCEPTOR_IDS), acceptors in SEED_NODES \($a)" else empty end'
-    check "ports: containerPort = PORT = the Service's port and targetPort, for every node" '
+    check "ports: containerPort = PORT (and PORT + PEER_PORT_OFFSET) = the Service's ports and targetPorts, for every node" '
         $g[] as $n | container($n.name) as $c | service($n.name) as $svc
-        | (if [$c.ports[]?.containerPort] != [$n.port] then "\($n.name): containerPort \([$c.ports[]?.containerPort])" else empty end),
-          ($svc.spec.ports[]? | select(port_number($n.name; .targetPort // .port) != $n.port)
-           | "\($n.name): Service targetPort \(.targetPort) is not the container port")'
+        | (if [$c.ports[]?.containerPort] != node_ports($n.port) then "\($n.name): containerPort \([$c.ports[]?.containerPort])" else empty end),
+          ($svc.spec.ports[]? | select(port_number($n.name; .targetPort // .port) != .port)
+           | "\($n.name): Service targetPort \(.targetPort) is not the container port \(.port)")'
+    check "network policy: peer ports (PORT + PEER_PORT_OFFSET) only from the namespace's pods, user ports from anywhere" '
+        [$o[] | select(.kind == "NetworkPolicy")] as $np
+        | ([$g[].port] | sort) as $user
+        | if ($np | length) != 1 then "\($np | length) NetworkPolicies"
+          elif peer_offset == 0 then "PEER_PORT_OFFSET is 0: peer routes share the user ports"
+          else $np[0].spec as $s
+            | (if $s.podSelector.matchLabels != {"app.kubernetes.io/part-of": "paxos"} then "selects \($s.podSelector)" else empty end),
+              (if $s.policyTypes != ["Ingress"] then "policyTypes \($s.policyTypes)" else empty end),
+              ($s.ingress[] | select(has("from") | not)
+               | ([.ports[]?.port] | sort) as $open
+               | if $open != $user then "open to anyone: ports \($open), want the user ports \($user)" else empty end),
+              ($s.ingress[] | select(has("from"))
+               | if .from != [{podSelector: {}}] then "a rule from \(.from)" else empty end)
+          end'
     check "probes: readiness and liveness GET /health on the container port" '
         $g[] as $n | container($n.name) as $c
         | ("readinessProbe", "livenessProbe") as $p
