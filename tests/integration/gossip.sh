@@ -15,9 +15,11 @@ PROBE_MS=200
 PROBE_TIMEOUT_MS=100
 GOSSIP_MS=100
 SUSPICION_MULT=2
+# Peer routes on their own ports (PORT + 20000), as in Kubernetes.
+T_PEER_OFFSET=20000
 GOSSIP_FLAGS=(--probe-interval-ms "$PROBE_MS" --probe-timeout-ms "$PROBE_TIMEOUT_MS"
               --gossip-interval-ms "$GOSSIP_MS" --suspicion-mult "$SUSPICION_MULT"
-              --push-pull-interval-ms 2000)
+              --push-pull-interval-ms 2000 --peer-port-offset "$T_PEER_OFFSET")
 export PAXOSD_FLAGS="${GOSSIP_FLAGS[*]}"
 
 # member_state OBSERVER ID: the state OBSERVER's /gossip/nodes gives ID.
@@ -133,7 +135,10 @@ fi
 # Bad gossip: refused with 401 unsigned, 400 signed, and nothing changes.
 before=$(t_json learner1 /gossip/nodes | jq -c '[.members[] | {id, state, incarnation}]')
 t_http POST learner1 /gossip '{"type":"gossip","from":{"id":1,"name":"proposer1","role":"proposer","host":"127.0.0.1","port":1,"state":"alive","incarnation":1},"members":[{"id":5,"name":"acceptor2","role":"acceptor","host":"127.0.0.1","port":4102,"state":"dead","incarnation":99999999999999}]}'
-t_expect "unsigned gossip (no cluster secret) is refused with 401" "$HTTP_CODE" 401
+t_expect "gossip on the user port finds no route (404): peers use their own port" "$HTTP_CODE" 404
+HTTP_CODE=$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{"type":"gossip"}' \
+    "http://$T_HOST:$(( T_PORT[learner1] + T_PEER_OFFSET ))/gossip") || true
+t_expect "unsigned gossip (no cluster secret) on the peer port is refused with 401" "$HTTP_CODE" 401
 t_signed_post learner1 /gossip '{"type":"ping"'
 t_expect "malformed gossip is refused with 400" "$HTTP_CODE" 400
 t_signed_post learner1 /gossip '{"type":"gossip","from":{"id":1,"name":"proposer1","role":"acceptor","host":"127.0.0.1","port":1,"state":"alive","incarnation":1},"members":[{"id":5,"name":"acceptor2","role":"acceptor","host":"127.0.0.1","port":4102,"state":"dead","incarnation":99999999999999}]}'

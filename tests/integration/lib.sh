@@ -321,16 +321,17 @@ t_http() {
 }
 
 # t_signed_post NODE PATH BODY [TIME_MS]: POSTs like a peer would, signed
-# with the run dir's cluster secret (by openssl); sets HTTP_CODE,
-# HTTP_BODY and SIGNATURE (the header's value, to send it again).
+# with the run dir's cluster secret (by openssl), to the node's peer port
+# (its port + T_PEER_OFFSET, the test's --peer-port-offset); sets
+# HTTP_CODE, HTTP_BODY and SIGNATURE (the header's value, to send it again).
 t_signed_post() {
     local t=${4:-$(( $(date +%s%N) / 1000000 ))} sig out="$T_TMP/signed.$BASHPID"
     sig=$(printf 'POST\n%s\n%s\n%s' "$2" "$t" "$3" |
           openssl dgst -sha256 -hmac "$(cat "$T_RUN/cluster.secret")" | awk '{ print $NF }')
     SIGNATURE="t=$t,sig=$sig"
     HTTP_CODE=$(curl -s -o "$out" -w '%{http_code}' -m "$(t_secs 5)" \
-        -H "X-Paxos-Signature: $SIGNATURE" --data-binary "$3" "$(t_url "$1" "$2")") ||
-        true
+        -H "X-Paxos-Signature: $SIGNATURE" --data-binary "$3" \
+        "http://$T_HOST:$(( T_PORT[$1] + ${T_PEER_OFFSET:-0} ))$2") || true
     # shellcheck disable=SC2034  # read by the tests
     HTTP_BODY=$(cat "$out" 2>/dev/null || true)
     rm -f "$out"
