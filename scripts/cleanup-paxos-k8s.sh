@@ -16,33 +16,14 @@ SCRIPT_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 SRC_DIR=$(dirname "$SCRIPT_DIR")
 K8S_DIR="$SRC_DIR/k8s"
 PROG=$(basename "$0")
+# shellcheck source=scripts/common.sh
+. "$SCRIPT_DIR/common.sh"
 NS=${PAXOS_NAMESPACE:-paxos}
 PROFILE=${MINIKUBE_PROFILE:-minikube}
 IMAGE=paxos-node:latest
 YES=no
 REMOVE_IMAGE=no
 TIMEOUT=180
-
-say() {
-    printf '%s\n' "$*"
-}
-
-warn() {
-    printf '%s: %s\n' "$PROG" "$*" >&2
-}
-
-die() {
-    warn "error: $*"
-    exit 1
-}
-
-usage() {
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-}
-
-have() {
-    command -v "$1" >/dev/null 2>&1
-}
 
 minikube_running() {
     have minikube &&

@@ -21,6 +21,8 @@ SCRIPT_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 SRC_DIR=$(dirname "$SCRIPT_DIR")
 K8S_DIR="$SRC_DIR/k8s"
 PROG=$(basename "$0")
+# shellcheck source=scripts/common.sh
+. "$SCRIPT_DIR/common.sh"
 NS=${PAXOS_NAMESPACE:-paxos}
 PROFILE=${MINIKUBE_PROFILE:-minikube}
 IMAGE=paxos-node:latest
@@ -32,30 +34,9 @@ NODES=(proposer1 proposer2 proposer3 acceptor1 acceptor2 acceptor3
 STEP=0
 STEPS=5
 
-say() {
-    printf '%s\n' "$*"
-}
-
 step() {
     STEP=$((STEP + 1))
     printf '\n[%d/%d] %s\n' "$STEP" "$STEPS" "$*"
-}
-
-warn() {
-    printf '%s: %s\n' "$PROG" "$*" >&2
-}
-
-die() {
-    warn "error: $*"
-    exit 1
-}
-
-usage() {
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-}
-
-have() {
-    command -v "$1" >/dev/null 2>&1
 }
 
 mk() {

@@ -36,6 +36,9 @@
 set -euo pipefail
 
 PROG=$(basename "$0")
+SCRIPT_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+# shellcheck source=scripts/common.sh
+. "$SCRIPT_DIR/common.sh"
 NS=${PAXOS_NAMESPACE:-paxos}
 CLIENT=${CLIENT:-client1}
 PROPOSER=${PROPOSER:-proposer1}
@@ -63,23 +66,6 @@ HTTP_BODY=""
 NODE_IP=""
 
 # ---------------------------------------------------------------- helpers
-
-warn() {
-    printf '%s: %s\n' "$PROG" "$*" >&2
-}
-
-die() {
-    warn "error: $*"
-    exit 1
-}
-
-usage() {
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-}
-
-have() {
-    command -v "$1" >/dev/null 2>&1
-}
 
 # node_field NAME FIELD: FIELD is role, id or port.
 node_field() {

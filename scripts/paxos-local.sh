@@ -26,6 +26,8 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_DIR=$(dirname "$SCRIPT_DIR")
 PROG=$(basename "$0")
+# shellcheck source=scripts/common.sh
+. "$SCRIPT_DIR/common.sh"
 
 HOST=127.0.0.1
 PORT_OFFSET=${PAXOS_PORT_OFFSET:-0}
@@ -52,26 +54,9 @@ FLAGS=()            # PAXOSD_FLAGS, split into words
 
 # ---------------------------------------------------------------- helpers
 
-say() {
-    printf '%s\n' "$*"
-}
-
-warn() {
-    printf '%s: %s\n' "$PROG" "$*" >&2
-}
-
-die() {
-    warn "error: $*"
-    exit 1
-}
-
 # The comment block at the top of this file.
 usage() {
     awk 'NR > 1 && !/^#/ { exit } NR > 4 { sub(/^# ?/, ""); print }' "$0"
-}
-
-have() {
-    command -v "$1" >/dev/null 2>&1
 }
 
 # Milliseconds since the epoch.

@@ -14,35 +14,17 @@
 set -euo pipefail
 
 PROG=$(basename "$0")
+SCRIPT_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+# shellcheck source=scripts/common.sh
+. "$SCRIPT_DIR/common.sh"
 CHECK=no
 STEP=0
 STEPS=5
 ARCH=""
 
-say() {
-    printf '%s\n' "$*"
-}
-
 step() {
     STEP=$((STEP + 1))
     printf '\n[%d/%d] %s\n' "$STEP" "$STEPS" "$*"
-}
-
-warn() {
-    printf '%s: %s\n' "$PROG" "$*" >&2
-}
-
-die() {
-    warn "error: $*"
-    exit 1
-}
-
-usage() {
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-}
-
-have() {
-    command -v "$1" >/dev/null 2>&1
 }
 
 as_root() {
