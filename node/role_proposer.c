@@ -372,6 +372,23 @@ static int proposer_rank(const struct config *cfg)
     return rank;
 }
 
+/* Writes held in memory (in flight or waiting for a slot) are bounded by
+ * count and, through the largest value, by bytes: under a flood of big
+ * values a leader holds at most about 256 MiB in flight and 64 MiB
+ * waiting; the rest is refused (503, "too many writes waiting"). */
+#define PROPOSER_IN_FLIGHT_BYTES (256u << 20)
+#define PROPOSER_PENDING_BYTES (64u << 20)
+
+static size_t proposer_bound(size_t by_count, size_t bytes, size_t max_value,
+                             size_t at_least)
+{
+    size_t by_bytes = bytes / max_value;
+
+    if (by_bytes < at_least)
+        by_bytes = at_least;
+    return by_bytes < by_count ? by_bytes : by_count;
+}
+
 static int proposer_start(struct node *n)
 {
     struct proposer_node *pn = calloc(1, sizeof(*pn));
@@ -383,8 +400,11 @@ static int proposer_start(struct node *n)
         .rank = proposer_rank(n->cfg),
         .max_batch = n->cfg->max_batch,
         .max_batch_bytes = n->cfg->max_body / 8,
-        .max_in_flight = 16 * n->cfg->max_batch,
-        .max_pending = 100000,
+        .max_in_flight = proposer_bound(16 * n->cfg->max_batch,
+                                        PROPOSER_IN_FLIGHT_BYTES,
+                                        n->cfg->max_value, n->cfg->max_batch),
+        .max_pending = proposer_bound(100000, PROPOSER_PENDING_BYTES,
+                                      n->cfg->max_value, 64),
         .pending_timeout_ms = n->cfg->request_timeout_ms,
     };
     struct timeval tv;
