@@ -47,6 +47,16 @@ struct httpc {
     bool closing;                   /* httpc_free has begun */
 };
 
+int httpc_add_header(struct httpc *c, const char *line)
+{
+    struct curl_slist *grown = curl_slist_append(c->default_headers, line);
+
+    if (!grown)
+        return -1;
+    c->default_headers = grown;
+    return 0;
+}
+
 size_t httpc_in_flight(const struct httpc *c)
 {
     return c->in_flight;

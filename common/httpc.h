@@ -21,6 +21,10 @@ struct httpc *httpc_new(struct loop *l);
  * status 0 and err "shutting down"; requests they start are refused. */
 void httpc_free(struct httpc *c);
 
+/* Adds a header line ("Name: value") to every request from now on (a
+ * token, for example). Returns 0 or -1. */
+int httpc_add_header(struct httpc *c, const char *line);
+
 /* Starts a request. body may be NULL (then a GET unless method says
  * otherwise); it is copied. headers: NULL or a NULL-terminated list of
  * "Name: value" lines. Returns 0, or -1 when the request could not be

@@ -17,6 +17,8 @@
 #                   cluster.secret (signs peer messages; made at first start)
 #   PAXOSD          the paxosd binary (default ./paxosd, else the build dir)
 #   PAXOSD_FLAGS    extra paxosd flags for every node, e.g. "--no-fsync"
+#   PAXOS_CLIENT_TOKEN  when set, the routes people use need it as a bearer
+#                   token (kept in client.token beside the cluster secret)
 #   PAXOS_PORT_OFFSET   added to every port (default 0: the guide's ports),
 #                   to run a second cluster beside the first
 #   PAXOS_UP_TIMEOUT    seconds `up`/`restart` wait for the nodes (default 15)
@@ -211,7 +213,10 @@ port_busy() {
 
 # GET http://127.0.0.1:PORT/PATH, body on stdout; fails unless 200.
 http_get() {
-    curl -fsS -m "${3:-2}" "http://$HOST:$1$2" 2>/dev/null
+    local auth=()
+    [[ -s "$RUN_DIR/client.token" ]] &&
+        auth=(-H "Authorization: Bearer $(cat "$RUN_DIR/client.token")")
+    curl -fsS -m "${3:-2}" ${auth[@]+"${auth[@]}"} "http://$HOST:$1$2" 2>/dev/null
 }
 
 node_healthy() {
@@ -242,9 +247,14 @@ write_endpoints() {
 
 # Starts NAME in the background; its pid goes to its pid file.
 # The cluster secret that signs peer messages: made once per run dir,
-# readable by its owner only.
+# readable by its owner only. With PAXOS_CLIENT_TOKEN set, the routes
+# people use need that token too (kept beside it, for restarts).
 ensure_secret() {
     local file="$RUN_DIR/cluster.secret"
+    if [[ -n "${PAXOS_CLIENT_TOKEN:-}" ]]; then
+        (umask 077 && printf '%s' "$PAXOS_CLIENT_TOKEN" >"$RUN_DIR/client.token") ||
+            die "cannot write the client token"
+    fi
     [[ -s "$file" ]] && return 0
     (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file") ||
         die "cannot write the cluster secret $file"
@@ -271,6 +281,8 @@ start_node() {
           --seeds "$(seed_list)" --data-dir "$RUN_DIR/data/$name"
           --cluster-secret-file "$RUN_DIR/cluster.secret"
           ${FLAGS[@]+"${FLAGS[@]}"})
+    [[ -s "$RUN_DIR/client.token" ]] &&
+        args+=(--client-token-file "$RUN_DIR/client.token")
     # setsid: the node has its own session, so a Ctrl-C in this terminal or
     # its closing does not reach it. The shell's child is not a process
     # group leader, so setsid does not fork and $! is the node's pid.

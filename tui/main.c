@@ -31,7 +31,7 @@
 /* What the command line says beyond the app's options. */
 struct cli {
     struct app_options opt;
-    const char *endpoints, *run_dir, *namespace, *node_ip;
+    const char *endpoints, *run_dir, *namespace, *node_ip, *token;
     bool k8s, port_forward;
     bool done;                  /* --help or --version: exit 0 */
 };
@@ -81,6 +81,8 @@ static void print_help(void)
 "  --proposer NAME     the proposer for direct writes (default: the leader)\n"
 "  --readonly          the dashboard offers no writes\n"
 "  --no-color          no colours (also when NO_COLOR is set)\n"
+"  --token TOKEN       the cluster's client token, when it has one (also\n"
+"                      PAXOS_CLIENT_TOKEN): sent as Authorization: Bearer\n"
 "\n"
 "  --version           print the version and exit\n"
 "  -h, --help          print this help and exit\n"
@@ -138,7 +140,7 @@ enum {
     OPT_ENDPOINTS = 256, OPT_RUN_DIR, OPT_K8S, OPT_PORT_FORWARD, OPT_NAMESPACE,
     OPT_NODE_IP, OPT_INTERVAL, OPT_DURATION, OPT_MONITOR, OPT_JSON, OPT_WRITE,
     OPT_SCRIPT, OPT_CLIENT, OPT_PROPOSER, OPT_READONLY, OPT_NO_COLOR,
-    OPT_VERSION,
+    OPT_TOKEN, OPT_VERSION,
 };
 
 static const struct option OPTIONS[] = {
@@ -158,6 +160,7 @@ static const struct option OPTIONS[] = {
     { "proposer", required_argument, NULL, OPT_PROPOSER },
     { "readonly", no_argument, NULL, OPT_READONLY },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
+    { "token", required_argument, NULL, OPT_TOKEN },
     { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -187,6 +190,7 @@ static int apply_option(struct cli *cli, int c, const char *arg)
     case OPT_PROPOSER: o->proposer = arg; return 0;
     case OPT_READONLY: o->readonly = true; return 0;
     case OPT_NO_COLOR: o->color = false; return 0;
+    case OPT_TOKEN: cli->token = arg; return 0;
     case OPT_VERSION: printf("paxos-top %s\n", PACKAGE_VERSION);
         cli->done = true; return 0;
     case 'h': print_help(); cli->done = true; return 0;
@@ -323,9 +327,14 @@ static int run_mode(struct app *app)
 static int build_app(struct app *app, const struct cli *cli,
                      const struct endpoint *eps, size_t n)
 {
+    const char *token = cli->token ? cli->token : getenv("PAXOS_CLIENT_TOKEN");
+    char bearer[320];
+
     app->opt = cli->opt;
+    snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", token ? token : "");
     if (model_init(&app->model, eps, n) != 0 || !(app->loop = loop_new()) ||
         !(app->httpc = httpc_new(app->loop)) ||
+        (token && *token && httpc_add_header(app->httpc, bearer) != 0) ||
         !(app->poller = poller_start(app, NULL, NULL))) {
         fprintf(stderr, "paxos-top: cannot start: out of memory or file "
                 "descriptors\n");
