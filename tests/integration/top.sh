@@ -213,8 +213,9 @@ phase_leader_killed() {
     t_local kill "$old" >/dev/null
     wait "$pid" || rc=$?
     t_expect "failover: the monitor exits 0 (a leader during the run)" "$rc" 0
+    # The reason depends on when the kill lands: refused, reset, timed out.
     t_check "failover: the monitor records $old down" \
-        grep -q "^event [0-9:]* $old down: connection refused" "$out"
+        grep -q "^event [0-9:]* $old down: " "$out"
     change=$(grep -E "^event [0-9:]* leader: ($old|none) -> proposer[0-9]+" "$out" | tail -n 1)
     t_say "# ${change:-no leader change recorded}"
     if [[ -n "$change" && "$change" != *"-> $old "* ]]; then
