@@ -90,9 +90,17 @@ size_t httpd_body_len(const struct http_request *req)
     return req->body_len;
 }
 
+/* A value with a NUL inside (key=1%00x) is refused as absent would be
+ * wrong: it comes back as "" so that no reader takes its prefix. */
 const char *httpd_query(const struct http_request *req, const char *key)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+    const char *value = NULL;
+    size_t len = 0;
+
+    if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, key,
+                                      strlen(key), &value, &len) != MHD_YES)
+        return NULL;
+    return value && strlen(value) == len ? value : "";
 }
 
 const char *httpd_header(const struct http_request *req, const char *name)

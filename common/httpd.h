@@ -52,7 +52,9 @@ const char *httpd_method(const struct http_request *req);
 const char *httpd_path(const struct http_request *req);
 const char *httpd_body(const struct http_request *req);    /* NUL-terminated */
 size_t httpd_body_len(const struct http_request *req);
-/* Query-string argument or request header, NULL when absent. */
+/* Query-string argument or request header, NULL when absent. A query
+ * value with a NUL byte inside comes back as "", so no reader takes the
+ * part before it for the whole. */
 const char *httpd_query(const struct http_request *req, const char *key);
 const char *httpd_header(const struct http_request *req, const char *name);
 

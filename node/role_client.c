@@ -19,6 +19,8 @@
 #include "page.h"
 
 #define CLIENT_RESPONSES_KEPT 1000
+/* How long a retried write waits for a learner to say where it landed. */
+#define CLIENT_LEARNER_WAIT_MS 1000
 
 enum op_kind { OP_WRITE, OP_READ };
 /* unknown: the request timed out; the write may still be chosen, and a
@@ -36,6 +38,9 @@ struct client_op {
     uint64_t index;             /* OP_READ: slot the learner must reach */
     bool have_index;
     size_t learner;             /* OP_READ: learner being asked */
+    struct msg chosen;          /* OP_WRITE: the leader's answer (CHOSEN) */
+    uint64_t applied_slot;      /* OP_WRITE: where a learner applied it */
+    uint64_t wait_timer;        /* OP_WRITE: waiting for a learner to say */
     char last_error[200];
     struct client_op *next;     /* in the pending list */
 };
@@ -198,40 +203,63 @@ static void client_note_error(struct client_op *op, int status,
     json_object_put(o);
 }
 
+/* Answers a chosen write. Its slot is where the log holds it: a retried
+ * write can be chosen twice (a first attempt that was chosen after all,
+ * then the retry), and is applied at the first; a learner said which. */
+static void client_write_chosen(struct client_op *op)
+{
+    struct node *n = op->node;
+    struct client_node *cn = client_node_of(n);
+    uint64_t slot = op->applied_slot ? op->applied_slot : op->chosen.slot;
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "status", json_object_new_string("chosen"));
+    json_object_object_add(o, "slot", json_object_new_int64((int64_t)slot));
+    json_object_object_add(o, "value", json_object_new_string(op->value));
+    json_object_object_add(o, "client_id", json_object_new_string(cn->id));
+    json_object_object_add(o, "seq", json_object_new_int64((int64_t)op->seq));
+    json_object_object_add(o, "leader",
+                           json_object_new_string(node_name(n, op->chosen.from)));
+    json_object_object_add(o, "ballot", node_json_ballot(op->chosen.ballot));
+    json_object_object_add(o, "attempts", json_object_new_int(op->attempts));
+    json_object_object_add(o, "latency_ms",
+                           json_object_new_int64(loop_now_ms() - op->started));
+    cn->writes_ok++;
+    client_record(cn, op, OP_CHOSEN, slot);
+    op->value = NULL;           /* the record owns it now */
+    msg_free(&op->chosen);
+    client_finish(op, 200, o);
+}
+
+static void client_on_learner_wait(struct loop *l, void *ud)
+{
+    struct client_op *op = ud;
+
+    op->wait_timer = 0;
+    client_write_chosen(op);    /* no learner said: the leader's slot */
+}
+
 static void client_on_write_answer(void *ud, int status, const char *body,
                                    size_t len, const char *err)
 {
     struct client_op *op = ud;
     struct node *n = op->node;
     struct client_node *cn = client_node_of(n);
-    struct msg m;
     char why[160];
-    struct json_object *o;
 
     if (status == 200) {
-        if (msg_decode(MSG_CHOSEN, body, len, n->cfg->max_value, &m, why,
-                       sizeof(why)) < 0) {
+        if (msg_decode(MSG_CHOSEN, body, len, n->cfg->max_value, &op->chosen,
+                       why, sizeof(why)) < 0) {
             snprintf(op->last_error, sizeof(op->last_error),
                      "bad answer from the leader: %s", why);
             client_retry(op, 100);
             return;
         }
-        o = json_object_new_object();
-        json_object_object_add(o, "status", json_object_new_string("chosen"));
-        json_object_object_add(o, "slot", json_object_new_int64((int64_t)m.slot));
-        json_object_object_add(o, "value", json_object_new_string(op->value));
-        json_object_object_add(o, "client_id", json_object_new_string(cn->id));
-        json_object_object_add(o, "seq", json_object_new_int64((int64_t)op->seq));
-        json_object_object_add(o, "leader", json_object_new_string(node_name(n, m.from)));
-        json_object_object_add(o, "ballot", node_json_ballot(m.ballot));
-        json_object_object_add(o, "attempts", json_object_new_int(op->attempts));
-        json_object_object_add(o, "latency_ms",
-                               json_object_new_int64(loop_now_ms() - op->started));
-        cn->writes_ok++;
-        client_record(cn, op, OP_CHOSEN, m.slot);
-        op->value = NULL;       /* the record owns it now */
-        msg_free(&m);
-        client_finish(op, 200, o);
+        if (op->attempts > 1 && !op->applied_slot && cn->n_learners &&
+            (op->wait_timer = loop_timer(n->loop, CLIENT_LEARNER_WAIT_MS,
+                                         client_on_learner_wait, op)))
+            return;
+        client_write_chosen(op);
         return;
     }
     client_note_error(op, status, body, err);
@@ -375,6 +403,25 @@ static void client_on_read(struct http_request *req, void *ud)
     client_attempt(op);
 }
 
+/* A learner applied write seq at slot: a write still in progress learns
+ * where the log holds it, and one waiting for that is answered. */
+static void client_note_applied(struct client_node *cn, uint64_t seq,
+                                uint64_t slot)
+{
+    struct client_op *op = cn->pending;
+
+    while (op && !(op->kind == OP_WRITE && op->seq == seq))
+        op = op->next;
+    if (!op || op->applied_slot)
+        return;
+    op->applied_slot = slot;
+    if (op->wait_timer) {
+        loop_cancel(op->node->loop, op->wait_timer);
+        op->wait_timer = 0;
+        client_write_chosen(op);
+    }
+}
+
 static void client_on_notify(struct http_request *req, void *ud)
 {
     struct node *n = ud;
@@ -399,6 +446,7 @@ static void client_on_notify(struct http_request *req, void *ud)
         const char *client = m.entries[i].value.client;
         if (!client || strcmp(client, cn->id) != 0)
             continue;
+        client_note_applied(cn, m.entries[i].value.seq, m.entries[i].slot);
         r = client_find_response(cn, m.entries[i].value.seq);
         if (!r)
             continue;
@@ -538,6 +586,7 @@ static void client_stop(struct node *n)
     while (cn->pending) {
         struct client_op *op = cn->pending;
         cn->pending = op->next;
+        msg_free(&op->chosen);
         free(op->value);
         free(op);
     }

@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "gossip.h"
+#include "jsonread.h"
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
@@ -235,28 +236,54 @@ out:
     free(s);
 }
 
-/* Relays the leader's answer to a forwarded request. */
+/* A request forwarded to the leader, and the write's identity if it is
+ * a write (client NULL for a read). */
+struct forward {
+    struct http_request *req;
+    char *client;
+    uint64_t seq;
+};
+
+/* Relays the leader's answer to a forwarded request. With no answer, a
+ * read surely changed nothing (503), but a write may have reached the
+ * leader and may still be chosen: 504 "unknown", with the identity to
+ * retry it under. */
 static void proposer_on_forward_answer(void *ud, int status, const char *body,
                                        size_t len, const char *err)
 {
-    struct http_request *req = ud;
+    struct forward *f = ud;
+    struct json_object *o;
+    char msg[300];
 
-    if (status == 0) {
-        char msg[300];
-        snprintf(msg, sizeof(msg), "leader unreachable: %s", err ? err : "");
-        httpd_reply_error(req, 503, msg);
-        return;
+    if (status) {
+        httpd_reply(f->req, status, strndup(body, len));
+        goto out;
     }
-    httpd_reply(req, status, strndup(body, len));
+    snprintf(msg, sizeof(msg), "leader unreachable: %s", err ? err : "");
+    if (!f->client) {
+        httpd_reply_error(f->req, 503, msg);
+        goto out;
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "error", json_object_new_string(msg));
+    json_object_object_add(o, "status", json_object_new_string("unknown"));
+    json_object_object_add(o, "client_id", json_object_new_string(f->client));
+    json_object_object_add(o, "seq", json_object_new_int64((int64_t)f->seq));
+    node_reply_json(f->req, 504, o);
+out:
+    free(f->client);
+    free(f);
 }
 
 /* Forwards req to the leader with body, once; 503 when that is not
- * possible. */
+ * possible. write: the forwarded write's identity, NULL for a read. */
 static void proposer_forward(struct node *n, struct http_request *req,
-                             const char *path, const char *body)
+                             const char *path, const char *body,
+                             const struct pvalue *write)
 {
     struct proposer_node *pn = proposer_node_of(n);
     const struct node_info *leader = config_node(n->cfg, pn->p.leader);
+    struct forward *f;
     char header[64];
 
     if (!leader || httpd_header(req, NODE_FORWARDED_HEADER)) {
@@ -264,13 +291,24 @@ static void proposer_forward(struct node *n, struct http_request *req,
                                                    : "no leader elected yet");
         return;
     }
+    f = calloc(1, sizeof(*f));
+    if (!f || (write && !(f->client = strdup(write->client)))) {
+        free(f);
+        httpd_reply_error(req, 500, "out of memory");
+        return;
+    }
+    f->req = req;
+    f->seq = write ? write->seq : 0;
     snprintf(header, sizeof(header), NODE_FORWARDED_HEADER ": %u",
              (unsigned)n->cfg->id);
     pn->forwarded++;
     if (node_request(n, leader, ROUTE_USER, path, body, header,
                      n->cfg->request_timeout_ms, proposer_on_forward_answer,
-                     req) < 0)
+                     f) < 0) {
+        free(f->client);
+        free(f);
         httpd_reply_error(req, 503, "cannot reach the leader");
+    }
 }
 
 static void proposer_on_propose(struct http_request *req, void *ud)
@@ -305,7 +343,7 @@ static void proposer_on_propose(struct http_request *req, void *ud)
     case PROPOSER_NOT_LEADER:
         body = msg_encode(&m);
         if (body)
-            proposer_forward(n, req, "/propose", body);
+            proposer_forward(n, req, "/propose", body, &m.value);
         else
             httpd_reply_error(req, 500, "out of memory");
         free(body);
@@ -325,12 +363,21 @@ static void proposer_on_read_index(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct proposer_node *pn = proposer_node_of(n);
+    char why[160];
+    struct jr d = { why, sizeof(why) };
+    json_object *body = NULL;
 
+    /* The body says nothing, but like every POST it must be JSON: {}. */
+    if (jr_parse(&d, httpd_body(req), httpd_body_len(req), 4, &body) < 0) {
+        node_reply_bad(n, req, 400, why);
+        return;
+    }
+    json_object_put(body);
     switch (proposer_read(&pn->p, req)) {
     case PROPOSER_QUEUED:
         break;
     case PROPOSER_NOT_LEADER:
-        proposer_forward(n, req, "/read-index", "{}");
+        proposer_forward(n, req, "/read-index", "{}", NULL);
         break;
     case PROPOSER_BUSY:
         proposer_reply_refused(n, req, 503, "too many reads waiting");
