@@ -1,0 +1,248 @@
+# shellcheck shell=bash
+# netns.sh -- the fault suite's network hosts (sourced by faults.sh, after
+# tests/integration/lib.sh). Each node of the guide's ten-node cluster
+# runs in a network namespace of its own, with its own address on a
+# bridge that lives in one more namespace (the "switch"), so that nothing
+# is added to the machine's own network; one more host, the tester, runs
+# the workload and the hostile client. Every namespace gets a hosts file
+# (/etc/netns/NS/hosts, which `ip netns exec` mounts on /etc/hosts) and a
+# resolv.conf that resolve the cluster's DNS names as Kubernetes does:
+# proposer1.paxos.svc.cluster.local, proposer1.paxos, proposer1. The nodes
+# are configured like the Kubernetes pods, by environment, and SEED_NODES
+# names them by those DNS names.
+#
+# Every namespace is named with the prefix $F_PREFIX ("pxf", the run's
+# pid, "-"); f_teardown removes them all (with their veths, bridge and
+# iptables rules), their /etc/netns entries and every process inside
+# them. A run also removes what a run killed too hard to clean up left.
+#
+# Each node's namespace has two iptables chains for the nemesis,
+# NEMESIS_IN (from INPUT) and NEMESIS_OUT (from OUTPUT), empty while the
+# network is healthy.
+
+F_SUBNET=10.77.0
+F_DOMAIN=paxos.svc.cluster.local
+F_PREFIX="pxf$$-"
+F_SWITCH="${F_PREFIX}switch"
+F_TESTER=tester
+F_NODES=("${T_NODES[@]}")
+F_MADE_NETNS_DIR=no
+declare -A F_PID=()         # node name -> pid of its paxosd
+
+f_ns() {
+    printf '%s%s\n' "$F_PREFIX" "$1"
+}
+
+f_role() {
+    printf '%s\n' "${1%%[0-9]*}"
+}
+
+# A host's address: 10.77.0.(10 + id) for a node, .100 for the tester.
+f_addr() {
+    if [[ "$1" == "$F_TESTER" ]]; then
+        printf '%s.100\n' "$F_SUBNET"
+    else
+        printf '%s.%d\n' "$F_SUBNET" $((10 + T_ID[$1]))
+    fi
+}
+
+f_fqdn() {
+    printf '%s.%s\n' "$1" "$F_DOMAIN"
+}
+
+# SEED_NODES, by the nodes' DNS names.
+f_seeds() {
+    local name list=""
+    for name in "${F_NODES[@]}"; do
+        list+="${list:+,}${T_ID[$name]}:$(f_role "$name"):$(f_fqdn "$name"):${T_PORT[$name]}"
+    done
+    printf '%s\n' "$list"
+}
+
+# Prints why network namespaces cannot be used here; fails when they can.
+f_cannot_netns() {
+    local probe="${F_PREFIX}probe" tool
+    if [[ "$(id -u)" -ne 0 ]]; then
+        printf 'needs root to create network namespaces (it runs as root in CI)\n'
+        return 0
+    fi
+    for tool in ip iptables iptables-restore getent; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            printf '%s is not installed (scripts/install-deps.sh installs iproute2 and iptables)\n' "$tool"
+            return 0
+        fi
+    done
+    if ! ip netns add "$probe" 2>/dev/null; then
+        printf 'cannot create a network namespace (ip netns add failed)\n'
+        return 0
+    fi
+    if ! ip netns exec "$probe" iptables -w -L INPUT >/dev/null 2>&1 ||
+       ! ip netns exec "$probe" iptables -w -A INPUT -m statistic --mode random \
+            --probability 0.5 -j DROP >/dev/null 2>&1; then
+        ip netns del "$probe" 2>/dev/null || true
+        printf 'iptables (with -m statistic) does not work inside a network namespace\n'
+        return 0
+    fi
+    ip netns del "$probe"
+    return 1
+}
+
+# The hosts file of every namespace: the cluster's names, as the cluster
+# DNS of Kubernetes answers them, and the pod's own name.
+f_write_resolver() {
+    local host=$1 dir name
+    dir=/etc/netns/$(f_ns "$host")
+    mkdir -p "$dir"
+    {
+        printf '# %s: the fault suite host %s (tests/fault/netns.sh)\n' "$dir/hosts" "$host"
+        printf '127.0.0.1\tlocalhost\n'
+        printf '%s\t%s\n' "$(f_addr "$host")" "$host"
+        for name in "${F_NODES[@]}"; do
+            printf '%s\t%s %s.paxos.svc %s.paxos %s\n' "$(f_addr "$name")" \
+                "$(f_fqdn "$name")" "$name" "$name" "$name"
+        done
+    } >"$dir/hosts"
+    # Names outside the hosts file fail at once: no server at 127.0.0.1.
+    printf 'search %s svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n' \
+        "$F_DOMAIN" >"$dir/resolv.conf"
+}
+
+# One host: its namespace, a veth to the switch, its address, its
+# resolver files and (for a node) the nemesis chains.
+f_add_host() {
+    local host=$1 ns
+    ns=$(f_ns "$host")
+    ip netns add "$ns"
+    ip -n "$F_SWITCH" link add "v-$host" type veth peer name eth0 netns "$ns"
+    ip -n "$F_SWITCH" link set "v-$host" master br0 up
+    ip -n "$ns" addr add "$(f_addr "$host")/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+    f_write_resolver "$host"
+    [[ "$host" == "$F_TESTER" ]] && return 0
+    printf '*filter\n:NEMESIS_IN - [0:0]\n:NEMESIS_OUT - [0:0]\n-A INPUT -j NEMESIS_IN\n-A OUTPUT -j NEMESIS_OUT\nCOMMIT\n' |
+        ip netns exec "$ns" iptables-restore -w --noflush
+}
+
+f_setup_network() {
+    local host
+    f_remove_stale
+    if [[ ! -d /etc/netns ]]; then
+        mkdir /etc/netns
+        F_MADE_NETNS_DIR=yes
+    fi
+    ip netns add "$F_SWITCH"
+    ip -n "$F_SWITCH" link add br0 type bridge
+    ip -n "$F_SWITCH" link set br0 up
+    for host in "${F_NODES[@]}" "$F_TESTER"; do
+        f_add_host "$host"
+    done
+}
+
+# f_remove_hosts PREFIX: kills every process in the namespaces named
+# PREFIX..., then removes the namespaces (and with them the veths, the
+# bridge and the iptables rules) and their /etc/netns entries.
+f_remove_hosts() {
+    local ns pids
+    while read -r ns _; do
+        [[ "$ns" == "$1"* ]] || continue
+        pids=$(ip netns pids "$ns" 2>/dev/null || true)
+        if [[ -n "$pids" ]]; then
+            # shellcheck disable=SC2086  # one pid a word
+            kill -CONT $pids 2>/dev/null || true
+            # shellcheck disable=SC2086
+            kill -KILL $pids 2>/dev/null || true
+        fi
+        ip netns del "$ns" 2>/dev/null || true
+        rm -rf "/etc/netns/$ns"
+    done < <(ip netns list 2>/dev/null)
+}
+
+# Removes what an earlier run left behind when it was killed too hard to
+# clean up (its namespaces name its pid, and that process is gone).
+f_remove_stale() {
+    local ns pid
+    while read -r ns _; do
+        [[ "$ns" =~ ^pxf([0-9]+)- ]] || continue
+        pid=${BASH_REMATCH[1]}
+        if ! kill -0 "$pid" 2>/dev/null; then
+            f_remove_hosts "pxf$pid-"
+        fi
+    done < <(ip netns list 2>/dev/null)
+}
+
+f_teardown() {
+    f_remove_hosts "$F_PREFIX"
+    if [[ "$F_MADE_NETNS_DIR" == yes ]]; then
+        rmdir /etc/netns 2>/dev/null || true
+    fi
+}
+
+# f_in HOST COMMAND...: runs COMMAND on HOST (in its namespace).
+f_in() {
+    local ns
+    ns=$(f_ns "$1")
+    shift
+    ip netns exec "$ns" "$@"
+}
+
+# f_iptables NODE RULE...: adds iptables rules (iptables-restore lines of
+# the filter table) in NODE's namespace, at once.
+f_iptables() {
+    local node=$1
+    shift
+    printf '*filter\n%s\nCOMMIT\n' "$(printf '%s\n' "$@")" |
+        f_in "$node" iptables-restore -w --noflush
+}
+
+# Starts NODE (again): its data directory and log are kept across starts.
+f_start() {
+    local name=$1 log="$T_RUN/logs/$1.log"
+    mkdir -p "$T_RUN/data/$name" "$T_RUN/logs"
+    printf '=== %s: starting %s ===\n' "$(date '+%F %T.%3N')" "$name" >>"$log"
+    # Not through f_in: $! must be paxosd itself (ip netns exec and env
+    # exec it), not a subshell.
+    ip netns exec "$(f_ns "$name")" env NODE_ROLE="$(f_role "$name")" \
+        NODE_ID="${T_ID[$name]}" PORT="${T_PORT[$name]}" \
+        SEED_NODES="$(f_seeds)" DATA_DIR="$T_RUN/data/$name" "$PAXOSD" \
+        </dev/null >>"$log" 2>&1 &
+    F_PID[$name]=$!
+    disown "$!"     # bash would report every kill -9 of the nemesis
+}
+
+# True while NODE's process runs (a stopped one too; not a zombie).
+f_alive() {
+    local pid=${F_PID[$1]:-} stat
+    [[ -n "$pid" ]] && stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ "${stat%% *}" != Z ]]
+}
+
+# f_get NODE PATH [SECONDS]: GET from NODE's own namespace (so that no
+# fault of the network is in the way); the body on stdout, fails unless 200.
+f_get() {
+    f_in "$1" curl -fsS -m "${3:-2}" "http://127.0.0.1:${T_PORT[$1]}$2" 2>/dev/null
+}
+
+# The proposer that reports is_leader, or nothing.
+f_leader() {
+    local name
+    for name in "${T_PROPOSERS[@]}"; do
+        if f_get "$name" /status 1 | jq -e '.is_leader == true' >/dev/null 2>&1; then
+            printf '%s\n' "$name"
+            return 0
+        fi
+    done
+    return 1
+}
+
+f_all_healthy() {
+    local name
+    for name in "${F_NODES[@]}"; do
+        f_get "$name" /health 1 >/dev/null || return 1
+    done
+}
+
+f_ready() {
+    f_all_healthy && f_leader >/dev/null
+}
