@@ -249,15 +249,18 @@ write_endpoints() {
 # The cluster secret that signs peer messages: made once per run dir,
 # readable by its owner only. With PAXOS_CLIENT_TOKEN set, the routes
 # people use need that token too (kept beside it, for restarts).
+# Files are written aside and renamed: a node starting meanwhile never
+# reads one half written.
 ensure_secret() {
-    local file="$RUN_DIR/cluster.secret"
-    if [[ -n "${PAXOS_CLIENT_TOKEN:-}" ]]; then
-        (umask 077 && printf '%s' "$PAXOS_CLIENT_TOKEN" >"$RUN_DIR/client.token") ||
-            die "cannot write the client token"
+    local file="$RUN_DIR/cluster.secret" token="$RUN_DIR/client.token"
+    if [[ -n "${PAXOS_CLIENT_TOKEN:-}" &&
+          "$(cat "$token" 2>/dev/null)" != "$PAXOS_CLIENT_TOKEN" ]]; then
+        (umask 077 && printf '%s' "$PAXOS_CLIENT_TOKEN" >"$token.new" &&
+         mv -f "$token.new" "$token") || die "cannot write the client token"
     fi
     [[ -s "$file" ]] && return 0
-    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file") ||
-        die "cannot write the cluster secret $file"
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file.new" &&
+     mv -f "$file.new" "$file") || die "cannot write the cluster secret $file"
 }
 
 start_node() {
