@@ -394,8 +394,8 @@ static int read_flags(int argc, char **argv, const char *flags[SET_COUNT])
         }
         if (c == ':')
             return fail("option '--%s' needs a value", settings[optopt - OPT_SETTING].flag);
-        if (c == '?' && optopt >= OPT_SETTING)
-            return fail("option '--%s' takes no value", settings[optopt - OPT_SETTING].flag);
+        if (c == '?' && optopt >= OPT_SETTING)     /* --help and --version too */
+            return fail("option '--%s' takes no value", options[optopt - OPT_SETTING].name);
         if (c == '?' && optopt != 0)
             return fail("unknown option '-%c' (see --help)", optopt);
         if (c == '?')
@@ -534,6 +534,13 @@ static int load_cluster(struct config *cfg, const char *const *text)
         strcpy(cfg->name, self->name);
     } else {
         snprintf(cfg->name, sizeof cfg->name, "%s%u", role_name(cfg->role), cfg->id);
+    }
+    /* Names pick data directories and writer ids: two nodes never share one. */
+    for (size_t i = 0; i < cfg->n_nodes; i++) {
+        if (cfg->nodes[i].id != cfg->id && strcmp(cfg->nodes[i].name, cfg->name) == 0)
+            return fail("node name '%s' is node %u's in SEED_NODES: choose another "
+                        "(--%s / %s)", cfg->name, cfg->nodes[i].id,
+                        settings[SET_NAME].flag, settings[SET_NAME].env);
     }
 
     if (!self)

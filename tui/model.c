@@ -168,10 +168,14 @@ static int opt_array(struct jr *d, json_object *obj, const struct jr_path *f,
 static int parse_value(struct jr *d, json_object *obj,
                        const struct jr_path *f, struct value_view *v)
 {
+    const struct jr_path *slot = FIELD(f, "slot");
+
     memset(v, 0, sizeof *v);
     if (!json_object_is_type(obj, json_type_object))
         return jr_fail_field(d, f, "must be an object");
-    if (opt_uint(d, obj, FIELD(f, "slot"), &v->slot) != 0 ||
+    /* At most INT64_MAX, as in every message (codec.h): a slot after the
+     * last one must exist for model_values_from. */
+    if ((jr_member(obj, slot) && jr_uint(d, obj, slot, 0, INT64_MAX, &v->slot) != 0) ||
         opt_ballot(d, obj, FIELD(f, "ballot"), &v->ballot) != 0 ||
         opt_bool(d, obj, FIELD(f, "noop"), &v->noop) != 0 ||
         opt_string(d, obj, FIELD(f, "value"), v->text, sizeof v->text,
