@@ -21,6 +21,9 @@ PACKAGES=(
     curl jq procps psmisc coreutils findutils util-linux openssl tmux
     # linting the shell scripts
     shellcheck
+    # tests/fuzz/run.sh: clang and its libFuzzer runtime (libclang_rt.fuzzer,
+    # in libclang-rt-14-dev on Debian 12, pulled in for the default clang)
+    clang libclang-rt-dev
     # tests/container/podman.sh (the image and the ten nodes under podman)
     podman runc netavark aardvark-dns iptables debootstrap debian-archive-keyring
     # tests/fault/faults.sh (network namespaces, iptables faults)
@@ -35,6 +38,10 @@ PACKAGES+=(chromium)
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     PACKAGES+=(nodejs npm)
 fi
+# More packages for one caller, e.g. tests/bench/run-benchmarks.sh:
+# PAXOS_EXTRA_PACKAGES="etcd-server gnuplot-nox linux-perf".
+read -r -a EXTRA_PACKAGES <<<"${PAXOS_EXTRA_PACKAGES:-}"
+PACKAGES+=(${EXTRA_PACKAGES[@]+"${EXTRA_PACKAGES[@]}"})
 
 say() {
     printf 'install-deps: %s\n' "$*"

@@ -123,12 +123,14 @@ main() {
     if build_and_check build check --enable-werror; then
         # The image test builds the image from the source once: the first
         # stage ran it; the tarball and the sanitizers change nothing there.
-        PAXOS_SKIP_CONTAINER_TEST=1 distcheck || true
+        # The fuzzers (tests/fuzz/run.sh) likewise run in the first stage only.
+        PAXOS_SKIP_CONTAINER_TEST=1 PAXOS_SKIP_FUZZ=1 distcheck || true
     fi
     # Sanitizers make the nodes slower: the integration test waits longer.
     export PAXOS_TEST_SLOW=1 UBSAN_OPTIONS=print_stacktrace=1 PAXOS_SKIP_CONTAINER_TEST=1
+    export PAXOS_SKIP_FUZZ=1
     build_and_check build-asan check-asan --enable-sanitizers --enable-werror || true
-    unset PAXOS_TEST_SLOW UBSAN_OPTIONS PAXOS_SKIP_CONTAINER_TEST
+    unset PAXOS_TEST_SLOW UBSAN_OPTIONS PAXOS_SKIP_CONTAINER_TEST PAXOS_SKIP_FUZZ
     print_totals
     [[ ${#FAILED[@]} -eq 0 ]]
 }
