@@ -1,7 +1,23 @@
 # shellcheck shell=bash
-# common.sh -- what the project's scripts share: one-line messages, the
-# usage text taken from a script's own top comment, and a command check.
+# common.sh -- what the project's scripts share: the guide's topology,
+# one-line messages, the usage text taken from a script's own top comment,
+# and a command check.
 # Sourced by a script after it sets PROG (its name, for messages).
+
+# The guide's ten nodes: name, role, id, port.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+GUIDE_NODES=(
+    "proposer1 proposer 1 3001"
+    "proposer2 proposer 2 3002"
+    "proposer3 proposer 3 3003"
+    "acceptor1 acceptor 4 4001"
+    "acceptor2 acceptor 5 4002"
+    "acceptor3 acceptor 6 4003"
+    "learner1 learner 7 5001"
+    "learner2 learner 8 5002"
+    "client1 client 9 6001"
+    "client2 client 10 6002"
+)
 
 say() {
     printf '%s\n' "$*"

@@ -47,19 +47,8 @@ TIMEOUT=${PAXOS_TIMEOUT:-30}
 TOKEN=${PAXOS_CLIENT_TOKEN:-}
 JSON=no
 
-# The guide's nodes: name, role, id, port.
-NODES=(
-    "proposer1 proposer 1 3001"
-    "proposer2 proposer 2 3002"
-    "proposer3 proposer 3 3003"
-    "acceptor1 acceptor 4 4001"
-    "acceptor2 acceptor 5 4002"
-    "acceptor3 acceptor 6 4003"
-    "learner1 learner 7 5001"
-    "learner2 learner 8 5002"
-    "client1 client 9 6001"
-    "client2 client 10 6002"
-)
+# The guide's nodes (common.sh).
+NODES=("${GUIDE_NODES[@]}")
 
 HTTP_CODE=""
 HTTP_BODY=""

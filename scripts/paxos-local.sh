@@ -36,19 +36,8 @@ PORT_OFFSET=${PAXOS_PORT_OFFSET:-0}
 UP_TIMEOUT=${PAXOS_UP_TIMEOUT:-15}
 STOP_TIMEOUT=${PAXOS_STOP_TIMEOUT:-5}
 
-# The guide's topology: name role id port.
-NODES=(
-    "proposer1 proposer 1 3001"
-    "proposer2 proposer 2 3002"
-    "proposer3 proposer 3 3003"
-    "acceptor1 acceptor 4 4001"
-    "acceptor2 acceptor 5 4002"
-    "acceptor3 acceptor 6 4003"
-    "learner1 learner 7 5001"
-    "learner2 learner 8 5002"
-    "client1 client 9 6001"
-    "client2 client 10 6002"
-)
+# The guide's nodes (common.sh).
+NODES=("${GUIDE_NODES[@]}")
 
 RUN_DIR=""          # absolute; set by init_run_dir
 BIN=""              # absolute path of paxosd; set by find_paxosd
