@@ -19,8 +19,6 @@
 #include "page.h"
 
 #define CLIENT_RESPONSES_KEPT 1000
-/* How long a retried write waits for a learner to say where it landed. */
-#define CLIENT_LEARNER_WAIT_MS 1000
 
 enum op_kind { OP_WRITE, OP_READ };
 /* unknown: the request timed out; the write may still be chosen, and a
@@ -205,7 +203,8 @@ static void client_note_error(struct client_op *op, int status,
 
 /* Answers a chosen write. Its slot is where the log holds it: a retried
  * write can be chosen twice (a first attempt that was chosen after all,
- * then the retry), and is applied at the first; a learner said which. */
+ * then the retry), and is applied at the first; a learner said which
+ * (without word from one before the deadline: the leader's slot). */
 static void client_write_chosen(struct client_op *op)
 {
     struct node *n = op->node;
@@ -255,8 +254,12 @@ static void client_on_write_answer(void *ud, int status, const char *body,
             client_retry(op, 100);
             return;
         }
+        /* A retried write waits, within its deadline, for a learner to
+         * say where the log holds it: learners apply in slot order, so
+         * one that reaches this slot has met the first copy. */
         if (op->attempts > 1 && !op->applied_slot && cn->n_learners &&
-            (op->wait_timer = loop_timer(n->loop, CLIENT_LEARNER_WAIT_MS,
+            op->deadline > loop_now_ms() &&
+            (op->wait_timer = loop_timer(n->loop, op->deadline - loop_now_ms(),
                                          client_on_learner_wait, op)))
             return;
         client_write_chosen(op);
