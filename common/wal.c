@@ -1,6 +1,7 @@
-/* wal.c -- the acceptor's write-ahead file (see wal.h).
+/* wal.c -- append-only record files (see wal.h).
  *
- * DIR/acceptor.wal is a sequence of records, all integers little-endian:
+ * DIR/FILE_NAME (acceptor.wal, learned.log) is a sequence of records, all
+ * integers little-endian:
  *
  *   u32 payload length | u32 CRC32C(type byte + payload) | u8 type | payload
  *
@@ -13,7 +14,13 @@
  * (a write torn by a crash, or corruption). Appends only encode into a
  * memory buffer; wal_sync() writes the buffer with one write() loop and
  * one fdatasync(), so every record appended since the last sync is
- * committed together.
+ * committed together. wal_read() may write the buffer early (write()
+ * only); the file offset the last wal_sync() covered says what is still
+ * to be synced.
+ *
+ * Replay and wal_read() scan the file with pread() through a buffer of
+ * READ_BUFFER bytes, grown only to hold a single larger record, so memory
+ * does not grow with the file.
  *
  * When wal_sync() fails:
  *  - a failed write() keeps the bytes not yet written in the buffer, so a
@@ -29,19 +36,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 
-#define WAL_FILE_NAME  "acceptor.wal"
 #define HEADER_SIZE    9u          /* length, CRC, type */
 #define MAX_PAYLOAD    (16u << 20) /* anything longer is corruption */
 #define PROMISE_SIZE   8u
 #define ACCEPT_FIXED   31u         /* accept payload without its strings */
 #define ACCEPT_CLIENT  27u         /* where the client bytes start */
 #define FLAG_NOOP      0x01u
+#define READ_BUFFER    (64u << 10)
 
 enum record_type { RECORD_PROMISE = 1, RECORD_ACCEPT = 2 };
 
@@ -54,7 +60,16 @@ struct wal {
     size_t len;
     size_t cap;
     uint64_t size;      /* bytes in the file */
+    uint64_t synced;    /* bytes of the file the last wal_sync() covered */
     uint64_t syncs;
+};
+
+/* A window of the file in memory, for scanning records. */
+struct reader {
+    uint8_t *buf;
+    size_t cap;
+    uint64_t start;     /* the file offset of buf[0] */
+    size_t len;         /* file bytes in buf */
 };
 
 /* ---- CRC32C (Castagnoli), reflected polynomial 0x82F63B78 ---- */
@@ -202,14 +217,20 @@ int wal_append_accept(struct wal *w, uint64_t slot, struct ballot b,
     return 0;
 }
 
+uint64_t wal_end(const struct wal *w)
+{
+    return w->size + w->len;
+}
+
 size_t wal_pending(const struct wal *w)
 {
-    return w->len;
+    return (size_t)(wal_end(w) - w->synced);
 }
 
 /* ---- syncing ---- */
 
-/* Writes the whole buffer. On error keeps what was not written. */
+/* Writes the whole buffer (w->len > 0). On error keeps what was not
+ * written. */
 static int write_pending(struct wal *w)
 {
     size_t done = 0;
@@ -235,20 +256,21 @@ static int write_pending(struct wal *w)
 
 int wal_sync(struct wal *w)
 {
-    if (w->len == 0)
+    if (wal_pending(w) == 0)
         return 0;
     if (w->sync_failed) {
         log_error("wal: %s: refusing to sync after an fdatasync failure",
                   w->path);
         return -1;
     }
-    if (write_pending(w) < 0)
+    if (w->len && write_pending(w) < 0)
         return -1;
     if (w->fsync && fdatasync(w->fd) < 0) {
         log_error("wal: fdatasync %s: %s", w->path, strerror(errno));
         w->sync_failed = true;
         return -1;
     }
+    w->synced = w->size;
     w->syncs++;
     return 0;
 }
@@ -263,7 +285,7 @@ uint64_t wal_syncs(const struct wal *w)
     return w->syncs;
 }
 
-/* ---- replay ---- */
+/* ---- reading ---- */
 
 static struct ballot get_ballot(const uint8_t *p)
 {
@@ -273,13 +295,14 @@ static struct ballot get_ballot(const uint8_t *p)
 
 static int replay_promise(const uint8_t *p, const struct wal_replay *r)
 {
-    r->promise(r->ud, get_ballot(p));
+    if (r->promise)
+        r->promise(r->ud, get_ballot(p));
     return 0;
 }
 
 /* Calls r->accept for an accept payload of len >= ACCEPT_FIXED bytes;
  * returns 0, 1 when the payload is malformed, or -1 when out of memory. */
-static int replay_accept(const uint8_t *p, size_t len,
+static int replay_accept(const uint8_t *p, size_t len, uint64_t offset,
                          const struct wal_replay *r)
 {
     uint64_t slot = get_le(p, 8);
@@ -301,7 +324,7 @@ static int replay_accept(const uint8_t *p, size_t len,
     if (flags & FLAG_NOOP) {
         if (client_len || data_len)
             return 1;
-        r->accept(r->ud, slot, b, &v);
+        r->accept(r->ud, offset, slot, b, &v);
         return 0;
     }
     strings = malloc(client_len + 1 + data_len + 1);
@@ -314,15 +337,15 @@ static int replay_accept(const uint8_t *p, size_t len,
     v.client[client_len] = '\0';
     v.data = memcpy(strings + client_len + 1, data, data_len);
     v.data[data_len] = '\0';
-    r->accept(r->ud, slot, b, &v);
+    r->accept(r->ud, offset, slot, b, &v);
     free(strings);
     return 0;
 }
 
-/* Replays the record at p[0..avail); sets *used to its size. Returns 0,
- * -1 when out of memory, or 1 with *reason set when the record is not
- * valid. */
-static int replay_record(const uint8_t *p, size_t avail,
+/* Replays the record at p[0..avail), found at offset in the file; sets
+ * *used to its size. Returns 0, -1 when out of memory, or 1 with *reason
+ * set when the record is not valid. */
+static int replay_record(const uint8_t *p, size_t avail, uint64_t offset,
                          const struct wal_replay *r, size_t *used,
                          const char **reason)
 {
@@ -352,59 +375,157 @@ static int replay_record(const uint8_t *p, size_t avail,
         return len == PROMISE_SIZE ? replay_promise(p + HEADER_SIZE, r) : 1;
     case RECORD_ACCEPT:
         *reason = "malformed accept";
-        return len >= ACCEPT_FIXED ? replay_accept(p + HEADER_SIZE, len, r)
-                                   : 1;
+        return len >= ACCEPT_FIXED
+                   ? replay_accept(p + HEADER_SIZE, len, offset, r) : 1;
     default:
         *reason = "unknown type";
         return 1;
     }
 }
 
+/* Reads the file from pos into the buffer: as many bytes as fit, or as
+ * the file holds. */
+static int fill(struct wal *w, struct reader *rd, uint64_t pos)
+{
+    size_t want = w->size - pos < rd->cap ? (size_t)(w->size - pos)
+                                          : rd->cap;
+    size_t got = 0;
+
+    while (got < want) {
+        ssize_t n = pread(w->fd, rd->buf + got, want - got,
+                          (off_t)(pos + got));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            log_error("wal: read %s: %s", w->path,
+                      n < 0 ? strerror(errno) : "file shorter than known");
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    rd->start = pos;
+    rd->len = want;
+    return 0;
+}
+
+/* Makes the buffer hold the whole record at pos (rd->start <= pos <=
+ * rd->start + rd->len), or what the file holds of it when it is cut
+ * short or its length is absurd: replay_record() then says so. */
+static int buffer_record(struct wal *w, struct reader *rd, uint64_t pos)
+{
+    uint64_t left = w->size - pos;
+    size_t have = (size_t)(rd->start + rd->len - pos);
+    uint64_t need;
+
+    if (have < HEADER_SIZE && have < left) {
+        if (fill(w, rd, pos) < 0)
+            return -1;
+        have = rd->len;
+    }
+    if (have < HEADER_SIZE)
+        return 0;
+    need = HEADER_SIZE + get_le(rd->buf + (pos - rd->start), 4);
+    if (need <= have || need > left || need > HEADER_SIZE + MAX_PAYLOAD)
+        return 0;
+    if (need > rd->cap) {
+        uint8_t *grown = realloc(rd->buf, (size_t)need);
+
+        if (!grown) {
+            log_error("wal: out of memory reading %llu bytes of %s",
+                      (unsigned long long)need, w->path);
+            return -1;
+        }
+        rd->buf = grown;
+        rd->cap = (size_t)need;
+    }
+    return fill(w, rd, pos);
+}
+
+/* Hands the records of [offset, w->size) to r while more (if any) says
+ * so; *end is where it stopped. Returns 0 at the end or when told to
+ * stop, -1 on an I/O error or when out of memory, or 1 with *reason set
+ * when the record at *end is not valid. */
+static int scan(struct wal *w, uint64_t offset, const struct wal_replay *r,
+                bool (*more)(void *ud), uint64_t *end, const char **reason)
+{
+    struct reader rd = { malloc(READ_BUFFER), READ_BUFFER, offset, 0 };
+    int rc = 0;
+
+    *end = offset;
+    if (!rd.buf) {
+        log_error("wal: out of memory reading %s", w->path);
+        return -1;
+    }
+    while (*end < w->size && (!more || more(r->ud))) {
+        size_t used = 0;
+
+        rc = buffer_record(w, &rd, *end);
+        if (rc == 0)
+            rc = replay_record(rd.buf + (*end - rd.start),
+                               (size_t)(rd.start + rd.len - *end), *end, r,
+                               &used, reason);
+        if (rc != 0)
+            break;
+        *end += used;
+    }
+    free(rd.buf);
+    return rc;
+}
+
+int wal_read(struct wal *w, uint64_t offset, const struct wal_replay *r,
+             bool (*more)(void *ud))
+{
+    uint64_t end;
+    const char *reason = NULL;
+    int rc;
+
+    if (w->len && write_pending(w) < 0)
+        return -1;
+    if (offset > w->size) {
+        log_error("wal: %s: read from %llu, past the end (%llu)", w->path,
+                  (unsigned long long)offset, (unsigned long long)w->size);
+        return -1;
+    }
+    rc = scan(w, offset, r, more, &end, &reason);
+    if (rc > 0)
+        log_error("wal: %s: %s at offset %llu", w->path, reason,
+                  (unsigned long long)end);
+    return rc == 0 ? 0 : -1;
+}
+
 /* Cuts the file at the end of the last valid record. */
-static int drop_tail(struct wal *w, uint64_t valid, uint64_t size,
-                     const char *reason)
+static int drop_tail(struct wal *w, uint64_t valid, const char *reason)
 {
     log_warn("wal: %s: %s at offset %llu, dropping %llu bytes", w->path,
              reason, (unsigned long long)valid,
-             (unsigned long long)(size - valid));
+             (unsigned long long)(w->size - valid));
     if (ftruncate(w->fd, (off_t)valid) < 0 ||
         (w->fsync && fdatasync(w->fd) < 0)) {
         log_error("wal: truncate %s: %s", w->path, strerror(errno));
         return -1;
     }
+    w->size = valid;
     return 0;
 }
 
 static int replay_file(struct wal *w, const struct wal_replay *r)
 {
     struct stat st;
-    uint8_t *map = NULL;
-    size_t size;
-    size_t off = 0;
-    size_t used = 0;
+    uint64_t valid;
     const char *reason = NULL;
-    int rc = 0;
+    int rc;
 
     if (fstat(w->fd, &st) < 0) {
         log_error("wal: stat %s: %s", w->path, strerror(errno));
         return -1;
     }
-    size = (size_t)st.st_size;
-    if (size == 0)
-        return 0;
-    map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, w->fd, 0);
-    if (map == MAP_FAILED) {
-        log_error("wal: mmap %s: %s", w->path, strerror(errno));
-        return -1;
-    }
-    while (off < size &&
-           (rc = replay_record(map + off, size - off, r, &used, &reason)) == 0)
-        off += used;
-    munmap(map, size);
-    if (rc < 0)
-        return -1;
-    w->size = off;
-    return off < size ? drop_tail(w, off, size, reason) : 0;
+    w->size = (uint64_t)st.st_size;
+    rc = scan(w, 0, r, NULL, &valid, &reason);
+    if (rc > 0)
+        rc = drop_tail(w, valid, reason);
+    w->synced = w->size;
+    return rc;
 }
 
 /* ---- opening and closing ---- */
@@ -460,14 +581,15 @@ static int open_file(struct wal *w, const char *dir)
         return -1;
     }
     if (flock(w->fd, LOCK_EX | LOCK_NB) < 0) {
-        log_error("wal: lock %s: %s (another acceptor uses it?)", w->path,
+        log_error("wal: lock %s: %s (another paxosd uses it?)", w->path,
                   strerror(errno));
         return -1;
     }
     return w->fsync ? sync_dir(dir) : 0;
 }
 
-struct wal *wal_open(const char *dir, bool fsync, const struct wal_replay *r)
+struct wal *wal_open(const char *dir, const char *file_name, bool fsync,
+                     const struct wal_replay *r)
 {
     struct wal *w = calloc(1, sizeof(*w));  /* ours until returned */
     struct wal *opened = NULL;
@@ -478,7 +600,7 @@ struct wal *wal_open(const char *dir, bool fsync, const struct wal_replay *r)
     }
     w->fd = -1;
     w->fsync = fsync;
-    if (asprintf(&w->path, "%s/%s", dir, WAL_FILE_NAME) < 0) {
+    if (asprintf(&w->path, "%s/%s", dir, file_name) < 0) {
         w->path = NULL;
         log_error("wal: out of memory");
         goto cleanup;
@@ -493,8 +615,8 @@ cleanup:
     return opened;
 }
 
-/* Does not sync: records appended since the last wal_sync() are dropped,
- * exactly as a crash would drop them. */
+/* Does not sync: records still buffered are dropped, exactly as a crash
+ * would drop them. */
 void wal_close(struct wal *w)
 {
     if (!w)

@@ -121,7 +121,8 @@ static void on_promise(void *ud, struct ballot b)
     e->b = b;
 }
 
-static void on_accept(void *ud, uint64_t slot, struct ballot b, const struct pvalue *v)
+static void on_accept(void *ud, uint64_t offset, uint64_t slot, struct ballot b,
+                      const struct pvalue *v)
 {
     struct event *e = record(ud);
 
@@ -156,7 +157,7 @@ static bool event_equal(const struct event *a, const struct event *b)
 static struct wal *open_checked(struct recorder *rec)
 {
     struct wal_replay r = { on_promise, on_accept, rec };
-    struct wal *w = wal_open(dir, false, &r);
+    struct wal *w = wal_open(dir, "acceptor.wal", false, &r);
     struct stat st;
 
     if (!w)

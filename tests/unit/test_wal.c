@@ -1,7 +1,8 @@
-/* test_wal.c -- unit tests for the acceptor's write-ahead file (wal.c).
+/* test_wal.c -- unit tests for the append-only record files (wal.c).
  *
  * Each test runs in its own mkdtemp directory, removed afterwards. Records
- * are replayed into a recorder and compared field by field. */
+ * are replayed (or read with wal_read) into a recorder and compared field
+ * by field. */
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -25,6 +26,7 @@
 
 struct event {
     bool promise;
+    uint64_t offset;    /* accepts only */
     uint64_t slot;
     struct ballot b;
     struct pvalue v;
@@ -89,11 +91,12 @@ static void on_promise(void *ud, struct ballot b)
     e->b = b;
 }
 
-static void on_accept(void *ud, uint64_t slot, struct ballot b,
-                      const struct pvalue *v)
+static void on_accept(void *ud, uint64_t offset, uint64_t slot,
+                      struct ballot b, const struct pvalue *v)
 {
     struct event *e = recorder_add(ud);
 
+    e->offset = offset;
     e->slot = slot;
     e->b = b;
     assert_int_equal(pvalue_copy(&e->v, v), 0);
@@ -115,9 +118,19 @@ static struct wal *open_wal(const char *dir, bool fsync, struct recorder *rec)
     struct wal *w;
 
     recorder_clear(rec);
-    w = wal_open(dir, fsync, &r);
+    w = wal_open(dir, "acceptor.wal", fsync, &r);
     assert_non_null(w);
     return w;
+}
+
+/* wal_read from offset into rec (cleared first); returns its result. */
+static int read_wal(struct wal *w, uint64_t offset, struct recorder *rec,
+                    bool (*more)(void *ud))
+{
+    struct wal_replay r = { on_promise, on_accept, rec };
+
+    recorder_clear(rec);
+    return wal_read(w, offset, &r, more);
 }
 
 static void assert_promise(const struct event *e, uint32_t round,
@@ -554,8 +567,251 @@ static void test_second_open_of_same_dir_fails(void **state)
     struct wal *w = open_wal(f->dir, true, &rec);
     struct wal_replay r = { on_promise, on_accept, &rec };
 
-    assert_null(wal_open(f->dir, true, &r));
+    assert_null(wal_open(f->dir, "acceptor.wal", true, &r));
     wal_close(w);
+}
+
+/* ---- wal_end, offsets and wal_read ---- */
+
+static void assert_same_events(const struct recorder *a,
+                               const struct recorder *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct event *x = &a->ev[i], *y = &b->ev[i];
+
+        assert_int_equal(x->promise, y->promise);
+        assert_int_equal(x->offset, y->offset);
+        assert_int_equal(x->slot, y->slot);
+        assert_int_equal(ballot_cmp(x->b, y->b), 0);
+        assert_true(pvalue_equal(&x->v, &y->v));
+        assert_int_equal(x->v.seq, y->v.seq);
+    }
+}
+
+static bool fewer_than_three(void *ud)
+{
+    const struct recorder *rec = ud;
+
+    return rec->n < 3;
+}
+
+/* wal_end() before an append is the offset replay reports for it. */
+static void test_replay_gives_each_accept_its_offset(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+    uint64_t at[3];
+
+    assert_int_equal(wal_end(w), 0);
+    assert_int_equal(wal_append_promise(w, (struct ballot){ 1, 1 }), 0);
+    at[0] = wal_end(w);
+    assert_int_equal(at[0], HEADER_SIZE + 8);
+    append_accept(w, 1, 1, "c", 1, "one");
+    at[1] = wal_end(w);
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_end(w), at[1]);
+    append_accept(w, 2, 1, "c", 2, "two");
+    at[2] = wal_end(w);
+    assert_int_equal(wal_size(w) + wal_pending(w), at[2]);
+    append_accept(w, 3, 1, "c", 3, "three");
+    assert_int_equal(wal_sync(w), 0);
+    wal_close(w);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 4);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(rec.ev[i + 1].offset, at[i]);
+    assert_int_equal(wal_end(w), file_size(f->file));
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_null_promise_callback_skips_promises(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal_replay r = { NULL, on_accept, &rec };
+    uint64_t ends[3];
+    struct wal *w;
+
+    write_three_records(f->dir, ends);
+    w = wal_open(f->dir, "acceptor.wal", true, &r);
+    assert_non_null(w);
+    assert_int_equal(rec.n, 2);
+    assert_accept(&rec.ev[0], 1, 1, 1, "c1", 1, "middle");
+    assert_int_equal(rec.ev[0].offset, ends[0]);
+    assert_int_equal(wal_size(w), ends[2]);
+    recorder_clear(&rec);
+    assert_int_equal(wal_read(w, 0, &r, NULL), 0);
+    assert_int_equal(rec.n, 2);
+    assert_accept(&rec.ev[1], 2, 1, 1, "c1", 2, "last");
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_read_from_start_matches_replay(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder replayed = { 0 }, read = { 0 };
+    uint64_t ends[3];
+    struct wal *w;
+
+    write_three_records(f->dir, ends);
+    w = open_wal(f->dir, true, &replayed);
+    assert_int_equal(replayed.n, 3);
+    assert_int_equal(read_wal(w, 0, &read, NULL), 0);
+    assert_same_events(&replayed, &read);
+    assert_int_equal(read.ev[1].offset, ends[0]);
+    assert_int_equal(read.ev[2].offset, ends[1]);
+    assert_int_equal(file_size(f->file), ends[2]);
+    wal_close(w);
+    recorder_clear(&read);
+    recorder_clear(&replayed);
+}
+
+static void test_read_from_mid_file_offset_taken_from_replay(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    uint64_t ends[3];
+    uint64_t mid;
+    struct wal *w;
+
+    write_three_records(f->dir, ends);
+    w = open_wal(f->dir, true, &rec);
+    mid = rec.ev[2].offset;
+    assert_int_equal(mid, ends[1]);
+
+    assert_int_equal(read_wal(w, mid, &rec, NULL), 0);
+    assert_int_equal(rec.n, 1);
+    assert_accept(&rec.ev[0], 2, 1, 1, "c1", 2, "last");
+    assert_int_equal(rec.ev[0].offset, mid);
+
+    assert_int_equal(read_wal(w, wal_end(w), &rec, NULL), 0);
+    assert_int_equal(rec.n, 0);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+/* Reading writes the buffer but does not count as a sync: the records
+ * are still pending, and wal_sync() still syncs them. */
+static void test_read_sees_appended_unsynced_records_and_sync_still_syncs(
+    void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+    uint64_t second;
+    size_t pending;
+
+    append_accept(w, 1, 1, "c", 1, "synced");
+    assert_int_equal(wal_sync(w), 0);
+    append_accept(w, 2, 1, "c", 2, "buffered");
+    second = wal_end(w);
+    append_accept(w, 3, 1, "c", 3, "buffered too");
+    pending = wal_pending(w);
+
+    assert_int_equal(read_wal(w, 0, &rec, NULL), 0);
+    assert_int_equal(rec.n, 3);
+    assert_accept(&rec.ev[2], 3, 1, 1, "c", 3, "buffered too");
+    assert_int_equal(read_wal(w, second, &rec, NULL), 0);
+    assert_int_equal(rec.n, 1);
+    assert_accept(&rec.ev[0], 3, 1, 1, "c", 3, "buffered too");
+
+    assert_int_equal(wal_pending(w), pending);
+    assert_int_equal(wal_size(w), wal_end(w));
+    assert_int_equal(wal_syncs(w), 1);
+    assert_int_equal(wal_sync(w), 0);
+    assert_int_equal(wal_syncs(w), 2);
+    assert_int_equal(wal_pending(w), 0);
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+static void test_read_stops_when_more_says_so(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+
+    for (uint64_t slot = 1; slot <= 10; slot++)
+        append_accept(w, slot, 1, "c", slot, "v");
+    assert_int_equal(read_wal(w, 0, &rec, fewer_than_three), 0);
+    assert_int_equal(rec.n, 3);
+    assert_accept(&rec.ev[2], 3, 1, 1, "c", 3, "v");
+    assert_int_equal(read_wal(w, rec.ev[2].offset, &rec, fewer_than_three),
+                     0);
+    assert_int_equal(rec.n, 3);
+    assert_accept(&rec.ev[0], 3, 1, 1, "c", 3, "v");
+    assert_accept(&rec.ev[2], 5, 1, 1, "c", 5, "v");
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+/* Records of 100 KiB and 200 KiB, beyond the 64 KiB read buffer, between
+ * small ones, read from the start and from each big one. */
+static void test_read_record_larger_than_read_buffer(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder replayed = { 0 }, read = { 0 };
+    size_t sizes[2] = { 100 * 1024, 200 * 1024 };
+    char *big[2];
+    struct wal *w = open_wal(f->dir, true, &replayed);
+
+    for (size_t i = 0; i < 2; i++) {
+        big[i] = malloc(sizes[i] + 1);
+        assert_non_null(big[i]);
+        memset(big[i], 'a' + (int)i, sizes[i]);
+        big[i][sizes[i]] = '\0';
+    }
+    append_accept(w, 1, 1, "c", 1, "small");
+    append_accept(w, 2, 1, "c", 2, big[0]);
+    append_accept(w, 3, 1, "c", 3, "small");
+    append_accept(w, 4, 1, "c", 4, big[1]);
+    append_accept(w, 5, 1, "c", 5, "small");
+    assert_int_equal(wal_sync(w), 0);
+    wal_close(w);
+
+    w = open_wal(f->dir, true, &replayed);
+    assert_int_equal(replayed.n, 5);
+    assert_int_equal(read_wal(w, 0, &read, NULL), 0);
+    assert_same_events(&replayed, &read);
+    assert_accept(&read.ev[1], 2, 1, 1, "c", 2, big[0]);
+    assert_accept(&read.ev[3], 4, 1, 1, "c", 4, big[1]);
+    assert_int_equal(read_wal(w, replayed.ev[3].offset, &read, NULL), 0);
+    assert_int_equal(read.n, 2);
+    assert_accept(&read.ev[0], 4, 1, 1, "c", 4, big[1]);
+    assert_accept(&read.ev[1], 5, 1, 1, "c", 5, "small");
+    wal_close(w);
+    recorder_clear(&read);
+    recorder_clear(&replayed);
+    free(big[1]);
+    free(big[0]);
+}
+
+/* Unlike at open, a bad record met by wal_read() fails the read and the
+ * file is left as it is. */
+static void test_read_corruption_or_bad_offset_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    uint64_t ends[3];
+    struct wal *w;
+
+    write_three_records(f->dir, ends);
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(read_wal(w, ends[2] + 1, &rec, NULL), -1);
+    assert_int_equal(read_wal(w, ends[0] + 1, &rec, NULL), -1);
+    flip_byte(f->file, ends[1] + HEADER_SIZE + 20);
+    assert_int_equal(read_wal(w, 0, &rec, NULL), -1);
+    assert_int_equal(rec.n, 2);
+    assert_int_equal(read_wal(w, ends[1], &rec, NULL), -1);
+    assert_int_equal(rec.n, 0);
+    assert_int_equal(file_size(f->file), ends[2]);
+    wal_close(w);
+    recorder_clear(&rec);
 }
 
 int main(void)
@@ -576,6 +832,14 @@ int main(void)
         T(test_group_commit_1000_appends_one_sync),
         T(test_value_too_large_is_refused),
         T(test_second_open_of_same_dir_fails),
+        T(test_replay_gives_each_accept_its_offset),
+        T(test_null_promise_callback_skips_promises),
+        T(test_read_from_start_matches_replay),
+        T(test_read_from_mid_file_offset_taken_from_replay),
+        T(test_read_sees_appended_unsynced_records_and_sync_still_syncs),
+        T(test_read_stops_when_more_says_so),
+        T(test_read_record_larger_than_read_buffer),
+        T(test_read_corruption_or_bad_offset_is_an_error),
 #undef T
     };
 
