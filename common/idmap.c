@@ -86,3 +86,45 @@ void idmap_clear(struct idmap *m)
     free(m->buckets);
     *m = (struct idmap){ 0 };
 }
+
+void idmap_aging_init(struct idmap_aging *m, int64_t min_age_ms,
+                      size_t min_count, int64_t now)
+{
+    *m = (struct idmap_aging){ .young_since = now, .min_age_ms = min_age_ms,
+                               .min_count = min_count };
+}
+
+int idmap_aging_put(struct idmap_aging *m, const char *client, uint64_t seq,
+                    uint64_t val)
+{
+    return idmap_put(&m->young, client, seq, val);
+}
+
+bool idmap_aging_get(const struct idmap_aging *m, const char *client,
+                     uint64_t seq, uint64_t *val)
+{
+    return idmap_get(&m->young, client, seq, val) ||
+           idmap_get(&m->old, client, seq, val);
+}
+
+void idmap_aging_tick(struct idmap_aging *m, int64_t now)
+{
+    if (now - m->young_since < m->min_age_ms || m->young.len < m->min_count)
+        return;
+    idmap_clear(&m->old);
+    m->old = m->young;
+    m->young = (struct idmap){ 0 };
+    m->young_since = now;
+}
+
+size_t idmap_aging_len(const struct idmap_aging *m)
+{
+    return m->young.len + m->old.len;
+}
+
+void idmap_aging_clear(struct idmap_aging *m, int64_t now)
+{
+    idmap_clear(&m->young);
+    idmap_clear(&m->old);
+    m->young_since = now;
+}

@@ -7,6 +7,9 @@
 
 /* Chosen slots whose values a leader keeps (for /status). */
 #define PROPOSER_KEEP_CHOSEN 16
+/* A leader remembers at least this many identities of writes, and for at
+ * least remember_ids_ms, to answer a retry with the slot it already has. */
+#define PROPOSER_REMEMBER_IDS 16384
 
 static uint64_t proposer_random(struct proposer *p)
 {
@@ -60,14 +63,33 @@ static void proposer_fail(struct proposer *p, void *token, const char *why,
                                             .maybe_chosen = maybe_chosen });
 }
 
+/* A slot of the window; the caller knows it is inside. */
+static struct proposer_slot *proposer_at(const struct proposer *p,
+                                         uint64_t slot)
+{
+    return &p->log[slot - p->log_base];
+}
+
+static void proposer_slot_release(struct proposer_slot *s)
+{
+    while (s->waiters) {
+        struct proposer_waiter *w = s->waiters;
+        s->waiters = w->next;
+        free(w);
+    }
+    pvalue_free(&s->value);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Grows the window so that it holds slot (>= log_base). */
 static int proposer_reserve(struct proposer *p, uint64_t slot)
 {
     uint64_t cap = p->log_cap ? p->log_cap : 1024;
     struct proposer_slot *grown;
 
-    if (slot < p->log_cap)
+    if (slot - p->log_base < p->log_cap)
         return 0;
-    while (cap <= slot)
+    while (cap <= slot - p->log_base)
         cap *= 2;
     grown = realloc(p->log, cap * sizeof(*grown));
     if (!grown)
@@ -76,6 +98,20 @@ static int proposer_reserve(struct proposer *p, uint64_t slot)
     p->log = grown;
     p->log_cap = cap;
     return 0;
+}
+
+/* Forgets the slots below base (> log_base), moving the window up. */
+static void proposer_slide(struct proposer *p, uint64_t base)
+{
+    uint64_t drop = base - p->log_base;
+
+    if (drop > p->log_cap)
+        drop = p->log_cap;
+    for (uint64_t i = 0; i < drop; i++)
+        proposer_slot_release(&p->log[i]);
+    memmove(p->log, p->log + drop, (p->log_cap - drop) * sizeof(*p->log));
+    memset(p->log + p->log_cap - drop, 0, drop * sizeof(*p->log));
+    p->log_base = base;
 }
 
 static int proposer_add_waiter(struct proposer_slot *s, void *token)
@@ -94,7 +130,7 @@ static int proposer_add_waiter(struct proposer_slot *s, void *token)
 static void proposer_answer_waiters(struct proposer *p, uint64_t slot,
                                     const char *why)
 {
-    struct proposer_slot *s = &p->log[slot];
+    struct proposer_slot *s = proposer_at(p, slot);
 
     while (s->waiters) {
         struct proposer_waiter *w = s->waiters;
@@ -104,7 +140,7 @@ static void proposer_answer_waiters(struct proposer *p, uint64_t slot,
         else
             proposer_push(p, (struct proposer_out){
                 .kind = PROPOSER_REPLY_CHOSEN, .token = w->token,
-                .slot = slot, .ballot = p->ballot });
+                .slot = slot, .ballot = p->ballot, .value = &s->value });
         free(w);
     }
 }
@@ -118,6 +154,9 @@ int proposer_init(struct proposer *p, const struct proposer_settings *set,
     p->rng = (set->id + 1) * 0x9E3779B97F4A7C15ULL;
     p->state = PROPOSER_FOLLOWER;
     p->next_slot = 1;
+    p->log_base = 1;
+    idmap_aging_init(&p->ids, set->remember_ids_ms, PROPOSER_REMEMBER_IDS,
+                     now);
     /* At start-up the lowest id stands first and the others three
      * timeouts apart (time for a first try and a retry), so a fresh
      * cluster elects proposer1 without a duel. */
@@ -129,7 +168,8 @@ int proposer_init(struct proposer *p, const struct proposer_settings *set,
 /* Fails everything this proposer promised to finish as leader. */
 static void proposer_fail_all(struct proposer *p, const char *why)
 {
-    for (uint64_t s = p->commit + 1; s < p->next_slot && s < p->log_cap; s++)
+    for (uint64_t s = p->commit + 1;
+         s < p->next_slot && s - p->log_base < p->log_cap; s++)
         proposer_answer_waiters(p, s, why);
     for (size_t i = 0; i < p->n_pending; i++) {
         proposer_fail(p, p->pending[i].token, why, false);
@@ -144,18 +184,12 @@ static void proposer_fail_all(struct proposer *p, const char *why)
 
 void proposer_free(struct proposer *p)
 {
-    for (uint64_t s = 0; s < p->log_cap; s++) {
-        while (p->log[s].waiters) {
-            struct proposer_waiter *w = p->log[s].waiters;
-            p->log[s].waiters = w->next;
-            free(w);
-        }
-        pvalue_free(&p->log[s].value);
-    }
+    for (uint64_t i = 0; i < p->log_cap; i++)
+        proposer_slot_release(&p->log[i]);
     for (size_t i = 0; i < p->n_pending; i++)
         pvalue_free(&p->pending[i].value);
     free(p->log);
-    idmap_clear(&p->ids);
+    idmap_aging_clear(&p->ids, 0);
     free(p->pending);
     free(p->reads);
     free(p->out);
@@ -169,7 +203,7 @@ static void proposer_step_down(struct proposer *p, uint32_t leader,
         proposer_fail_all(p, why);
     p->state = PROPOSER_FOLLOWER;
     p->leader = leader == p->set.id ? 0 : leader;
-    idmap_clear(&p->ids);
+    idmap_aging_clear(&p->ids, now);
     p->election_due = now + proposer_election_timeout(p);
 }
 
@@ -195,10 +229,9 @@ static void proposer_start_election(struct proposer *p, int64_t now)
     p->phase1_from = p->commit + 1;
     p->phase1_max = p->commit;
     p->phase1_commit = p->commit;
-    for (uint64_t s = p->phase1_from; s < p->log_cap; s++) {
-        pvalue_free(&p->log[s].value);
-        memset(&p->log[s], 0, sizeof(p->log[s]));
-    }
+    /* The window starts afresh past the commit index. */
+    proposer_slide(p, p->log_base + p->log_cap);
+    p->log_base = p->phase1_from;
     p->election_due = now + proposer_election_timeout(p);
     proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_PREPARE,
                                             .ballot = p->ballot,
@@ -230,11 +263,11 @@ static void proposer_become_leader(struct proposer *p, int64_t now)
     p->state = PROPOSER_LEADER;
     p->leader = p->set.id;
     p->phase1_from = from;
-    idmap_clear(&p->ids);
+    idmap_aging_clear(&p->ids, now);
     for (uint64_t s = from; s <= p->phase1_max; s++) {
-        struct pvalue *v = &p->log[s].value;
+        struct pvalue *v = &proposer_at(p, s)->value;
         if (!pvalue_is_noop(v))
-            idmap_put(&p->ids, v->client, v->seq, s);
+            idmap_aging_put(&p->ids, v->client, v->seq, s);
     }
     p->next_slot = p->phase1_max + 1;
     p->sent_upto = from;
@@ -263,7 +296,7 @@ void proposer_on_promise(struct proposer *p, size_t acceptor,
         struct proposer_slot *s;
         if (e[i].slot < p->phase1_from || proposer_reserve(p, e[i].slot) < 0)
             continue;
-        s = &p->log[e[i].slot];
+        s = proposer_at(p, e[i].slot);
         if (ballot_cmp(e[i].ballot, s->adopted) > 0) {
             struct pvalue copy;
             if (pvalue_copy(&copy, &e[i].value) < 0)
@@ -282,9 +315,9 @@ void proposer_on_promise(struct proposer *p, size_t acceptor,
 
 static void proposer_mark_chosen(struct proposer *p, uint64_t slot)
 {
-    p->log[slot].chosen = true;
+    proposer_at(p, slot)->chosen = true;
     p->chosen_total++;
-    p->noops_total += pvalue_is_noop(&p->log[slot].value);
+    p->noops_total += pvalue_is_noop(&proposer_at(p, slot)->value);
     proposer_answer_waiters(p, slot, NULL);
 }
 
@@ -304,14 +337,15 @@ void proposer_on_accepted(struct proposer *p, size_t acceptor,
     if (end > p->next_slot)
         end = p->next_slot;
     for (uint64_t s = first > p->commit ? first : p->commit + 1; s < end; s++) {
-        struct proposer_slot *sl = &p->log[s];
+        struct proposer_slot *sl = proposer_at(p, s);
         if (sl->chosen)
             continue;
         sl->acks |= 1u << acceptor;
         if (proposer_has_quorum(p, sl->acks))
             proposer_mark_chosen(p, s);
     }
-    while (p->commit + 1 < p->next_slot && p->log[p->commit + 1].chosen) {
+    while (p->commit + 1 < p->next_slot &&
+           proposer_at(p, p->commit + 1)->chosen) {
         p->commit++;
         p->progress_at = now;
         p->quorum_at = now;
@@ -383,7 +417,7 @@ static uint64_t proposer_batch_count(const struct proposer *p, uint64_t first,
     uint64_t s = first;
 
     while (s < end && s - first < p->set.max_batch) {
-        const struct pvalue *v = &p->log[s].value;
+        const struct pvalue *v = &proposer_at(p, s)->value;
         bytes += (v->data ? strlen(v->data) + strlen(v->client) : 0) + 64;
         if (s > first && bytes > p->set.max_batch_bytes)
             break;
@@ -444,6 +478,7 @@ void proposer_tick(struct proposer *p, int64_t now)
             proposer_start_election(p, now);
         return;
     }
+    idmap_aging_tick(&p->ids, now);
     if (now - p->quorum_at > 2 * (int64_t)p->set.election_timeout_ms) {
         proposer_step_down(p, 0, "no quorum of acceptors answers", now);
         return;
@@ -469,13 +504,14 @@ static void proposer_assign_slots(struct proposer *p)
            p->next_slot - p->commit - 1 < p->set.max_in_flight &&
            proposer_reserve(p, p->next_slot) == 0) {
         struct proposer_pending *w = &p->pending[taken];
-        struct proposer_slot *s = &p->log[p->next_slot];
+        struct proposer_slot *s = proposer_at(p, p->next_slot);
         if (proposer_add_waiter(s, w->token) < 0)
             break;
         s->value = w->value;
         /* Should this fail, a retry is proposed again: learners still
          * apply it once. */
-        (void)idmap_put(&p->ids, w->value.client, w->value.seq, p->next_slot);
+        (void)idmap_aging_put(&p->ids, w->value.client, w->value.seq,
+                              p->next_slot);
         p->next_slot++;
         taken++;
     }
@@ -483,11 +519,15 @@ static void proposer_assign_slots(struct proposer *p)
 }
 
 /* Frees the values of chosen slots below the commit index, but for the
- * last few that /status shows: nothing sends them again. */
+ * last few that /status shows: nothing sends them again. Once half the
+ * window is such slots, the window moves up past them, so a leader's
+ * memory does not grow with the log. */
 static void proposer_trim(struct proposer *p)
 {
     while (p->trimmed + PROPOSER_KEEP_CHOSEN < p->commit)
-        pvalue_free(&p->log[++p->trimmed].value);
+        pvalue_free(&proposer_at(p, ++p->trimmed)->value);
+    if (p->trimmed + 1 - p->log_base >= p->log_cap / 2)
+        proposer_slide(p, p->trimmed + 1);
 }
 
 void proposer_flush(struct proposer *p, int64_t now)
@@ -523,15 +563,15 @@ enum proposer_submit_result proposer_submit(struct proposer *p,
 
     if (p->state != PROPOSER_LEADER)
         return PROPOSER_NOT_LEADER;
-    if (v->client && idmap_get(&p->ids, v->client, v->seq, &slot) &&
+    if (v->client && idmap_aging_get(&p->ids, v->client, v->seq, &slot) &&
         slot < p->next_slot) {
-        if (p->log[slot].chosen) {
+        if (slot <= p->commit || proposer_at(p, slot)->chosen) {
             proposer_push(p, (struct proposer_out){
                 .kind = PROPOSER_REPLY_CHOSEN, .token = token, .slot = slot,
-                .ballot = p->ballot });
+                .ballot = p->ballot, .value = v });
             return PROPOSER_QUEUED;
         }
-        return proposer_add_waiter(&p->log[slot], token) < 0
+        return proposer_add_waiter(proposer_at(p, slot), token) < 0
                    ? PROPOSER_NO_MEMORY : PROPOSER_QUEUED;
     }
     if (p->n_pending >= p->set.max_pending)
@@ -566,9 +606,12 @@ enum proposer_submit_result proposer_read(struct proposer *p, void *token)
     return PROPOSER_QUEUED;
 }
 
-const struct pvalue *proposer_value(const struct proposer *p, uint64_t slot)
+const struct proposer_slot *proposer_get(const struct proposer *p,
+                                         uint64_t slot)
 {
-    return slot < p->log_cap ? &p->log[slot].value : NULL;
+    if (slot < p->log_base || slot - p->log_base >= p->log_cap)
+        return NULL;
+    return proposer_at(p, slot);
 }
 
 void proposer_out_clear(struct proposer *p)

@@ -46,6 +46,8 @@ struct proposer_out {
     uint64_t round;             /* SEND_CONFIRM */
     uint64_t slot;              /* REPLY_CHOSEN, REPLY_READ */
     void *token;                /* REPLY_* */
+    const struct pvalue *value; /* REPLY_CHOSEN: borrowed until the outbox
+                                   is cleared */
     const char *reason;         /* REPLY_FAILED, a static string */
     bool maybe_chosen;          /* REPLY_FAILED */
 };
@@ -88,6 +90,7 @@ struct proposer_settings {
     size_t max_in_flight;       /* slots proposed and not yet chosen */
     size_t max_pending;         /* writes waiting for a slot */
     int pending_timeout_ms;     /* how long one may wait */
+    int64_t remember_ids_ms;    /* how long a write's identity is kept */
 };
 
 struct proposer {
@@ -107,9 +110,10 @@ struct proposer {
     uint64_t commit;            /* every slot <= commit is chosen */
     uint64_t next_slot;         /* leader: the next free slot */
     uint64_t sent_upto;         /* leader: slots below it were sent */
-    struct proposer_slot *log;  /* indexed by slot */
-    uint64_t log_cap;
-    struct idmap ids;           /* (client, seq) -> slot, this term */
+    struct proposer_slot *log;  /* the window [log_base, log_base+log_cap):
+                                   slots below it are chosen and forgotten */
+    uint64_t log_base, log_cap;
+    struct idmap_aging ids;     /* (client, seq) -> slot, this term */
 
     uint32_t promised;          /* Phase 1: acceptor indexes promised */
     uint64_t phase1_from, phase1_max;
@@ -177,8 +181,10 @@ void proposer_on_confirm(struct proposer *p, size_t acceptor,
 void proposer_on_heartbeat(struct proposer *p, uint32_t from,
                            struct ballot b, uint64_t commit, int64_t now);
 
-/* The value in a slot (for encoding an ACCEPT); NULL outside the log. */
-const struct pvalue *proposer_value(const struct proposer *p, uint64_t slot);
+/* A slot in the window (values for encoding an ACCEPT, /status); NULL
+ * outside it. */
+const struct proposer_slot *proposer_get(const struct proposer *p,
+                                         uint64_t slot);
 void proposer_out_clear(struct proposer *p);
 
 #endif

@@ -107,7 +107,7 @@ static void proposer_send_accept(struct node *n, const struct proposer_out *o)
         return;
     for (uint64_t i = 0; i < o->count; i++) {
         m.entries[i].slot = o->first + i;
-        m.entries[i].value = *proposer_value(p, o->first + i);  /* borrowed */
+        m.entries[i].value = proposer_get(p, o->first + i)->value;  /* borrowed */
     }
     m.n_entries = o->count;
     proposer_send_to_acceptors(n, &m, proto);
@@ -119,7 +119,7 @@ static void proposer_reply_chosen(struct node *n, const struct proposer_out *o)
     struct msg m = { .type = MSG_CHOSEN, .from = n->cfg->id, .slot = o->slot,
                      .ballot = o->ballot };
 
-    m.value = *proposer_value(&proposer_node_of(n)->p, o->slot);  /* borrowed */
+    m.value = *o->value;        /* borrowed */
     node_reply_msg(o->token, 200, &m);
 }
 
@@ -453,6 +453,7 @@ static int proposer_start(struct node *n)
         .max_pending = proposer_bound(100000, PROPOSER_PENDING_BYTES,
                                       n->cfg->max_value, 64),
         .pending_timeout_ms = n->cfg->request_timeout_ms,
+        .remember_ids_ms = 4 * (int64_t)n->cfg->request_timeout_ms,
     };
     struct timeval tv;
 
@@ -516,8 +517,12 @@ static void proposer_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "refused", json_object_new_int64((int64_t)pn->refused));
     if (p->state == PROPOSER_LEADER)
         for (uint64_t s = last > 9 ? last - 9 : 1; s <= last; s++) {
-            struct json_object *e = node_json_value(s, &p->log[s].value);
-            json_object_object_add(e, "chosen", json_object_new_boolean(p->log[s].chosen));
+            const struct proposer_slot *ps = proposer_get(p, s);
+            struct json_object *e;
+            if (!ps)
+                continue;
+            e = node_json_value(s, &ps->value);
+            json_object_object_add(e, "chosen", json_object_new_boolean(ps->chosen));
             json_object_array_add(recent, e);
         }
     json_object_object_add(o, "recent", recent);

@@ -100,7 +100,7 @@ static void sim_accept(struct sim *s, size_t i, const struct proposer_out *o)
 
     for (uint64_t k = 0; k < o->count; k++) {
         e[k].slot = o->first + k;
-        e[k].value = *proposer_value(&s->p, o->first + k);
+        e[k].value = proposer_get(&s->p, o->first + k)->value;
     }
     v = acceptor_accept(a, o->ballot, e, o->count, s->p.commit);
     free(e);
@@ -348,6 +348,35 @@ static void test_retried_write_keeps_its_slot(void **state)
     sim_free(s);
 }
 
+/* A leader's memory is a window over the slots in flight, whatever the
+ * length of the log; a retry of a recent write still gets its slot. */
+static void test_leader_memory_is_a_window(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    uint64_t seq = 0, next;
+    int token, retry;
+
+    sim_advance(s, TIMEOUT);
+    for (int round = 0; round < 200; round++) {
+        for (int i = 0; i < 500; i++)
+            sim_write(s, "v", ++seq, &token);
+        sim_advance(s, 10);
+        s->n_answers = 0;
+    }
+    sim_advance(s, 100);
+    assert_int_equal(s->p.commit, 100000);
+    assert_true(s->p.log_cap <= 16384);
+    assert_true(s->p.log_base > 90000);
+    assert_true(idmap_aging_len(&s->p.ids) <= 3 * 16384);
+    next = s->p.next_slot;
+    sim_write(s, "v", seq - 5000, &retry);
+    sim_run(s);
+    assert_int_equal(sim_answer(s, &retry)->kind, PROPOSER_REPLY_CHOSEN);
+    assert_int_equal(sim_answer(s, &retry)->slot, seq - 5000);
+    assert_int_equal(s->p.next_slot, next);
+    sim_free(s);
+}
+
 static void test_new_leader_adopts_highest_ballot_and_fills_gaps(void **state)
 {
     struct sim *s = sim_new(2, 1);
@@ -514,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_batches_bounded_by_bytes),
         cmocka_unit_test(test_write_waiting_too_long_for_a_slot_fails),
         cmocka_unit_test(test_retried_write_keeps_its_slot),
+        cmocka_unit_test(test_leader_memory_is_a_window),
         cmocka_unit_test(test_new_leader_adopts_highest_ballot_and_fills_gaps),
         cmocka_unit_test(test_new_leader_starts_above_acceptors_commit),
         cmocka_unit_test(test_higher_ballot_makes_leader_step_down),
