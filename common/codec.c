@@ -34,6 +34,7 @@ enum field_flag {
     F_ENTRIES = 1 << 8,
     F_ENTRIES_OPTIONAL = 1 << 9,    /* "entries" may be absent */
     F_ENTRY_BALLOT = 1 << 10,       /* each entry carries its ballot */
+    F_TRIMMED = 1 << 11,
 };
 
 /* How a value is written. Entries always name their writer; PROPOSE and
@@ -62,7 +63,7 @@ static const struct msg_layout layouts[] = {
     [MSG_LEARN] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_ENTRIES },
     [MSG_HEARTBEAT] = { .fields = F_FROM | F_BALLOT | F_COMMIT },
     [MSG_LISTING] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_FROM_SLOT |
-                                F_UPTO | F_ENTRIES | F_ENTRY_BALLOT },
+                                F_UPTO | F_TRIMMED | F_ENTRIES | F_ENTRY_BALLOT },
     [MSG_NOTIFY] = { .fields = F_FROM | F_ENTRIES },
     [MSG_PROPOSE] = { .fields = F_VALUE,
                       .value = { .noop_allowed = false, .writer_optional = true } },
@@ -180,6 +181,8 @@ char *msg_encode(const struct msg *m)
     if ((f & F_UPTO) && !put(root, "upto", json_object_new_uint64(m->upto)))
         goto cleanup;
     if ((f & F_COMMIT) && !put(root, "commit", json_object_new_uint64(m->commit)))
+        goto cleanup;
+    if ((f & F_TRIMMED) && !put(root, "trimmed", json_object_new_uint64(m->trimmed)))
         goto cleanup;
     if ((f & F_VALUE) && !put_value(root, &m->value, layout->value))
         goto cleanup;
@@ -312,6 +315,9 @@ static int read_fields(struct decoder *d, json_object *root,
         return -1;
     if ((f & F_COMMIT) && jr_uint(&d->jr, root, &(struct jr_path){ NULL, "commit", 0 }, 0,
                                     INT64_MAX, &m->commit))
+        return -1;
+    if ((f & F_TRIMMED) && jr_uint(&d->jr, root, &(struct jr_path){ NULL, "trimmed", 0 }, 0,
+                                     INT64_MAX, &m->trimmed))
         return -1;
     if ((f & F_VALUE) && read_value(d, root, NULL, layout->value, &m->value))
         return -1;

@@ -14,8 +14,9 @@
  *   ACCEPTED   {"from","ok","ballot"}       (reply to ACCEPT)
  *   LEARN      {"from","ballot","commit","entries":[{"slot",value}]}
  *   HEARTBEAT  {"from","ballot","commit"}
- *   LISTING    {"from","ballot","commit","from_slot","upto",
- *               "entries":[{"slot","ballot",value}]}  (acceptor's log)
+ *   LISTING    {"from","ballot","commit","from_slot","upto","trimmed",
+ *               "entries":[{"slot","ballot",value}]}  (acceptor's log:
+ *              it covers the slots above trimmed, up to upto)
  *   NOTIFY     {"from","entries":[{"slot",value}]}  (learner to client)
  *   PROPOSE    {value}                            (a write to a proposer)
  *   CHOSEN     {"slot","ballot","from",value}     (reply to PROPOSE)
@@ -50,6 +51,7 @@ struct msg {
     uint64_t from_slot;
     uint64_t upto;
     uint64_t commit;
+    uint64_t trimmed;           /* LISTING */
     uint64_t slot;              /* CHOSEN */
     struct pvalue value;        /* PROPOSE, CHOSEN */
     struct msg_entry *entries;

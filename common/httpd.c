@@ -26,6 +26,9 @@
 
 /* Body buffer to start with when the client did not say how long. */
 #define BODY_INITIAL_CAP 4096
+/* Memory MHD keeps per connection for the request line, headers and its
+ * read buffer. */
+#define HTTPD_POOL_BYTES 8192
 
 /* A connection, as far as the slow-request guard cares. */
 struct connection_watch {
@@ -548,6 +551,9 @@ struct httpd *httpd_start(struct loop *l, const char *bind_addr,
         MHD_OPTION_SOCK_ADDR, addr->ai_addr,
         MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, limits->max_connections,
+        /* Bodies are gathered by on_request, not in MHD's pool, and
+         * headers are short: a small pool is cleared faster per request. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_POOL_BYTES,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_END);

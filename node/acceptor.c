@@ -7,24 +7,26 @@
 void acceptor_init(struct acceptor *a)
 {
     memset(a, 0, sizeof(*a));
+    a->base = 1;
 }
 
 void acceptor_free(struct acceptor *a)
 {
-    for (uint64_t s = 0; s < a->cap; s++)
-        pvalue_free(&a->slots[s].value);
+    for (uint64_t i = 0; i < a->cap; i++)
+        pvalue_free(&a->slots[i].value);
     free(a->slots);
     memset(a, 0, sizeof(*a));
 }
 
+/* Grows the window so that it holds slot (>= base). */
 static int acceptor_reserve(struct acceptor *a, uint64_t slot)
 {
     uint64_t cap = a->cap ? a->cap : 1024;
     struct acceptor_slot *grown;
 
-    if (slot < a->cap)
+    if (slot - a->base < a->cap)
         return 0;
-    while (cap <= slot)
+    while (cap <= slot - a->base)
         cap *= 2;
     grown = realloc(a->slots, cap * sizeof(*grown));
     if (!grown)
@@ -58,11 +60,14 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
         if (slot > highest)
             highest = slot;
     }
-    if (acceptor_reserve(a, highest) < 0)
+    if (highest > a->trimmed && acceptor_reserve(a, highest) < 0)
         return ACCEPTOR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
-        struct acceptor_slot *s = &a->slots[entries[i].slot];
+        struct acceptor_slot *s;
         struct pvalue copy;
+        if (entries[i].slot <= a->trimmed)
+            continue;           /* chosen, learned and forgotten */
+        s = &a->slots[entries[i].slot - a->base];
         if (pvalue_copy(&copy, &entries[i].value) < 0)
             return ACCEPTOR_NO_MEMORY;
         pvalue_free(&s->value);
@@ -81,7 +86,32 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
 const struct acceptor_slot *acceptor_get(const struct acceptor *a,
                                          uint64_t slot)
 {
-    if (slot >= a->cap || ballot_is_zero(a->slots[slot].ballot))
+    if (slot <= a->trimmed || slot - a->base >= a->cap ||
+        ballot_is_zero(a->slots[slot - a->base].ballot))
         return NULL;
-    return &a->slots[slot];
+    return &a->slots[slot - a->base];
+}
+
+uint64_t acceptor_trim(struct acceptor *a, uint64_t upto)
+{
+    uint64_t drop;
+
+    if (upto > a->commit)
+        upto = a->commit;
+    for (; a->trimmed < upto; a->trimmed++)
+        if (a->trimmed + 1 - a->base < a->cap) {
+            struct acceptor_slot *s = &a->slots[a->trimmed + 1 - a->base];
+            pvalue_free(&s->value);
+            s->ballot = (struct ballot){ 0, 0 };
+        }
+    /* Once half the window is trimmed, the window moves up past it. */
+    drop = a->trimmed + 1 - a->base;
+    if (drop >= a->cap / 2 && drop) {
+        if (drop > a->cap)
+            drop = a->cap;
+        memmove(a->slots, a->slots + drop, (a->cap - drop) * sizeof(*a->slots));
+        memset(a->slots + a->cap - drop, 0, drop * sizeof(*a->slots));
+        a->base = a->trimmed + 1;
+    }
+    return a->trimmed;
 }

@@ -25,8 +25,9 @@ struct acceptor_slot {
 struct acceptor {
     struct ballot promised;
     uint64_t commit;            /* highest commit index a leader sent */
-    struct acceptor_slot *slots;    /* indexed by slot; [0] unused */
-    uint64_t cap;
+    uint64_t trimmed;           /* slots <= trimmed are forgotten */
+    struct acceptor_slot *slots;    /* the window [base, base + cap) */
+    uint64_t base, cap;
     uint64_t max_slot;          /* highest slot with an accepted value */
     uint64_t accepted_count;    /* accept operations, for /status */
 };
@@ -56,8 +57,16 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
                                       const struct msg_entry *entries,
                                       size_t n, uint64_t commit);
 
-/* The accepted entry for slot, or NULL when nothing was accepted there. */
+/* The accepted entry for slot, or NULL when nothing was accepted there
+ * or the slot was trimmed. */
 const struct acceptor_slot *acceptor_get(const struct acceptor *a,
                                          uint64_t slot);
+
+/* Forgets the slots up to upto, once every learner that needs them can
+ * have them from another learner. Only chosen slots go: upto is capped
+ * at the commit index. A new leader never asks for them (it starts past
+ * the commit index a promise reports), and an ACCEPT for one is answered
+ * without storing it again. Returns the slots now trimmed. */
+uint64_t acceptor_trim(struct acceptor *a, uint64_t upto);
 
 #endif

@@ -9,11 +9,12 @@
  * until the prefix catches up: a bound on what one message can reserve. */
 #define LEARNER_MAX_WINDOW (1u << 20)
 
-int learner_init(struct learner *l, size_t n_acceptors)
+int learner_init(struct learner *l, size_t n_acceptors, int64_t remember_ms)
 {
     memset(l, 0, sizeof(*l));
     l->n_acceptors = n_acceptors;
     l->quorum = n_acceptors / 2 + 1;
+    idmap_aging_init(&l->applied_ids, remember_ms, LEARNER_REMEMBER_IDS, 0);
     l->ring_cap = 256;
     l->ring = calloc(l->ring_cap, sizeof(*l->ring));
     return l->ring ? 0 : -1;
@@ -31,11 +32,26 @@ void learner_free(struct learner *l)
     for (uint64_t i = 0; i < l->ring_cap; i++)
         learner_slot_clear(&l->ring[i]);
     free(l->ring);
-    for (size_t i = 0; i < l->log_len; i++)
-        pvalue_free(&l->log[i].value);
-    free(l->log);
-    idmap_clear(&l->applied_ids);
+    learner_out_clear(l);
+    free(l->out);
+    idmap_aging_clear(&l->applied_ids, 0);
     memset(l, 0, sizeof(*l));
+}
+
+void learner_out_clear(struct learner *l)
+{
+    for (size_t i = 0; i < l->n_out; i++)
+        pvalue_free(&l->out[i].value);
+    l->n_out = 0;
+}
+
+/* While the learner catches up, slots are applied faster than they were
+ * chosen, so time says little about how far apart two copies of a retry
+ * are: identities only age while it is caught up. */
+void learner_tick(struct learner *l, int64_t now)
+{
+    if (!learner_behind(l))
+        idmap_aging_tick(&l->applied_ids, now);
 }
 
 static int learner_ring_grow(struct learner *l, uint64_t slot)
@@ -84,32 +100,50 @@ static struct learner_slot *learner_slot(struct learner *l, uint64_t slot,
     return ls;
 }
 
+/* A write joins the applied log: its identity is remembered and, unless
+ * it comes from the learner's own store, *v moves into the outbox. */
+static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
+                          struct pvalue *v, bool stored)
+{
+    if (idmap_aging_put(&l->applied_ids, v->client, v->seq, slot) < 0)
+        return -1;
+    if (!stored) {
+        if (l->n_out == l->cap_out) {
+            size_t cap = l->cap_out ? l->cap_out * 2 : 256;
+            struct learned *grown = realloc(l->out, cap * sizeof(*grown));
+            if (!grown)
+                return -1;
+            l->out = grown;
+            l->cap_out = cap;
+        }
+        l->out[l->n_out++] = (struct learned){ slot, b, *v };
+        *v = (struct pvalue){ 0 };
+    }
+    l->applied_writes++;
+    return 0;
+}
+
+/* True when v is a write already in the applied log (a retry chosen
+ * twice), counted as skipped. */
+static bool learner_is_duplicate(struct learner *l, const struct pvalue *v)
+{
+    uint64_t slot;
+
+    if (!idmap_aging_get(&l->applied_ids, v->client, v->seq, &slot))
+        return false;
+    l->skipped_duplicates++;
+    return true;
+}
+
 static int learner_apply_one(struct learner *l, struct learner_slot *ls)
 {
     struct pvalue *v = &ls->best_value;
-    uint64_t index;
 
-    if (pvalue_is_noop(v)) {
+    if (pvalue_is_noop(v))
         l->skipped_noops++;
-    } else if (idmap_get(&l->applied_ids, v->client, v->seq, &index)) {
-        l->skipped_duplicates++;
-    } else {
-        if (l->log_len == l->log_cap) {
-            size_t cap = l->log_cap ? l->log_cap * 2 : 1024;
-            struct learned *grown = realloc(l->log, cap * sizeof(*grown));
-            if (!grown)
-                return -1;
-            l->log = grown;
-            l->log_cap = cap;
-        }
-        if (idmap_put(&l->applied_ids, v->client, v->seq, l->log_len) < 0)
-            return -1;
-        l->log[l->log_len].slot = ls->slot;
-        l->log[l->log_len].ballot = ls->best;
-        l->log[l->log_len].value = *v;
-        l->log_len++;
-        *v = (struct pvalue){ 0 };      /* moved into the log */
-    }
+    else if (!learner_is_duplicate(l, v) &&
+             learner_record(l, ls->slot, ls->best, v, false) < 0)
+        return -1;
     learner_slot_clear(ls);
     l->applied++;
     return 0;
@@ -226,7 +260,8 @@ static void learner_round_decide(struct learner *l)
         struct learner_slot *ls;
         size_t covering = 0;
         for (size_t i = 0; i < l->n_acceptors; i++)
-            covering += (l->round_answered >> i & 1) && l->round_upto[i] >= s;
+            covering += (l->round_answered >> i & 1) &&
+                        l->round_first[i] <= s && l->round_upto[i] >= s;
         if (covering < l->quorum)
             return;
         ls = learner_slot(l, s, false, &oom);
@@ -240,18 +275,24 @@ static void learner_round_decide(struct learner *l)
     }
 }
 
-int learner_on_listing(struct learner *l, size_t acceptor, uint64_t commit,
-                       uint64_t from, uint64_t upto,
-                       const struct msg_entry *e, size_t n)
+int learner_on_listing(struct learner *l, size_t acceptor,
+                       const struct msg *m)
 {
-    if (learner_take_entries(l, acceptor, NULL, commit, e, n) < 0)
+    if (learner_take_entries(l, acceptor, NULL, m->commit, m->entries,
+                             m->n_entries) < 0)
         return -1;
-    if (acceptor >= l->n_acceptors || from != l->round_from || !from)
+    if (acceptor >= l->n_acceptors)
         return 0;
-    if (learner_round_collect(l, upto, e, n) < 0)
+    if (m->trimmed > l->trimmed_seen)
+        l->trimmed_seen = m->trimmed;
+    if (m->from_slot != l->round_from || !m->from_slot)
+        return 0;
+    if (learner_round_collect(l, m->upto, m->entries, m->n_entries) < 0)
         return -1;
     l->round_answered |= 1u << acceptor;
-    l->round_upto[acceptor] = upto;
+    l->round_first[acceptor] = m->trimmed >= m->from_slot ? m->trimmed + 1
+                                                           : m->from_slot;
+    l->round_upto[acceptor] = m->upto;
     if ((size_t)__builtin_popcount(l->round_answered) < l->quorum)
         return 0;
     learner_round_decide(l);
@@ -261,4 +302,49 @@ int learner_on_listing(struct learner *l, size_t acceptor, uint64_t commit,
 bool learner_behind(const struct learner *l)
 {
     return l->highest_heard > l->applied || l->known_commit > l->applied;
+}
+
+bool learner_must_copy(const struct learner *l)
+{
+    return l->trimmed_seen > l->applied;
+}
+
+/* Clears the ring's state of the slots in (from, upto]. */
+static void learner_forget(struct learner *l, uint64_t from, uint64_t upto)
+{
+    if (upto - from < l->ring_cap) {
+        for (uint64_t s = from + 1; s <= upto; s++)
+            if (l->ring[s & (l->ring_cap - 1)].slot == s)
+                learner_slot_clear(&l->ring[s & (l->ring_cap - 1)]);
+        return;
+    }
+    for (uint64_t i = 0; i < l->ring_cap; i++)
+        if (l->ring[i].slot && l->ring[i].slot <= upto)
+            learner_slot_clear(&l->ring[i]);
+}
+
+int learner_adopt(struct learner *l, const struct msg_entry *e, size_t n,
+                  uint64_t upto, bool stored)
+{
+    uint64_t was = l->applied;
+
+    for (size_t i = 0; i < n; i++) {
+        struct pvalue v = e[i].value;   /* borrowed while stored */
+        if (e[i].slot <= l->applied || e[i].slot > upto ||
+            pvalue_is_noop(&v) || learner_is_duplicate(l, &v))
+            continue;
+        if (!stored && pvalue_copy(&v, &e[i].value) < 0)
+            return -1;
+        if (learner_record(l, e[i].slot, e[i].ballot, &v, stored) < 0) {
+            if (!stored)
+                pvalue_free(&v);
+            return -1;
+        }
+        l->applied = e[i].slot;
+    }
+    if (upto > l->applied)
+        l->applied = upto;
+    if (l->applied > was)
+        learner_forget(l, was, l->applied);
+    return learner_apply_ready(l);
 }

@@ -11,7 +11,15 @@
  * slot that a leader had already reported chosen (the commit index) when
  * the round began takes the highest-ballot value among a quorum of
  * answers: every value accepted at or above the chosen ballot is the
- * chosen value, and any quorum holds one of them. */
+ * chosen value, and any quorum holds one of them.
+ *
+ * Applied writes leave the core through an outbox (the caller stores
+ * them, tells clients, then empties it), so the learner's memory holds
+ * only the slots not yet applied and the identities of recent writes.
+ * Acceptors forget slots every learner can get from another learner
+ * (trimmed): a learner further behind than that copies the applied log
+ * of another learner (learner_adopt), which covers every slot up to its
+ * applied index. */
 #ifndef PAXOS_LEARNER_H
 #define PAXOS_LEARNER_H
 
@@ -48,19 +56,29 @@ struct learner {
     struct learner_slot *ring;  /* slots above applied, by slot & mask */
     uint64_t ring_cap;          /* power of two */
 
-    struct learned *log;        /* applied writes, in slot order */
-    size_t log_len, log_cap;
-    struct idmap applied_ids;   /* (client, seq) -> index in log */
+    struct learned *out;        /* applied since the caller last emptied it */
+    size_t n_out, cap_out;
+    uint64_t applied_writes;    /* writes in the applied log */
+    struct idmap_aging applied_ids; /* (client, seq) -> slot, recent ones */
     uint64_t skipped_noops, skipped_duplicates;
+    uint64_t trimmed_seen;      /* highest slot an acceptor forgot */
 
     /* The catch-up round in progress (round_from == 0: none). */
     uint64_t round_from, round_commit;
-    uint64_t round_upto[CONFIG_MAX_ACCEPTORS];
+    uint64_t round_first[CONFIG_MAX_ACCEPTORS];   /* what each answer */
+    uint64_t round_upto[CONFIG_MAX_ACCEPTORS];    /* covers */
     uint32_t round_answered;    /* mask of acceptor indexes */
 };
 
-int learner_init(struct learner *l, size_t n_acceptors);
+/* A write's identity is remembered (to apply a retry chosen twice only
+ * once) for at least LEARNER_REMEMBER_IDS later writes and remember_ms,
+ * counted only while the learner is caught up (see learner_tick). */
+#define LEARNER_REMEMBER_IDS 16384
+
+int learner_init(struct learner *l, size_t n_acceptors, int64_t remember_ms);
 void learner_free(struct learner *l);
+/* Ages the remembered identities; call every loop turn or so. */
+void learner_tick(struct learner *l, int64_t now);
 
 /* Entries an acceptor reports accepted at ballot (LEARN). Returns 0, or
  * -1 when out of memory. Slots chosen here are applied at once. */
@@ -69,12 +87,26 @@ int learner_on_learn(struct learner *l, size_t acceptor, struct ballot b,
 
 /* Starts a catch-up round; returns the first slot to ask for. */
 uint64_t learner_round_begin(struct learner *l);
-/* One acceptor's answer (LISTING): entries with their ballots, covering
- * every slot in [from, upto]. Answers to an older round only vote. */
-int learner_on_listing(struct learner *l, size_t acceptor, uint64_t commit,
-                       uint64_t from, uint64_t upto,
-                       const struct msg_entry *e, size_t n);
+/* One acceptor's answer (a LISTING): entries with their ballots,
+ * covering every slot in [max(from_slot, trimmed + 1), upto]. Answers to
+ * an older round only vote. */
+int learner_on_listing(struct learner *l, size_t acceptor,
+                       const struct msg *listing);
 /* True while slots are known to exist above the applied prefix. */
 bool learner_behind(const struct learner *l);
+/* True when the next slot to apply was forgotten by an acceptor: copy
+ * it from another learner. */
+bool learner_must_copy(const struct learner *l);
+
+/* Writes applied elsewhere, in slot order, covering every slot up to
+ * upto (slots without an entry were no-ops or duplicates): another
+ * learner's log, or this one's own stored log at start (stored: they
+ * are not put in the outbox again). Entries at or below the applied
+ * index are skipped. Returns 0, or -1 when out of memory. */
+int learner_adopt(struct learner *l, const struct msg_entry *e, size_t n,
+                  uint64_t upto, bool stored);
+
+/* Empties the outbox of applied writes. */
+void learner_out_clear(struct learner *l);
 
 #endif

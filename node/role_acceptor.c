@@ -19,6 +19,10 @@
  * carries; the learner asks again for the rest. */
 #define LISTING_MAX_ENTRIES 4096
 #define LISTING_MAX_BYTES (4u << 20)
+/* Slots an acceptor keeps below the applied index of the most advanced
+ * learner, so that a learner a little behind catches up from the
+ * acceptors; one further behind copies from that learner. */
+#define ACCEPTOR_KEEP_LEARNED 4096
 
 struct held_reply {
     struct http_request *req;   /* NULL: a LEARN to broadcast */
@@ -87,7 +91,8 @@ static struct msg_entry *acceptor_entries(const struct acceptor *a,
     size_t count = 0, cap = 0, bytes = 0;
 
     *upto = INT64_MAX;
-    for (uint64_t s = first ? first : 1; s <= a->max_slot; s++) {
+    for (uint64_t s = first > a->trimmed ? first : a->trimmed + 1;
+         s <= a->max_slot; s++) {
         const struct acceptor_slot *as = acceptor_get(a, s);
         if (!as)
             continue;
@@ -196,8 +201,13 @@ static void acceptor_on_listing(struct http_request *req, void *ud)
     if (node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0 ||
         node_query_number(n, req, "limit", 1, LISTING_MAX_ENTRIES, &limit) < 0)
         return;
+    /* A learner asks from the first slot it lacks: the ones below are in
+     * its log, so the acceptor may forget them. */
+    if (from > ACCEPTOR_KEEP_LEARNED)
+        acceptor_trim(&an->a, from - ACCEPTOR_KEEP_LEARNED);
     reply.ballot = an->a.promised;
     reply.commit = an->a.commit;
+    reply.trimmed = an->a.trimmed;
     reply.from_slot = from;
     reply.entries = acceptor_entries(&an->a, from, limit, LISTING_MAX_BYTES,
                                      &reply.n_entries, &reply.upto);
@@ -232,8 +242,8 @@ static void acceptor_replay_promise(void *ud, struct ballot b)
     acceptor_prepare(ud, b);    /* refused when an accept already raised it */
 }
 
-static void acceptor_replay_accept(void *ud, uint64_t slot, struct ballot b,
-                                   const struct pvalue *v)
+static void acceptor_replay_accept(void *ud, uint64_t offset, uint64_t slot,
+                                   struct ballot b, const struct pvalue *v)
 {
     struct msg_entry e = { .slot = slot, .value = *v };
 
@@ -251,7 +261,8 @@ static int acceptor_start(struct node *n)
         return -1;
     acceptor_init(&an->a);
     replay.ud = &an->a;
-    an->wal = wal_open(n->cfg->data_dir, n->cfg->fsync, &replay);
+    an->wal = wal_open(n->cfg->data_dir, "acceptor.wal", n->cfg->fsync,
+                       &replay);
     if (!an->wal) {
         free(an);
         return -1;
@@ -283,6 +294,8 @@ static void acceptor_status(struct node *n, struct json_object *o)
                            json_object_new_int64((int64_t)an->a.commit));
     json_object_object_add(o, "max_slot",
                            json_object_new_int64((int64_t)an->a.max_slot));
+    json_object_object_add(o, "trimmed",
+                           json_object_new_int64((int64_t)an->a.trimmed));
     for (uint64_t s = first; s <= an->a.max_slot; s++) {
         const struct acceptor_slot *as = acceptor_get(&an->a, s);
         struct json_object *e;

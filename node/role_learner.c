@@ -1,11 +1,14 @@
-/* role_learner.c -- the learner node: takes /learn from acceptors, serves
- * the applied log on /get-values, repairs what it missed with catch-up
- * rounds over the acceptors' /accepted, and tells client nodes (/notify)
- * when their writes are applied. */
+/* role_learner.c -- the learner node: takes /learn from acceptors, keeps
+ * the applied log on disk (learned_store.h), serves it on /get-values,
+ * repairs what it missed with catch-up rounds over the acceptors'
+ * /accepted (or by copying another learner's /learned, for slots the
+ * acceptors forgot), and tells client nodes (/notify) when their writes
+ * are applied. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "learned_store.h"
 #include "learner.h"
 #include "log.h"
 #include "metrics.h"
@@ -16,6 +19,10 @@
 /* Even when nothing looks missing, ask the acceptors this often. */
 #define LEARNER_ANTI_ENTROPY_MS 5000
 #define LEARNER_NOTIFY_BATCH 4096
+/* Most entries, and about the most value bytes, one /learned answer
+ * carries. */
+#define LEARNED_PAGE_ENTRIES 4096
+#define LEARNED_PAGE_BYTES (4u << 20)
 
 struct values_waiter {          /* a /get-values?wait_for=N */
     struct http_request *req;
@@ -25,7 +32,11 @@ struct values_waiter {          /* a /get-values?wait_for=N */
 
 struct learner_node {
     struct learner l;
-    size_t notified;            /* log entries already notified */
+    struct learned_store *store;
+    size_t stored;              /* outbox entries already in the store */
+    bool copying;               /* a /learned request is out */
+    size_t copy_from;           /* which learner to copy from next */
+    uint64_t copies;
     size_t round_outstanding;   /* listings not yet answered */
     uint64_t round_applied;     /* applied index when the round began */
     int64_t round_due, last_round_at;
@@ -51,19 +62,28 @@ static void learner_fatal_memory(void)
     abort();
 }
 
-/* The index of the first applied value at or after slot. */
-static size_t learner_find_slot(const struct learner *l, uint64_t slot)
+/* Stores what the core applied since the last call: every core call is
+ * followed by this, so the store always holds the whole applied log. */
+static void learner_store_applied(struct learner_node *ln)
 {
-    size_t lo = 0, hi = l->log_len;
+    for (; ln->stored < ln->l.n_out; ln->stored++)
+        if (learned_store_append(ln->store, &ln->l.out[ln->stored]) < 0)
+            learner_fatal_memory();
+}
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (l->log[mid].slot < slot)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+struct values_page {            /* a page of the log being read */
+    struct json_object *values;
+    uint64_t last_slot;
+};
+
+static void learner_add_value(void *ud, const struct learned *e)
+{
+    struct values_page *page = ud;
+    struct json_object *v = node_json_value(e->slot, &e->value);
+
+    json_object_object_add(v, "ballot", node_json_ballot(e->ballot));
+    json_object_array_add(page->values, v);
+    page->last_slot = e->slot;
 }
 
 /* The applied values from slot `from` on, at most `limit` of them (both
@@ -71,22 +91,25 @@ static size_t learner_find_slot(const struct learner *l, uint64_t slot)
 static void learner_reply_values(struct node *n, struct http_request *req,
                                  uint64_t from, uint64_t limit)
 {
-    struct learner *l = &learner_node_of(n)->l;
+    struct learner_node *ln = learner_node_of(n);
     struct json_object *o = json_object_new_object();
-    size_t first = learner_find_slot(l, from);
-    size_t end = l->log_len - first > limit ? first + limit : l->log_len;
-    struct json_object *values = json_object_new_array_ext((int)(end - first));
+    struct values_page page = { json_object_new_array(), 0 };
+    long got = learned_store_read(ln->store, from, limit, learner_add_value,
+                                  &page);
 
-    for (size_t i = first; i < end; i++) {
-        struct json_object *v = node_json_value(l->log[i].slot, &l->log[i].value);
-        json_object_object_add(v, "ballot", node_json_ballot(l->log[i].ballot));
-        json_object_array_add(values, v);
+    if (got < 0) {
+        json_object_put(o);
+        json_object_put(page.values);
+        httpd_reply_error(req, 500, "cannot read the applied log");
+        return;
     }
     json_object_object_add(o, "learner", json_object_new_string(n->cfg->name));
-    json_object_object_add(o, "applied", json_object_new_int64((int64_t)l->applied));
-    json_object_object_add(o, "count", json_object_new_int64((int64_t)l->log_len));
-    json_object_object_add(o, "more", json_object_new_boolean(end < l->log_len));
-    json_object_object_add(o, "values", values);
+    json_object_object_add(o, "applied", json_object_new_int64((int64_t)ln->l.applied));
+    json_object_object_add(o, "count", json_object_new_int64((int64_t)ln->l.applied_writes));
+    json_object_object_add(o, "more", json_object_new_boolean(
+        (uint64_t)got == limit &&
+        page.last_slot < learned_store_last_slot(ln->store)));
+    json_object_object_add(o, "values", page.values);
     node_reply_json(req, 200, o);
 }
 
@@ -163,6 +186,7 @@ static void learner_on_learn_msg(struct http_request *req, void *ud)
     if (learner_on_learn(&ln->l, (size_t)acceptor, m.ballot, m.commit,
                          m.entries, m.n_entries) < 0)
         learner_fatal_memory();
+    learner_store_applied(ln);
     if (ln->l.applied != applied)
         ln->round_due = loop_now_ms() + LEARNER_GAP_MS;
     httpd_reply(req, 200, strdup("{}"));
@@ -190,9 +214,9 @@ static void learner_on_listing_answer(void *ud, int status, const char *body,
         log_warn("bad listing from acceptor %zu: %s", ctx->acceptor, why);
         goto out;
     }
-    if (learner_on_listing(&ln->l, ctx->acceptor, m.commit, m.from_slot,
-                           m.upto, m.entries, m.n_entries) < 0)
+    if (learner_on_listing(&ln->l, ctx->acceptor, &m) < 0)
         learner_fatal_memory();
+    learner_store_applied(ln);
     msg_free(&m);
 out:
     if (!ln->round_outstanding) {
@@ -236,11 +260,110 @@ static bool learner_wants_more(const struct learner_node *ln)
     return learner_behind(&ln->l);
 }
 
-static void learner_tick(struct node *n, int64_t now)
+/* Another learner's answer to /learned: its log from our first missing
+ * slot, covering every slot up to "upto". */
+static void learner_on_copy_answer(void *ud, int status, const char *body,
+                                   size_t len, const char *err)
+{
+    struct node *n = ud;
+    struct learner_node *ln = learner_node_of(n);
+    struct msg m;
+    char why[256];
+
+    ln->copying = false;
+    if (status != 200) {
+        log_warn("copy: learner did not answer: %d %s", status,
+                 status ? body : err);
+        return;
+    }
+    if (msg_decode(MSG_LISTING, body, len, n->cfg->max_value, &m, why,
+                   sizeof(why)) < 0) {
+        log_warn("copy: bad answer: %s", why);
+        return;
+    }
+    if (learner_adopt(&ln->l, m.entries, m.n_entries, m.upto, false) < 0)
+        learner_fatal_memory();
+    learner_store_applied(ln);
+    ln->copies++;
+    msg_free(&m);
+}
+
+/* The acceptors forgot the next slot to apply: copy the log from the
+ * other learners in turn, a page at a time. */
+static void learner_start_copy(struct node *n)
+{
+    struct learner_node *ln = learner_node_of(n);
+    char path[64];
+
+    snprintf(path, sizeof(path), "/learned?from=%llu",
+             (unsigned long long)(ln->l.applied + 1));
+    for (size_t k = 0; k < n->cfg->n_nodes; k++) {
+        const struct node_info *peer =
+            &n->cfg->nodes[ln->copy_from++ % n->cfg->n_nodes];
+        if (peer->role != ROLE_LEARNER || peer->id == n->cfg->id)
+            continue;
+        ln->copying = node_send(n, peer, path, NULL, learner_on_copy_answer,
+                                n) == 0;
+        return;
+    }
+}
+
+/* Copies a stored entry into a LISTING being built (room was made). */
+static void learner_add_entry(void *ud, const struct learned *e)
+{
+    struct msg *m = ud;
+    struct msg_entry *out = &m->entries[m->n_entries];
+
+    if (pvalue_copy(&out->value, &e->value) < 0)
+        learner_fatal_memory();
+    out->slot = e->slot;
+    out->ballot = e->ballot;
+    m->n_entries++;
+}
+
+/* GET /learned?from=F (from other learners): the applied log from slot F
+ * as a LISTING whose "upto" is the last slot it covers. */
+static void learner_on_learned(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct learner_node *ln = learner_node_of(n);
+    size_t limit = LEARNED_PAGE_BYTES / (n->cfg->max_value + 64);
+    struct msg reply = { .type = MSG_LISTING, .from = n->cfg->id };
+    uint64_t from = 1;
+    long got;
+
+    if (node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0)
+        return;
+    if (limit > LEARNED_PAGE_ENTRIES)
+        limit = LEARNED_PAGE_ENTRIES;
+    reply.entries = calloc(limit ? limit : 1, sizeof(*reply.entries));
+    if (!reply.entries) {
+        httpd_reply_error(req, 503, "out of memory");
+        return;
+    }
+    got = learned_store_read(ln->store, from, limit ? limit : 1,
+                             learner_add_entry, &reply);
+    if (got < 0) {
+        httpd_reply_error(req, 500, "cannot read the applied log");
+    } else {
+        reply.commit = ln->l.applied;
+        reply.from_slot = from;
+        reply.upto = reply.n_entries == (limit ? limit : 1)
+                         ? reply.entries[reply.n_entries - 1].slot
+                         : ln->l.applied;
+        node_reply_msg(req, 200, &reply);
+    }
+    msg_free(&reply);
+}
+
+static void learner_node_tick(struct node *n, int64_t now)
 {
     struct learner_node *ln = learner_node_of(n);
 
+    learner_tick(&ln->l, now);
     learner_answer_waiters(n, now);
+    if (!ln->copying && learner_must_copy(&ln->l))
+        learner_start_copy(n);
     if (ln->round_outstanding)
         return;
     if ((learner_wants_more(ln) && now >= ln->round_due) ||
@@ -259,14 +382,14 @@ static void learner_send_notify(struct node *n, const struct node_info *client,
     m->n_entries = 0;
 }
 
-/* Tells each client node which of its writes were applied, in batches. */
+/* Tells each client node which of its writes were applied this turn, in
+ * batches. */
 static void learner_notify_clients(struct node *n)
 {
-    struct learner_node *ln = learner_node_of(n);
-    struct learner *l = &ln->l;
+    struct learner *l = &learner_node_of(n)->l;
     struct msg_entry *batch;
 
-    if (ln->notified == l->log_len)
+    if (!l->n_out)
         return;
     batch = malloc(LEARNER_NOTIFY_BATCH * sizeof(*batch));
     if (!batch)
@@ -279,11 +402,11 @@ static void learner_notify_clients(struct node *n)
         if (client->role != ROLE_CLIENT)
             continue;
         snprintf(id, sizeof(id), "%u", (unsigned)client->id);
-        for (size_t i = ln->notified; i < l->log_len; i++) {
-            if (strcmp(l->log[i].value.client, id) != 0)
+        for (size_t i = 0; i < l->n_out; i++) {
+            if (strcmp(l->out[i].value.client, id) != 0)
                 continue;
-            batch[m.n_entries++] = (struct msg_entry){ .slot = l->log[i].slot,
-                                                       .value = l->log[i].value };
+            batch[m.n_entries++] = (struct msg_entry){ .slot = l->out[i].slot,
+                                                       .value = l->out[i].value };
             if (m.n_entries == LEARNER_NOTIFY_BATCH)
                 learner_send_notify(n, client, &m);
         }
@@ -291,13 +414,29 @@ static void learner_notify_clients(struct node *n)
             learner_send_notify(n, client, &m);
     }
     free(batch);
-    ln->notified = l->log_len;
 }
 
 static void learner_flush(struct node *n)
 {
-    learner_answer_waiters(n, loop_now_ms());
+    struct learner_node *ln = learner_node_of(n);
+
     learner_notify_clients(n);
+    learner_out_clear(&ln->l);
+    ln->stored = 0;
+    if (learned_store_pending(ln->store) && learned_store_sync(ln->store) < 0) {
+        log_error("cannot make the applied log durable: stopping");
+        exit(1);
+    }
+    learner_answer_waiters(n, loop_now_ms());
+}
+
+/* An entry of the stored log at start. */
+static void learner_restore(void *ud, const struct learned *e)
+{
+    struct msg_entry entry = { e->slot, e->ballot, e->value };
+
+    if (learner_adopt(ud, &entry, 1, e->slot, true) < 0)
+        learner_fatal_memory();
 }
 
 static int learner_start(struct node *n)
@@ -307,33 +446,48 @@ static int learner_start(struct node *n)
     if (!ln)
         return -1;
     n->role = ln;
-    if (learner_init(&ln->l, n->cfg->n_acceptors) < 0)
+    if (learner_init(&ln->l, n->cfg->n_acceptors,
+                     4 * (int64_t)n->cfg->request_timeout_ms) < 0)
         return -1;
+    ln->store = learned_store_open(n->cfg->data_dir, n->cfg->fsync,
+                                   learner_restore, &ln->l);
+    if (!ln->store)
+        return -1;
+    log_info("recovered %llu applied writes (applied index %llu) from %s",
+             (unsigned long long)ln->l.applied_writes,
+             (unsigned long long)ln->l.applied, n->cfg->data_dir);
     ln->last_round_at = loop_now_ms() - LEARNER_ANTI_ENTROPY_MS;  /* at once */
     if (node_route(n, "POST", "/learn", ROUTE_PEER, learner_on_learn_msg, n) < 0 ||
+        node_route(n, "GET", "/learned", ROUTE_PEER, learner_on_learned, n) < 0 ||
         node_route(n, "GET", "/get-values", ROUTE_USER, learner_on_get_values, n) < 0)
         return -1;
     return 0;
+}
+
+static void learner_add_recent(void *ud, const struct learned *e)
+{
+    struct values_page *page = ud;
+
+    json_object_array_add(page->values, node_json_value(e->slot, &e->value));
 }
 
 static void learner_status(struct node *n, struct json_object *o)
 {
     struct learner_node *ln = learner_node_of(n);
     struct learner *l = &ln->l;
-    struct json_object *recent = json_object_new_array();
+    struct values_page recent = { json_object_new_array(), 0 };
 
-    for (size_t i = l->log_len > 10 ? l->log_len - 10 : 0; i < l->log_len; i++)
-        json_object_array_add(recent, node_json_value(l->log[i].slot,
-                                                      &l->log[i].value));
+    learned_store_read_last(ln->store, 10, learner_add_recent, &recent);
     json_object_object_add(o, "applied", json_object_new_int64((int64_t)l->applied));
     json_object_object_add(o, "known_commit", json_object_new_int64((int64_t)l->known_commit));
     json_object_object_add(o, "highest_heard", json_object_new_int64((int64_t)l->highest_heard));
-    json_object_object_add(o, "values_count", json_object_new_int64((int64_t)l->log_len));
+    json_object_object_add(o, "values_count", json_object_new_int64((int64_t)l->applied_writes));
     json_object_object_add(o, "noops", json_object_new_int64((int64_t)l->skipped_noops));
     json_object_object_add(o, "duplicates_skipped", json_object_new_int64((int64_t)l->skipped_duplicates));
     json_object_object_add(o, "learns", json_object_new_int64((int64_t)ln->learns));
     json_object_object_add(o, "catchup_rounds", json_object_new_int64((int64_t)ln->rounds));
-    json_object_object_add(o, "recent", recent);
+    json_object_object_add(o, "copies", json_object_new_int64((int64_t)ln->copies));
+    json_object_object_add(o, "recent", recent.values);
 }
 
 static void learner_stop(struct node *n)
@@ -341,6 +495,8 @@ static void learner_stop(struct node *n)
     struct learner_node *ln = learner_node_of(n);
 
     learner_free(&ln->l);
+    if (ln->store)
+        learned_store_close(ln->store);
     free(ln->waiters);
     free(ln);
     n->role = NULL;
@@ -357,7 +513,7 @@ static void learner_metrics(struct node *n, FILE *out)
                    "Highest commit index heard of.", NULL,
                    (double)l->known_commit);
     metrics_sample(out, "gauge", "paxos_values", "Values in the applied log.",
-                   NULL, (double)l->log_len);
+                   NULL, (double)l->applied_writes);
     metrics_sample(out, "counter", "paxos_noops_skipped_total",
                    "Chosen no-ops (gaps a new leader filled).", NULL,
                    (double)l->skipped_noops);
@@ -370,7 +526,7 @@ static void learner_metrics(struct node *n, FILE *out)
 }
 
 const struct role_ops learner_role = {
-    .start = learner_start, .tick = learner_tick, .flush = learner_flush,
+    .start = learner_start, .tick = learner_node_tick, .flush = learner_flush,
     .status = learner_status, .metrics = learner_metrics,
     .stop = learner_stop,
 };

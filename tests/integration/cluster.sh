@@ -103,10 +103,6 @@ learners_settled() {
     [[ "$a1" =~ ^[0-9]+$ && "$a1" == "$a2" && $a1 -ge $1 ]]
 }
 
-port_closed() {
-    ! (exec 3<>"/dev/tcp/$T_HOST/${T_PORT[$1]}") 2>/dev/null
-}
-
 # Checks that both learners hold the same log up to the highest slot any
 # acknowledged write got, and that every acknowledged write of the given
 # files is in it exactly once, at its slot. $1 names the phase.
@@ -440,7 +436,7 @@ phase_acceptor() {
     fi
     pid=$(t_pid "$acc")
     kill -KILL "$pid"
-    wait_until 5 port_closed "$acc" || t_fail "$acc is gone after kill -9"
+    wait_until 5 t_port_closed "$acc" || t_fail "$acc is gone after kill -9"
     t_writer client1 "acc-down-$TAG" "$T_TMP/acc.down" "$T_TMP/never" 10
     t_expect "10 writes succeed with $acc down (2 of 3 acceptors)" \
         "$(count_acked "$T_TMP/acc.down")" 10

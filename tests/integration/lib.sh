@@ -283,6 +283,11 @@ t_cluster_up() {
     printf '%s\n' "$out" | sed 's/^/# /'
 }
 
+# True when nothing listens on NODE's port any more.
+t_port_closed() {
+    ! (exec 3<>"/dev/tcp/$T_HOST/${T_PORT[$1]}") 2>/dev/null
+}
+
 # The pid of a running node, from its pid file.
 t_pid() {
     local file="$T_RUN/pids/$1.pid"

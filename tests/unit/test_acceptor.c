@@ -108,6 +108,38 @@ static void test_empty_accept_only_checks_ballot(void **state)
     acceptor_free(&a);
 }
 
+/* Only chosen slots are forgotten; an ACCEPT for one is answered without
+ * storing it again, and the memory stays a window over the live slots. */
+static void test_trim_forgets_chosen_slots_only(void **state)
+{
+    struct acceptor a;
+    struct msg_entry e;
+
+    acceptor_init(&a);
+    for (uint64_t s = 1; s <= 3000; s++) {
+        e = entry(s, "v");
+        assert_int_equal(acceptor_accept(&a, B(1, 1), &e, 1, s / 2), ACCEPTOR_OK);
+    }
+    assert_int_equal(acceptor_trim(&a, 5000), 1500);   /* the commit index */
+    assert_null(acceptor_get(&a, 1));
+    assert_null(acceptor_get(&a, 1500));
+    assert_non_null(acceptor_get(&a, 1501));
+    assert_string_equal(acceptor_get(&a, 3000)->value.data, "v");
+    e = entry(10, "again");
+    assert_int_equal(acceptor_accept(&a, B(1, 1), &e, 1, 0), ACCEPTOR_OK);
+    assert_null(acceptor_get(&a, 10));
+    for (uint64_t s = 3001; s <= 100000; s++) {
+        e = entry(s, "v");
+        assert_int_equal(acceptor_accept(&a, B(1, 1), &e, 1, s - 1), ACCEPTOR_OK);
+        if (s % 1000 == 0)
+            acceptor_trim(&a, s - 100);
+    }
+    assert_true(a.cap <= 4096);
+    assert_non_null(acceptor_get(&a, 99950));
+    assert_null(acceptor_get(&a, 99800));
+    acceptor_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_bad_slot_rejects_whole_batch),
         cmocka_unit_test(test_higher_ballot_overwrites_slot),
         cmocka_unit_test(test_empty_accept_only_checks_ballot),
+        cmocka_unit_test(test_trim_forgets_chosen_slots_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,7 @@ static void assert_msg_equal(const struct msg *want, const struct msg *got)
     assert_int_equal(want->from_slot, got->from_slot);
     assert_int_equal(want->upto, got->upto);
     assert_int_equal(want->commit, got->commit);
+    assert_int_equal(want->trimmed, got->trimmed);
     assert_int_equal(want->slot, got->slot);
     assert_value_equal(&want->value, &got->value);
     assert_int_equal(want->n_entries, got->n_entries);
@@ -163,7 +164,8 @@ static void test_roundtrip_peer_messages(void **state)
           .entries = plain, .n_entries = 9 },
         { .type = MSG_HEARTBEAT, .from = 3, .ballot = { 1, 3 }, .commit = 0 },
         { .type = MSG_LISTING, .from = 5, .ballot = { 2, 2 }, .commit = 4,
-          .from_slot = 1, .upto = 9, .entries = with_ballots, .n_entries = 9 },
+          .from_slot = 1, .upto = 9, .trimmed = 3, .entries = with_ballots,
+          .n_entries = 9 },
         { .type = MSG_NOTIFY, .from = 7, .entries = plain, .n_entries = 9 },
         { .type = MSG_LEARN, .from = 2, .ballot = { 1, 2 }, .commit = 1 },
     };
@@ -359,10 +361,10 @@ static void test_reject_bad_entries(void **state)
                               "\"client_id\":\"9\",\"seq\":1},{\"slot\":2,\"value\":"
                               "\"w\",\"client_id\":\"9\"}]}", "entries[1].seq");
     expect_reject(MSG_LISTING, "{\"from\":5,\"ballot\":{\"round\":1,\"node\":1},"
-                               "\"commit\":0,\"from_slot\":1,\"upto\":1,\"entries\":"
+                               "\"commit\":0,\"from_slot\":1,\"upto\":1,\"trimmed\":0,\"entries\":"
                                "[{\"slot\":1,\"noop\":true}]}", "entries[0].ballot");
     expect_reject(MSG_LISTING, "{\"from\":5,\"ballot\":{\"round\":1,\"node\":1},"
-                               "\"commit\":0,\"from_slot\":1,\"upto\":1,\"entries\":"
+                               "\"commit\":0,\"from_slot\":1,\"upto\":1,\"trimmed\":0,\"entries\":"
                                "[{\"slot\":1,\"ballot\":{\"round\":1},\"noop\":true}]}",
                   "entries[0].ballot.node");
 }
