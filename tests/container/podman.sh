@@ -438,7 +438,7 @@ read_manifests() {
                | ($pod.volumes[] | select(.name == $m.name)) as $v
                | if $v.persistentVolumeClaim then
                    "--volume=\($run)-\($v.persistentVolumeClaim.claimName):\($m.mountPath)"
-                 elif $v.emptyDir then "--tmpfs=\($m.mountPath)"
+                 elif $v.emptyDir then "--mount=type=tmpfs,destination=\($m.mountPath),chown=true"
                  else error("volume \($v.name) of \($name): only claims and emptyDir are emulated") end ]
            + [ $c.image ] + ($c.args // [])) as $args
         | [$name, ($c.ports[0].containerPort | tostring),
