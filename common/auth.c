@@ -53,11 +53,15 @@ struct auth *auth_new(const void *secret, size_t len, int64_t window_ms)
         return NULL;
     a->hmac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
     a->secret = malloc(len ? len : 1);
-    a->seen = calloc(SEEN_SLOTS, sizeof(*a->seen));
+    a->seen = malloc(SEEN_SLOTS * sizeof(*a->seen));
     if (!a->hmac || !a->secret || !a->seen) {
         auth_free(a);
         return NULL;
     }
+    /* Written now rather than left to calloc's lazy zero pages: signatures
+     * land on random pages, so the cache would otherwise creep up to its
+     * full size over minutes and look like a leak. */
+    memset(a->seen, 0, SEEN_SLOTS * sizeof(*a->seen));
     memcpy(a->secret, secret, len);
     a->secret_len = len;
     a->window_ms = window_ms;

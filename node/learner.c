@@ -189,8 +189,8 @@ static void learner_vote(struct learner_slot *ls, size_t acceptor,
 }
 
 static int learner_take_entries(struct learner *l, size_t acceptor,
-                                const struct ballot *ballot, uint64_t commit,
-                                const struct msg_entry *e, size_t n)
+                                uint64_t commit, const struct msg_entry *e,
+                                size_t n)
 {
     bool oom = false;
 
@@ -199,23 +199,40 @@ static int learner_take_entries(struct learner *l, size_t acceptor,
     if (commit > l->known_commit)
         l->known_commit = commit;
     for (size_t i = 0; i < n && !oom; i++) {
-        struct ballot b = ballot ? *ballot : e[i].ballot;
         struct learner_slot *ls = learner_slot(l, e[i].slot, true, &oom);
         if (e[i].slot > l->highest_heard)
             l->highest_heard = e[i].slot;
         if (ls)
-            learner_vote(ls, acceptor, b, &e[i].value, l->n_acceptors,
-                         l->quorum, &oom);
+            learner_vote(ls, acceptor, e[i].ballot, &e[i].value,
+                         l->n_acceptors, l->quorum, &oom);
     }
     if (oom)
         return -1;
     return learner_apply_ready(l);
 }
 
-int learner_on_learn(struct learner *l, size_t acceptor, struct ballot b,
-                     uint64_t commit, const struct msg_entry *e, size_t n)
+int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
+                      const struct msg_entry *e, size_t n)
 {
-    return learner_take_entries(l, acceptor, &b, commit, e, n);
+    bool oom = false;
+
+    if (commit > l->known_commit)
+        l->known_commit = commit;
+    for (size_t i = 0; i < n && !oom; i++) {
+        struct learner_slot *ls = learner_slot(l, e[i].slot, true, &oom);
+        if (e[i].slot > l->highest_heard)
+            l->highest_heard = e[i].slot;
+        if (!ls || ls->chosen)
+            continue;
+        pvalue_free(&ls->best_value);
+        if (pvalue_copy(&ls->best_value, &e[i].value) < 0)
+            return -1;
+        ls->best = b;
+        ls->chosen = true;
+    }
+    if (oom)
+        return -1;
+    return learner_apply_ready(l);
 }
 
 uint64_t learner_round_begin(struct learner *l)
@@ -278,7 +295,7 @@ static void learner_round_decide(struct learner *l)
 int learner_on_listing(struct learner *l, size_t acceptor,
                        const struct msg *m)
 {
-    if (learner_take_entries(l, acceptor, NULL, m->commit, m->entries,
+    if (learner_take_entries(l, acceptor, m->commit, m->entries,
                              m->n_entries) < 0)
         return -1;
     if (acceptor >= l->n_acceptors)

@@ -1,6 +1,7 @@
 /* learner.h -- the learner's rules, with no I/O.
  *
- * A slot is chosen when a quorum of the configured acceptors accepted it
+ * The leader announces the slots it got chosen. Beyond that, a slot is
+ * chosen when a quorum of the configured acceptors reported it accepted
  * at the same ballot. Chosen slots are applied in slot order; a no-op or
  * a write already applied under another slot (a retried write chosen
  * twice) is skipped, so the applied log holds every write exactly once.
@@ -80,10 +81,11 @@ void learner_free(struct learner *l);
 /* Ages the remembered identities; call every loop turn or so. */
 void learner_tick(struct learner *l, int64_t now);
 
-/* Entries an acceptor reports accepted at ballot (LEARN). Returns 0, or
- * -1 when out of memory. Slots chosen here are applied at once. */
-int learner_on_learn(struct learner *l, size_t acceptor, struct ballot b,
-                     uint64_t commit, const struct msg_entry *e, size_t n);
+/* Slots the leader announces chosen at ballot b (a LEARN): chosen at
+ * once, since a leader announces only what a quorum of acceptors accepted
+ * at its ballot. Returns 0, or -1 when out of memory. */
+int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
+                      const struct msg_entry *e, size_t n);
 
 /* Starts a catch-up round; returns the first slot to ask for. */
 uint64_t learner_round_begin(struct learner *l);

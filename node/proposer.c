@@ -271,6 +271,7 @@ static void proposer_become_leader(struct proposer *p, int64_t now)
     }
     p->next_slot = p->phase1_max + 1;
     p->sent_upto = from;
+    p->announced = p->commit;
     p->trimmed = from - 1;
     p->progress_at = now;
     p->quorum_at = now;
@@ -426,12 +427,14 @@ static uint64_t proposer_batch_count(const struct proposer *p, uint64_t first,
     return s - first;
 }
 
-static void proposer_send_accepts(struct proposer *p, uint64_t first,
-                                  uint64_t end)
+/* The slots [first, end) in batches, as ACCEPTs or as announcements. */
+static void proposer_send_slots(struct proposer *p,
+                                enum proposer_out_kind kind, uint64_t first,
+                                uint64_t end)
 {
     while (first < end) {
         uint64_t count = proposer_batch_count(p, first, end);
-        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
+        proposer_push(p, (struct proposer_out){ .kind = kind,
                                                 .ballot = p->ballot,
                                                 .first = first,
                                                 .count = count });
@@ -445,7 +448,7 @@ static void proposer_retransmit(struct proposer *p, int64_t now)
 {
     p->retransmits++;
     p->progress_at = now;
-    proposer_send_accepts(p, p->commit + 1, p->sent_upto);
+    proposer_send_slots(p, PROPOSER_SEND_ACCEPT, p->commit + 1, p->sent_upto);
 }
 
 /* Forgets the first n waiting writes (answered or given a slot). */
@@ -518,13 +521,13 @@ static void proposer_assign_slots(struct proposer *p)
     proposer_shift_pending(p, taken);
 }
 
-/* Frees the values of chosen slots below the commit index, but for the
- * last few that /status shows: nothing sends them again. Once half the
- * window is such slots, the window moves up past them, so a leader's
- * memory does not grow with the log. */
+/* Frees the values of announced slots, but for the last few that /status
+ * shows: nothing sends them again. Once half the window is such slots,
+ * the window moves up past them, so a leader's memory does not grow with
+ * the log. */
 static void proposer_trim(struct proposer *p)
 {
-    while (p->trimmed + PROPOSER_KEEP_CHOSEN < p->commit)
+    while (p->trimmed + PROPOSER_KEEP_CHOSEN < p->announced)
         pvalue_free(&proposer_at(p, ++p->trimmed)->value);
     if (p->trimmed + 1 - p->log_base >= p->log_cap / 2)
         proposer_slide(p, p->trimmed + 1);
@@ -536,8 +539,13 @@ void proposer_flush(struct proposer *p, int64_t now)
         return;
     proposer_trim(p);
     proposer_assign_slots(p);
-    proposer_send_accepts(p, p->sent_upto, p->next_slot);
+    proposer_send_slots(p, PROPOSER_SEND_ACCEPT, p->sent_upto, p->next_slot);
     p->sent_upto = p->next_slot;
+    /* The learners hear of chosen slots from the leader: one message per
+     * batch, where each acceptor telling each learner would take six. */
+    proposer_send_slots(p, PROPOSER_SEND_CHOSEN, p->announced + 1,
+                        p->commit + 1);
+    p->announced = p->commit;
     if (p->n_reads && !p->confirm_round)
         proposer_start_confirm(p, now);
 }

@@ -12,7 +12,8 @@
  * accepted is proposed again with its highest-ballot value, gaps with a
  * no-op, and new writes take the slots after them. Writes are batched
  * (many slots per ACCEPT) and pipelined (many ACCEPTs in flight). A write
- * is answered only when a quorum accepted its slot. A higher ballot seen
+ * is answered only when a quorum accepted its slot, and chosen slots are
+ * announced to the learners once per loop turn. A higher ballot seen
  * anywhere makes a leader step down and fail what it had not finished. */
 #ifndef PAXOS_PROPOSER_H
 #define PAXOS_PROPOSER_H
@@ -32,6 +33,8 @@ enum proposer_out_kind {
     PROPOSER_SEND_ACCEPT,       /* to every acceptor: slots [first, first+count) */
     PROPOSER_SEND_CONFIRM,      /* to every acceptor: empty ACCEPT, round */
     PROPOSER_SEND_HEARTBEAT,    /* to every other proposer */
+    PROPOSER_SEND_CHOSEN,       /* to every learner: slots [first,
+                                   first+count) are chosen */
     PROPOSER_REPLY_CHOSEN,      /* token's write is chosen in slot */
     PROPOSER_REPLY_READ,        /* token's read may return slots <= slot */
     PROPOSER_REPLY_FAILED,      /* token failed: reason; maybe_chosen when
@@ -42,7 +45,7 @@ enum proposer_out_kind {
 struct proposer_out {
     enum proposer_out_kind kind;
     struct ballot ballot;
-    uint64_t first, count;      /* SEND_PREPARE, SEND_ACCEPT */
+    uint64_t first, count;      /* SEND_PREPARE, SEND_ACCEPT, SEND_CHOSEN */
     uint64_t round;             /* SEND_CONFIRM */
     uint64_t slot;              /* REPLY_CHOSEN, REPLY_READ */
     void *token;                /* REPLY_* */
@@ -110,6 +113,8 @@ struct proposer {
     uint64_t commit;            /* every slot <= commit is chosen */
     uint64_t next_slot;         /* leader: the next free slot */
     uint64_t sent_upto;         /* leader: slots below it were sent */
+    uint64_t announced;         /* leader: chosen slots up to it were
+                                   announced to the learners */
     struct proposer_slot *log;  /* the window [log_base, log_base+log_cap):
                                    slots below it are chosen and forgotten */
     uint64_t log_base, log_cap;

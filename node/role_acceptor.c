@@ -3,9 +3,9 @@
  *
  * Nothing an acceptor says about its promises or accepted values may
  * leave the process before it is on disk. So every answer that reveals
- * state (promises, accepts, listings, and the LEARN messages to the
- * learners) is held until the end of the loop turn, when one wal_sync()
- * covers all of that turn's changes (group commit); then they are sent. */
+ * state (promises, accepts, listings) is held until the end of the loop
+ * turn, when one wal_sync() covers all of that turn's changes (group
+ * commit); then they are sent. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +25,7 @@
 #define ACCEPTOR_KEEP_LEARNED 4096
 
 struct held_reply {
-    struct http_request *req;   /* NULL: a LEARN to broadcast */
+    struct http_request *req;
     int status;
     char *body;
 };
@@ -35,7 +35,7 @@ struct acceptor_node {
     struct wal *wal;
     struct held_reply *held;
     size_t n_held, cap_held;
-    uint64_t prepares, accepts, rejected, learns_sent;
+    uint64_t prepares, accepts, rejected;
 };
 
 static struct acceptor_node *acceptor_node_of(struct node *n)
@@ -181,12 +181,6 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
     reply.ok = true;
     reply.ballot = m.ballot;
     acceptor_hold(an, req, 200, msg_encode(&reply));
-    if (m.n_entries) {
-        m.type = MSG_LEARN;
-        m.from = n->cfg->id;
-        m.commit = an->a.commit;
-        acceptor_hold(an, NULL, 0, msg_encode(&m));
-    }
 out:
     msg_free(&m);
 }
@@ -223,17 +217,8 @@ static void acceptor_flush(struct node *n)
         log_error("cannot make the write-ahead file durable: stopping");
         exit(1);
     }
-    for (size_t i = 0; i < an->n_held; i++) {
-        struct held_reply *h = &an->held[i];
-        if (h->req) {
-            httpd_reply(h->req, h->status, h->body);
-            continue;
-        }
-        node_broadcast(n, ROLE_LEARNER, "/learn", h->body,
-                       node_ignore_answer, NULL);
-        an->learns_sent++;
-        free(h->body);
-    }
+    for (size_t i = 0; i < an->n_held; i++)
+        httpd_reply(an->held[i].req, an->held[i].status, an->held[i].body);
     an->n_held = 0;
 }
 

@@ -1,4 +1,4 @@
-/* role_learner.c -- the learner node: takes /learn from acceptors, keeps
+/* role_learner.c -- the learner node: takes /chosen from the leader, keeps
  * the applied log on disk (learned_store.h), serves it on /get-values,
  * repairs what it missed with catch-up rounds over the acceptors'
  * /accepted (or by copying another learner's /learned, for slots the
@@ -166,25 +166,26 @@ static void learner_answer_waiters(struct node *n, int64_t now)
     ln->n_waiters = kept;
 }
 
-static void learner_on_learn_msg(struct http_request *req, void *ud)
+/* POST /chosen: slots the leader got chosen. */
+static void learner_on_chosen_msg(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct learner_node *ln = learner_node_of(n);
     uint64_t applied = ln->l.applied;
+    const struct node_info *sender;
     struct msg m;
-    int acceptor;
 
     if (node_decode(n, req, MSG_LEARN, &m) < 0)
         return;
-    acceptor = config_acceptor_index(n->cfg, m.from);
-    if (acceptor < 0) {
-        node_reply_bad(n, req, 400, "learn from a node that is not a "
-                                    "configured acceptor");
+    sender = config_node(n->cfg, m.from);
+    if (!sender || sender->role != ROLE_PROPOSER) {
+        node_reply_bad(n, req, 400, "chosen slots from a node that is not "
+                                    "a configured proposer");
         goto out;
     }
     ln->learns++;
-    if (learner_on_learn(&ln->l, (size_t)acceptor, m.ballot, m.commit,
-                         m.entries, m.n_entries) < 0)
+    if (learner_on_chosen(&ln->l, m.ballot, m.commit, m.entries,
+                          m.n_entries) < 0)
         learner_fatal_memory();
     learner_store_applied(ln);
     if (ln->l.applied != applied)
@@ -447,7 +448,7 @@ static int learner_start(struct node *n)
         return -1;
     n->role = ln;
     if (learner_init(&ln->l, n->cfg->n_acceptors,
-                     4 * (int64_t)n->cfg->request_timeout_ms) < 0)
+                     2 * (int64_t)n->cfg->request_timeout_ms) < 0)
         return -1;
     ln->store = learned_store_open(n->cfg->data_dir, n->cfg->fsync,
                                    learner_restore, &ln->l);
@@ -457,7 +458,7 @@ static int learner_start(struct node *n)
              (unsigned long long)ln->l.applied_writes,
              (unsigned long long)ln->l.applied, n->cfg->data_dir);
     ln->last_round_at = loop_now_ms() - LEARNER_ANTI_ENTROPY_MS;  /* at once */
-    if (node_route(n, "POST", "/learn", ROUTE_PEER, learner_on_learn_msg, n) < 0 ||
+    if (node_route(n, "POST", "/chosen", ROUTE_PEER, learner_on_chosen_msg, n) < 0 ||
         node_route(n, "GET", "/learned", ROUTE_PEER, learner_on_learned, n) < 0 ||
         node_route(n, "GET", "/get-values", ROUTE_USER, learner_on_get_values, n) < 0)
         return -1;

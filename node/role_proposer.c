@@ -94,23 +94,36 @@ static void proposer_send_to_acceptors(struct node *n, const struct msg *m,
     free(body);
 }
 
-static void proposer_send_accept(struct node *n, const struct proposer_out *o)
+/* The slots [o->first, o->first + o->count) with their values, as an
+ * ACCEPT (to the acceptors) or a LEARN (the chosen ones, to the
+ * learners). */
+static void proposer_send_slots(struct node *n, const struct proposer_out *o)
 {
     struct proposer *p = &proposer_node_of(n)->p;
-    struct msg m = { .type = MSG_ACCEPT, .from = n->cfg->id,
-                     .ballot = o->ballot, .commit = p->commit };
-    struct sent_msg proto = { .kind = SENT_ACCEPT, .ballot = o->ballot,
-                              .first = o->first, .count = o->count };
+    struct msg m = { .type = o->kind == PROPOSER_SEND_ACCEPT ? MSG_ACCEPT
+                                                             : MSG_LEARN,
+                     .from = n->cfg->id, .ballot = o->ballot,
+                     .commit = p->commit };
 
     m.entries = calloc(o->count ? o->count : 1, sizeof(*m.entries));
     if (!m.entries)
-        return;
+        return;                 /* as if lost: retransmits and catch-up help */
     for (uint64_t i = 0; i < o->count; i++) {
         m.entries[i].slot = o->first + i;
         m.entries[i].value = proposer_get(p, o->first + i)->value;  /* borrowed */
     }
     m.n_entries = o->count;
-    proposer_send_to_acceptors(n, &m, proto);
+    if (m.type == MSG_ACCEPT) {
+        proposer_send_to_acceptors(n, &m, (struct sent_msg){
+            .kind = SENT_ACCEPT, .ballot = o->ballot, .first = o->first,
+            .count = o->count });
+    } else {
+        char *body = msg_encode(&m);
+        if (body)
+            node_broadcast(n, ROLE_LEARNER, "/chosen", body,
+                           node_ignore_answer, NULL);
+        free(body);
+    }
     free(m.entries);
 }
 
@@ -163,7 +176,8 @@ static void proposer_drain(struct node *n)
                 .kind = SENT_PREPARE, .ballot = o->ballot });
             break;
         case PROPOSER_SEND_ACCEPT:
-            proposer_send_accept(n, o);
+        case PROPOSER_SEND_CHOSEN:
+            proposer_send_slots(n, o);
             break;
         case PROPOSER_SEND_CONFIRM:
             m.type = MSG_ACCEPT;
@@ -453,7 +467,7 @@ static int proposer_start(struct node *n)
         .max_pending = proposer_bound(100000, PROPOSER_PENDING_BYTES,
                                       n->cfg->max_value, 64),
         .pending_timeout_ms = n->cfg->request_timeout_ms,
-        .remember_ids_ms = 4 * (int64_t)n->cfg->request_timeout_ms,
+        .remember_ids_ms = 2 * (int64_t)n->cfg->request_timeout_ms,
     };
     struct timeval tv;
 

@@ -821,8 +821,8 @@ def us($w): if $w > 0 then (. * 1e6 / $w | round) else "-" end;
   "",
   "Messages behind each write: the HTTP requests all ten paxosd nodes answered during"
   + " the point (warm-up included), by route, over the slots the leader chose meanwhile."
-  + " Each ACCEPT goes to 3 acceptors, and each acceptor sends what it accepted to both"
-  + " learners (LEARN), so writes per ACCEPT batch is 3 over the `/accept` figure.\n",
+  + " Each ACCEPT goes to 3 acceptors, and the leader announces the chosen slots to both"
+  + " learners (`/chosen`), so writes per ACCEPT batch is 3 over the `/accept` figure.\n",
   "| path | connections | writes per ACCEPT batch | requests per write, all routes | by route |",
   "|---|---:|---:|---:|---|",
   (.[] | select(.kind == "throughput" and .requests_per_write != null)
@@ -862,9 +862,9 @@ The path of a write, every hop an HTTP/1.1 request with a JSON body on a kept-al
 loopback connection, every peer message signed (HMAC-SHA256): the load generator's
 \`POST /propose\` to the leader; the leader puts the writes that arrived in one
 loop turn into one ACCEPT to each of the 3 acceptors; each acceptor appends them to
-its write-ahead file, calls fdatasync once per loop turn, answers, and sends what it
-accepted to both learners (LEARN); the leader answers the write once 2 acceptors
-accepted it. Through a client node (\`/send\`) there is one more hop (the client
+its write-ahead file, calls fdatasync once per loop turn and answers; the leader
+answers the write once 2 acceptors accepted it, and announces the slots chosen in
+that loop turn to both learners in one message each (\`/chosen\`). Through a client node (\`/send\`) there is one more hop (the client
 forwards each write to the leader as its own \`/propose\`) and the learners tell
 the client what they applied (\`/notify\`). The CPU per write by process and the
 requests per write above show where the cost lands; the profiles below show what

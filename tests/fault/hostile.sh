@@ -30,19 +30,20 @@ DEPTH=20000
 declare -A POST_ROUTES=(
     [proposer]="/propose /read-index /heartbeat /gossip"
     [acceptor]="/prepare /accept /gossip"
-    [learner]="/learn /gossip"
+    [learner]="/chosen /gossip"
     [client]="/send /notify /gossip"
 )
 declare -A GET_ROUTES=(
     [proposer]="/health /status /view-logs /metrics /gossip/nodes"
     [acceptor]="/health /status /view-logs /metrics /gossip/nodes /accepted"
-    [learner]="/health /status /view-logs /metrics /gossip/nodes /get-values"
+    [learner]="/health /status /view-logs /metrics /gossip/nodes /get-values /learned"
     [client]="/health /status /view-logs /metrics /gossip/nodes /read /get-responses"
 )
 # Query parameters a GET route reads, each given values it must refuse.
 declare -A QUERY_PARAMS=(
     [/accepted]="from limit"
     [/get-values]="wait_for from limit"
+    [/learned]="from"
 )
 BAD_NUMBERS=(x -1 "" 1.5 1e3 99999999999999999999999 "1%00")
 ENTRY='{"slot":1,"value":"hostile","client_id":"hostile","seq":1}'
@@ -55,7 +56,7 @@ declare -A TEMPLATE=(
     [/heartbeat]="{\"from\":1,\"ballot\":$BALLOT,\"commit\":0}"
     [/prepare]="{\"from\":1,\"ballot\":$BALLOT,\"from_slot\":1}"
     [/accept]="{\"from\":1,\"ballot\":$BALLOT,\"commit\":0,\"entries\":[$ENTRY]}"
-    [/learn]="{\"from\":4,\"ballot\":$BALLOT,\"commit\":0,\"entries\":[$ENTRY]}"
+    [/chosen]="{\"from\":4,\"ballot\":$BALLOT,\"commit\":0,\"entries\":[$ENTRY]}"
     [/notify]="{\"from\":7,\"entries\":[$ENTRY]}"
     [/gossip]='{"type":"ping","from":{"id":1,"name":"proposer1","role":"proposer","host":"proposer1","port":3001,"state":"alive","incarnation":1},"probe":1,"members":[]}'
 )

@@ -253,8 +253,8 @@ phase_auth() {
     t_expect "an unsigned ACCEPT is refused with 401" "$(error_reply)" "401 string"
     t_http POST acceptor1 /prepare '{"from":3,"ballot":{"round":999,"node":3},"from_slot":1}'
     t_expect "an unsigned PREPARE is refused with 401" "$HTTP_CODE" 401
-    t_http POST learner1 /learn '{"from":4,"ballot":{"round":999,"node":3},"commit":0,"entries":[]}'
-    t_expect "an unsigned LEARN is refused with 401" "$HTTP_CODE" 401
+    t_http POST learner1 /chosen '{"from":1,"ballot":{"round":999,"node":1},"commit":0,"entries":[]}'
+    t_expect "an unsigned announcement of chosen slots is refused with 401" "$HTTP_CODE" 401
     t_http POST client1 /gossip '{"type":"gossip"}'
     t_expect "unsigned gossip is refused with 401" "$HTTP_CODE" 401
     curl -s -o /dev/null -H 'X-Paxos-Signature: t=1,sig=00' --data-binary "$forged" \

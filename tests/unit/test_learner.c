@@ -30,12 +30,6 @@ static struct msg_entry EB(uint64_t slot, struct ballot b, const char *data,
     return e;
 }
 
-static void learn(struct learner *l, size_t acceptor, struct ballot b,
-                  struct msg_entry e)
-{
-    assert_int_equal(learner_on_learn(l, acceptor, b, 0, &e, 1), 0);
-}
-
 /* An acceptor's LISTING that forgot the slots up to trimmed. */
 static int listing_trimmed(struct learner *l, size_t acceptor,
                            uint64_t commit, uint64_t from, uint64_t upto,
@@ -54,6 +48,14 @@ static int listing(struct learner *l, size_t acceptor, uint64_t commit,
     return listing_trimmed(l, acceptor, commit, from, upto, 0, e, n);
 }
 
+/* One acceptor's report that it accepted e at b, outside any round. */
+static void learn(struct learner *l, size_t acceptor, struct ballot b,
+                  struct msg_entry e)
+{
+    e.ballot = b;
+    assert_int_equal(listing(l, acceptor, 0, 0, INT64_MAX, &e, 1), 0);
+}
+
 static void test_quorum_at_one_ballot_chooses(void **state)
 {
     struct learner l;
@@ -67,6 +69,29 @@ static void test_quorum_at_one_ballot_chooses(void **state)
     assert_string_equal(l.out[0].value.data, "a");
     learn(&l, 2, B(1, 1), E(1, "a", 1));    /* the third report: no copy */
     assert_int_equal(l.n_out, 1);
+    learner_free(&l);
+}
+
+/* The leader's announcement chooses at once, in slot order; a slot the
+ * acceptors' reports chose already is not applied again. */
+static void test_leader_announcement_chooses_at_once(void **state)
+{
+    struct learner l;
+    struct msg_entry later[] = { E(2, "b", 2), E(3, "c", 3) };
+    struct msg_entry first = E(1, "a", 1);
+
+    learner_init(&l, 3, 0);
+    assert_int_equal(learner_on_chosen(&l, B(1, 1), 3, later, 2), 0);
+    assert_int_equal(l.applied, 0);         /* slot 1 is missing */
+    assert_true(learner_behind(&l));
+    learn(&l, 0, B(1, 1), first);
+    learn(&l, 1, B(1, 1), first);           /* chosen by the reports */
+    assert_int_equal(l.applied, 3);
+    assert_int_equal(learner_on_chosen(&l, B(1, 1), 3, &first, 1), 0);
+    assert_int_equal(l.n_out, 3);
+    assert_string_equal(l.out[0].value.data, "a");
+    assert_string_equal(l.out[2].value.data, "c");
+    assert_false(learner_behind(&l));
     learner_free(&l);
 }
 
@@ -309,6 +334,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quorum_at_one_ballot_chooses),
+        cmocka_unit_test(test_leader_announcement_chooses_at_once),
         cmocka_unit_test(test_votes_at_different_ballots_do_not_choose),
         cmocka_unit_test(test_same_acceptor_twice_is_not_a_quorum),
         cmocka_unit_test(test_gap_holds_later_slots_back),

@@ -32,6 +32,7 @@ struct sim {
     struct answer answers[8192];
     size_t n_answers;
     size_t accepts_sent, prepares_sent, heartbeats_sent, confirms_sent;
+    uint64_t announced_upto;    /* chosen slots announced, in order */
 };
 
 static struct ballot B(uint32_t round, uint32_t node)
@@ -137,6 +138,15 @@ static void sim_run(struct sim *s)
                 break;
             case PROPOSER_SEND_HEARTBEAT:
                 s->heartbeats_sent++;
+                continue;
+            case PROPOSER_SEND_CHOSEN:
+                /* each slot once, in order, and only when chosen (a new
+                 * leader starts past the commit index it found) */
+                assert_true(o->first > s->announced_upto);
+                assert_true(o->first + o->count - 1 <= s->p.commit);
+                for (uint64_t j = 0; j < o->count; j++)
+                    assert_non_null(proposer_get(&s->p, o->first + j));
+                s->announced_upto = o->first + o->count - 1;
                 continue;
             default:
                 s->answers[s->n_answers++] = (struct answer){
@@ -251,6 +261,7 @@ static void test_writes_batched_and_answered_when_chosen(void **state)
     sim_run(s);
     assert_int_equal(s->accepts_sent, 1);   /* one ACCEPT for three writes */
     assert_null(sim_answer(s, &tokens[0])); /* nothing chosen, no answer */
+    assert_int_equal(s->announced_upto, 0);     /* nor told the learners */
     s->reachable = 0x3;
     sim_advance(s, 400);        /* retransmitted, now to a quorum */
     for (int i = 0; i < 3; i++) {
@@ -259,6 +270,7 @@ static void test_writes_batched_and_answered_when_chosen(void **state)
         assert_int_equal(a->kind, PROPOSER_REPLY_CHOSEN);
         assert_int_equal(a->slot, (uint64_t)i + 1);
     }
+    assert_int_equal(s->announced_upto, 3);     /* the learners hear of them */
     assert_int_equal(s->p.commit, 3);
     assert_string_equal(acceptor_get(&s->acc[1], 3)->value.data, "v");
     sim_free(s);
