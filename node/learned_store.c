@@ -8,6 +8,7 @@
 #include "learned_store.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "wal.h"
@@ -34,7 +35,8 @@ struct reading {
     uint64_t from;
     size_t skip;
     size_t limit;
-    size_t passed;
+    size_t max_bytes;           /* of values passed: the last may go over */
+    size_t passed, bytes;
     learned_fn fn;
     void *ud;
 };
@@ -177,7 +179,7 @@ static bool read_more(void *ud)
 {
     const struct reading *rd = ud;
 
-    return rd->passed < rd->limit;
+    return rd->passed < rd->limit && rd->bytes < rd->max_bytes;
 }
 
 static void read_accept(void *ud, uint64_t offset, uint64_t slot,
@@ -194,6 +196,7 @@ static void read_accept(void *ud, uint64_t offset, uint64_t slot,
     }
     rd->fn(rd->ud, &e);
     rd->passed++;
+    rd->bytes += v->data ? strlen(v->data) : 0;
 }
 
 /* Runs rd from the entry index[i] points at. */
@@ -207,9 +210,9 @@ static long read_from(struct learned_store *s, size_t i, struct reading *rd)
 }
 
 long learned_store_read(struct learned_store *s, uint64_t from, size_t limit,
-                        learned_fn fn, void *ud)
+                        size_t max_bytes, learned_fn fn, void *ud)
 {
-    struct reading rd = { from, 0, limit, 0, fn, ud };
+    struct reading rd = { from, 0, limit, max_bytes, 0, 0, fn, ud };
     size_t lo = 0, hi;
 
     if (s->count == 0 || from > s->last_slot)
@@ -231,7 +234,7 @@ long learned_store_read_last(struct learned_store *s, size_t n,
                              learned_fn fn, void *ud)
 {
     uint64_t first = s->count > n ? s->count - n : 0;
-    struct reading rd = { 0, first % INDEX_EVERY, n, 0, fn, ud };
+    struct reading rd = { 0, first % INDEX_EVERY, n, SIZE_MAX, 0, 0, fn, ud };
 
     if (n == 0 || s->count == 0)
         return 0;

@@ -49,10 +49,11 @@ uint64_t learned_store_count(const struct learned_store *s);
 /* The slot of the last entry, 0 when empty. */
 uint64_t learned_store_last_slot(const struct learned_store *s);
 
-/* Passes the entries with slot >= from, at most limit, in order, to fn.
+/* Passes the entries with slot >= from, in order, to fn: at most limit of
+ * them, and no more once max_bytes of values were passed (one at least).
  * Returns how many were passed, or -1 (logged). */
 long learned_store_read(struct learned_store *s, uint64_t from, size_t limit,
-                        learned_fn fn, void *ud);
+                        size_t max_bytes, learned_fn fn, void *ud);
 /* Passes the last n entries (all of them when fewer), in order, to fn.
  * Returns how many were passed, or -1 (logged). */
 long learned_store_read_last(struct learned_store *s, size_t n,

@@ -150,6 +150,8 @@ int proposer_init(struct proposer *p, const struct proposer_settings *set,
 {
     memset(p, 0, sizeof(*p));
     p->set = *set;
+    if (p->set.max_batches < 1 || p->set.max_batches > PROPOSER_MAX_BATCHES)
+        p->set.max_batches = PROPOSER_MAX_BATCHES;
     p->quorum = set->n_acceptors / 2 + 1;
     p->rng = (set->id + 1) * 0x9E3779B97F4A7C15ULL;
     p->state = PROPOSER_FOLLOWER;
@@ -271,6 +273,7 @@ static void proposer_become_leader(struct proposer *p, int64_t now)
     }
     p->next_slot = p->phase1_max + 1;
     p->sent_upto = from;
+    p->n_batches = 0;
     p->announced = p->commit;
     p->trimmed = from - 1;
     p->progress_at = now;
@@ -442,6 +445,30 @@ static void proposer_send_slots(struct proposer *p,
     }
 }
 
+/* Sends the slots given out since the last flush, in batches, while fewer
+ * than max_batches batches wait for a quorum. Slots that must wait go in
+ * a later, bigger batch: under load, fewer and bigger messages, and the
+ * acceptors sync more slots at a time. */
+static void proposer_send_new_slots(struct proposer *p)
+{
+    size_t done = 0;
+
+    while (done < p->n_batches && p->batch_ends[done] <= p->commit + 1)
+        done++;
+    p->n_batches -= done;
+    memmove(p->batch_ends, p->batch_ends + done,
+            p->n_batches * sizeof(*p->batch_ends));
+    while (p->sent_upto < p->next_slot && p->n_batches < p->set.max_batches) {
+        uint64_t count = proposer_batch_count(p, p->sent_upto, p->next_slot);
+        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
+                                                .ballot = p->ballot,
+                                                .first = p->sent_upto,
+                                                .count = count });
+        p->sent_upto += count;
+        p->batch_ends[p->n_batches++] = p->sent_upto;
+    }
+}
+
 /* Sends again, in batches, the slots above the commit index that a
  * quorum has not accepted yet (at most max_in_flight of them). */
 static void proposer_retransmit(struct proposer *p, int64_t now)
@@ -539,8 +566,7 @@ void proposer_flush(struct proposer *p, int64_t now)
         return;
     proposer_trim(p);
     proposer_assign_slots(p);
-    proposer_send_slots(p, PROPOSER_SEND_ACCEPT, p->sent_upto, p->next_slot);
-    p->sent_upto = p->next_slot;
+    proposer_send_new_slots(p);
     /* The learners hear of chosen slots from the leader: one message per
      * batch, where each acceptor telling each learner would take six. */
     proposer_send_slots(p, PROPOSER_SEND_CHOSEN, p->announced + 1,

@@ -80,6 +80,8 @@ struct proposer_read {
     uint64_t round;             /* confirm round it waits for, 0 = next */
 };
 
+#define PROPOSER_MAX_BATCHES 64
+
 struct proposer_settings {
     uint32_t id;
     size_t n_acceptors;
@@ -91,6 +93,9 @@ struct proposer_settings {
     size_t max_batch_bytes;     /* value bytes per ACCEPT (one value always
                                    fits: JSON escaping may grow it 6x) */
     size_t max_in_flight;       /* slots proposed and not yet chosen */
+    size_t max_batches;         /* ACCEPTs of new slots not yet all chosen
+                                   (at most PROPOSER_MAX_BATCHES): fewer
+                                   make bigger batches under load */
     size_t max_pending;         /* writes waiting for a slot */
     int pending_timeout_ms;     /* how long one may wait */
     int64_t remember_ids_ms;    /* how long a write's identity is kept */
@@ -113,6 +118,9 @@ struct proposer {
     uint64_t commit;            /* every slot <= commit is chosen */
     uint64_t next_slot;         /* leader: the next free slot */
     uint64_t sent_upto;         /* leader: slots below it were sent */
+    uint64_t batch_ends[PROPOSER_MAX_BATCHES];  /* leader: the end slot of
+                                   each batch in flight, oldest first */
+    size_t n_batches;
     uint64_t announced;         /* leader: chosen slots up to it were
                                    announced to the learners */
     struct proposer_slot *log;  /* the window [log_base, log_base+log_cap):

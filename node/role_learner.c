@@ -20,7 +20,7 @@
 #define LEARNER_ANTI_ENTROPY_MS 5000
 #define LEARNER_NOTIFY_BATCH 4096
 /* Most entries, and about the most value bytes, one /learned answer
- * carries. */
+ * carries (one entry at least). */
 #define LEARNED_PAGE_ENTRIES 4096
 #define LEARNED_PAGE_BYTES (4u << 20)
 
@@ -94,7 +94,8 @@ static void learner_reply_values(struct node *n, struct http_request *req,
     struct learner_node *ln = learner_node_of(n);
     struct json_object *o = json_object_new_object();
     struct values_page page = { json_object_new_array(), 0 };
-    long got = learned_store_read(ln->store, from, limit, learner_add_value,
+    long got = learned_store_read(ln->store, from, limit, SIZE_MAX,
+                                  learner_add_value,
                                   &page);
 
     if (got < 0) {
@@ -328,30 +329,28 @@ static void learner_on_learned(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct learner_node *ln = learner_node_of(n);
-    size_t limit = LEARNED_PAGE_BYTES / (n->cfg->max_value + 64);
     struct msg reply = { .type = MSG_LISTING, .from = n->cfg->id };
+    const struct msg_entry *last;
     uint64_t from = 1;
-    long got;
 
     if (node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0)
         return;
-    if (limit > LEARNED_PAGE_ENTRIES)
-        limit = LEARNED_PAGE_ENTRIES;
-    reply.entries = calloc(limit ? limit : 1, sizeof(*reply.entries));
+    reply.entries = calloc(LEARNED_PAGE_ENTRIES, sizeof(*reply.entries));
     if (!reply.entries) {
         httpd_reply_error(req, 503, "out of memory");
         return;
     }
-    got = learned_store_read(ln->store, from, limit ? limit : 1,
-                             learner_add_entry, &reply);
-    if (got < 0) {
+    if (learned_store_read(ln->store, from, LEARNED_PAGE_ENTRIES,
+                           LEARNED_PAGE_BYTES, learner_add_entry, &reply) < 0) {
         httpd_reply_error(req, 500, "cannot read the applied log");
     } else {
+        /* A page that stops before the end of the log covers up to its
+         * last entry; one that reaches it, up to the applied index. */
+        last = reply.n_entries ? &reply.entries[reply.n_entries - 1] : NULL;
         reply.commit = ln->l.applied;
         reply.from_slot = from;
-        reply.upto = reply.n_entries == (limit ? limit : 1)
-                         ? reply.entries[reply.n_entries - 1].slot
-                         : ln->l.applied;
+        reply.upto = last && last->slot < learned_store_last_slot(ln->store)
+                         ? last->slot : ln->l.applied;
         node_reply_msg(req, 200, &reply);
     }
     msg_free(&reply);

@@ -439,6 +439,9 @@ static int proposer_rank(const struct config *cfg)
  * waiting; the rest is refused (503, "too many writes waiting"). */
 #define PROPOSER_IN_FLIGHT_BYTES (256u << 20)
 #define PROPOSER_PENDING_BYTES (64u << 20)
+/* ACCEPTs of new slots waiting for a quorum at once; slots given out
+ * meanwhile wait for the next, bigger, batch. */
+#define PROPOSER_BATCHES_IN_FLIGHT 16
 
 static size_t proposer_bound(size_t by_count, size_t bytes, size_t max_value,
                              size_t at_least)
@@ -464,6 +467,7 @@ static int proposer_start(struct node *n)
         .max_in_flight = proposer_bound(16 * n->cfg->max_batch,
                                         PROPOSER_IN_FLIGHT_BYTES,
                                         n->cfg->max_value, n->cfg->max_batch),
+        .max_batches = PROPOSER_BATCHES_IN_FLIGHT,
         .max_pending = proposer_bound(100000, PROPOSER_PENDING_BYTES,
                                       n->cfg->max_value, 64),
         .pending_timeout_ms = n->cfg->request_timeout_ms,

@@ -157,7 +157,7 @@ static void assert_read(struct learned_store *s, uint64_t from, size_t limit,
 {
     struct collected c = { 0 };
 
-    assert_int_equal(learned_store_read(s, from, limit, collect, &c),
+    assert_int_equal(learned_store_read(s, from, limit, SIZE_MAX, collect, &c),
                      (long)n);
     assert_run(&c, first, n);
     collected_clear(&c);
@@ -209,7 +209,7 @@ static void test_new_store_is_empty(void **state)
     assert_int_equal(learned_store_count(s), 0);
     assert_int_equal(learned_store_last_slot(s), 0);
     assert_int_equal(learned_store_pending(s), 0);
-    assert_int_equal(learned_store_read(s, 0, 10, collect, &c), 0);
+    assert_int_equal(learned_store_read(s, 0, 10, SIZE_MAX, collect, &c), 0);
     assert_int_equal(learned_store_read_last(s, 10, collect, &c), 0);
     assert_int_equal(c.n, 0);
     assert_int_equal(stat(f->file, &st), 0);
@@ -262,6 +262,23 @@ static void test_read_stops_at_limit(void **state)
     assert_read(s, SLOT(60), 10, 60, 10);          /* across index 1 */
     assert_read(s, SLOT(990), 100, 990, 10);       /* fewer than limit */
     assert_read(s, 0, N, 0, N);
+    learned_store_close(s);
+}
+
+/* Values "value-3", "value-6", "value-9" are 7 bytes each: a read stops
+ * once it has passed max_bytes of them, but passes one at least. */
+static void test_read_stops_at_max_bytes(void **state)
+{
+    struct fixture *f = *state;
+    struct learned_store *s = filled_store(f->dir, N);
+    struct collected c = { 0 };
+
+    assert_int_equal(learned_store_read(s, 0, N, 15, collect, &c), 3);
+    assert_run(&c, 0, 3);
+    collected_clear(&c);
+    assert_int_equal(learned_store_read(s, 0, N, 1, collect, &c), 1);
+    assert_run(&c, 0, 1);
+    collected_clear(&c);
     learned_store_close(s);
 }
 
@@ -439,6 +456,7 @@ int main(void)
         T(test_append_counts_and_reads_everything_in_order),
         T(test_read_from_slots_on_and_between_entries),
         T(test_read_stops_at_limit),
+        T(test_read_stops_at_max_bytes),
         T(test_read_last),
         T(test_read_last_when_the_index_is_exactly_full),
         T(test_reopen_replays_in_order_and_rebuilds_the_index),

@@ -47,6 +47,7 @@ static struct sim *sim_new(uint32_t id, int rank)
         .id = id, .n_acceptors = N_ACC, .heartbeat_ms = 100,
         .election_timeout_ms = TIMEOUT, .rank = rank, .max_batch = 512,
         .max_batch_bytes = 128 * 1024, .max_in_flight = 8192,
+        .max_batches = 16,
         .max_pending = 100000, .pending_timeout_ms = 10000,
     };
 
@@ -273,6 +274,35 @@ static void test_writes_batched_and_answered_when_chosen(void **state)
     assert_int_equal(s->announced_upto, 3);     /* the learners hear of them */
     assert_int_equal(s->p.commit, 3);
     assert_string_equal(acceptor_get(&s->acc[1], 3)->value.data, "v");
+    sim_free(s);
+}
+
+/* With one batch in flight, writes that arrive meanwhile wait and go
+ * together in the next ACCEPT once it is chosen. */
+static void test_batches_grow_while_one_is_in_flight(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    int tokens[6];
+
+    s->p.set.max_batches = 1;
+    sim_advance(s, TIMEOUT);
+    s->reachable = 0;
+    sim_write(s, "v", 1, &tokens[0]);
+    s->accepts_sent = 0;
+    proposer_flush(&s->p, s->now);
+    sim_run(s);
+    for (int i = 1; i < 6; i++) {
+        sim_write(s, "v", (uint64_t)i + 1, &tokens[i]);
+        proposer_flush(&s->p, s->now);
+        sim_run(s);
+    }
+    assert_int_equal(s->accepts_sent, 1);   /* the rest wait for slot 1 */
+    s->reachable = 0x7;
+    sim_advance(s, 400);                    /* slot 1 retransmitted, chosen */
+    assert_int_equal(s->p.commit, 6);
+    assert_int_equal(s->accepts_sent, 3);   /* slot 1 again, then 2..6 in one */
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(sim_answer(s, &tokens[i])->slot, (uint64_t)i + 1);
     sim_free(s);
 }
 
@@ -552,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_promises_count_once_per_configured_acceptor),
         cmocka_unit_test(test_writes_batched_and_answered_when_chosen),
         cmocka_unit_test(test_pipelines_many_accepts),
+        cmocka_unit_test(test_batches_grow_while_one_is_in_flight),
         cmocka_unit_test(test_batches_bounded_by_bytes),
         cmocka_unit_test(test_write_waiting_too_long_for_a_slot_fails),
         cmocka_unit_test(test_retried_write_keeps_its_slot),
