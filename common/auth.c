@@ -58,10 +58,11 @@ struct auth *auth_new(const void *secret, size_t len, int64_t window_ms)
         auth_free(a);
         return NULL;
     }
-    /* Written now rather than left to calloc's lazy zero pages: signatures
-     * land on random pages, so the cache would otherwise creep up to its
-     * full size over minutes and look like a leak. */
-    memset(a->seen, 0, SEEN_SLOTS * sizeof(*a->seen));
+    /* Every byte written now (all ones: expires_ms -1, a free slot) rather
+     * than left to calloc's lazy zero pages: signatures land on random
+     * pages, so the cache would otherwise creep up to its full size over
+     * minutes and look like a leak. (Zeros would be turned into calloc.) */
+    memset(a->seen, 0xff, SEEN_SLOTS * sizeof(*a->seen));
     memcpy(a->secret, secret, len);
     a->secret_len = len;
     a->window_ms = window_ms;

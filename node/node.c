@@ -156,6 +156,36 @@ int node_query_number(struct node *n, struct http_request *req,
     return -1;
 }
 
+int node_values_query(struct node *n, struct http_request *req,
+                      struct values_query *q)
+{
+    *q = (struct values_query){ 0, 0, 0 };
+    if (node_query_number(n, req, "from", 1, INT64_MAX, &q->from) < 0 ||
+        node_query_number(n, req, "limit", 1, INT64_MAX, &q->limit) < 0 ||
+        node_query_number(n, req, "last", 1, INT64_MAX, &q->last) < 0)
+        return -1;
+    if (q->last && (q->from || q->limit)) {
+        node_reply_bad(n, req, 400, "'last' cannot be given with 'from' or "
+                                    "'limit'");
+        return -1;
+    }
+    if (!q->from)
+        q->from = 1;
+    if (!q->limit)
+        q->limit = INT64_MAX;
+    return 0;
+}
+
+void node_values_query_path(const struct values_query *q, char *buf,
+                            size_t len)
+{
+    if (q->last)
+        snprintf(buf, len, "&last=%llu", (unsigned long long)q->last);
+    else
+        snprintf(buf, len, "&from=%llu&limit=%llu",
+                 (unsigned long long)q->from, (unsigned long long)q->limit);
+}
+
 void node_reply_json(struct http_request *req, int status,
                      struct json_object *o)
 {

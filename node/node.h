@@ -103,6 +103,19 @@ int node_decode(struct node *n, struct http_request *req, enum msg_type t,
 int node_query_number(struct node *n, struct http_request *req,
                       const char *name, uint64_t min, uint64_t max,
                       uint64_t *out);
+/* Which part of the applied log a read wants: the values from slot from
+ * on, at most limit of them; or the last `last` values (0: not asked). */
+struct values_query {
+    uint64_t from, limit, last;
+};
+/* Reads ?from=F&limit=L or ?last=N (not both) into q, with defaults (the
+ * whole log). On bad input replies 400 and returns -1. */
+int node_values_query(struct node *n, struct http_request *req,
+                      struct values_query *q);
+/* The same query as text for /get-values, after "?wait_for=S". */
+void node_values_query_path(const struct values_query *q, char *buf,
+                            size_t len);
+
 /* Replies with a JSON object, which it releases. */
 void node_reply_json(struct http_request *req, int status,
                      struct json_object *o);

@@ -34,6 +34,7 @@ struct client_op {
     int64_t started, deadline;
     int attempts;
     uint64_t index;             /* OP_READ: slot the learner must reach */
+    struct values_query query;  /* OP_READ: which values */
     bool have_index;
     size_t learner;             /* OP_READ: learner being asked */
     struct msg chosen;          /* OP_WRITE: the leader's answer (CHOSEN) */
@@ -318,7 +319,7 @@ static void client_attempt(struct client_op *op)
     struct client_node *cn = client_node_of(n);
     const struct node_info *proposer = cn->proposers[cn->leader];
     long timeout = op->deadline - loop_now_ms();
-    char path[64];
+    char path[128], query[64];
     int rc;
 
     op->attempts++;
@@ -327,8 +328,9 @@ static void client_attempt(struct client_op *op)
         return;
     }
     if (op->kind == OP_READ && op->have_index) {
-        snprintf(path, sizeof(path), "/get-values?wait_for=%llu",
-                 (unsigned long long)op->index);
+        node_values_query_path(&op->query, query, sizeof(query));
+        snprintf(path, sizeof(path), "/get-values?wait_for=%llu%s",
+                 (unsigned long long)op->index, query);
         rc = node_request(n, cn->learners[op->learner], ROUTE_USER, path, NULL,
                           NULL, timeout, client_on_values_answer, op);
     } else if (op->kind == OP_READ) {
@@ -392,8 +394,11 @@ static void client_on_send(struct http_request *req, void *ud)
 static void client_on_read(struct http_request *req, void *ud)
 {
     struct node *n = ud;
+    struct values_query q;
     struct client_op *op;
 
+    if (node_values_query(n, req, &q) < 0)
+        return;
     if (!client_node_of(n)->n_learners) {
         httpd_reply_error(req, 503, "no learner in SEED_NODES to read from");
         return;
@@ -403,6 +408,7 @@ static void client_on_read(struct http_request *req, void *ud)
         httpd_reply_error(req, 503, "out of memory");
         return;
     }
+    op->query = q;
     client_attempt(op);
 }
 

@@ -26,7 +26,8 @@
 
 struct values_waiter {          /* a /get-values?wait_for=N */
     struct http_request *req;
-    uint64_t wait_for, from, limit;
+    uint64_t wait_for;
+    struct values_query query;
     int64_t deadline;
 };
 
@@ -86,17 +87,18 @@ static void learner_add_value(void *ud, const struct learned *e)
     page->last_slot = e->slot;
 }
 
-/* The applied values from slot `from` on, at most `limit` of them (both
- * checked by the caller, as query arguments). */
+/* The part of the applied log q asks for (checked by the caller). */
 static void learner_reply_values(struct node *n, struct http_request *req,
-                                 uint64_t from, uint64_t limit)
+                                 const struct values_query *q)
 {
     struct learner_node *ln = learner_node_of(n);
     struct json_object *o = json_object_new_object();
     struct values_page page = { json_object_new_array(), 0 };
-    long got = learned_store_read(ln->store, from, limit, SIZE_MAX,
-                                  learner_add_value,
-                                  &page);
+    long got = q->last ? learned_store_read_last(ln->store, q->last,
+                                                 learner_add_value, &page)
+                       : learned_store_read(ln->store, q->from, q->limit,
+                                            SIZE_MAX, learner_add_value,
+                                            &page);
 
     if (got < 0) {
         json_object_put(o);
@@ -108,8 +110,7 @@ static void learner_reply_values(struct node *n, struct http_request *req,
     json_object_object_add(o, "applied", json_object_new_int64((int64_t)ln->l.applied));
     json_object_object_add(o, "count", json_object_new_int64((int64_t)ln->l.applied_writes));
     json_object_object_add(o, "more", json_object_new_boolean(
-        (uint64_t)got == limit &&
-        page.last_slot < learned_store_last_slot(ln->store)));
+        got && page.last_slot < learned_store_last_slot(ln->store)));
     json_object_object_add(o, "values", page.values);
     node_reply_json(req, 200, o);
 }
@@ -118,14 +119,14 @@ static void learner_on_get_values(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct learner_node *ln = learner_node_of(n);
-    uint64_t wait_for = 0, from = 1, limit = SIZE_MAX;
+    uint64_t wait_for = 0;
+    struct values_query q;
 
     if (node_query_number(n, req, "wait_for", 0, INT64_MAX, &wait_for) < 0 ||
-        node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0 ||
-        node_query_number(n, req, "limit", 1, INT64_MAX, &limit) < 0)
+        node_values_query(n, req, &q) < 0)
         return;
     if (wait_for <= ln->l.applied) {
-        learner_reply_values(n, req, from, limit);
+        learner_reply_values(n, req, &q);
         return;
     }
     if (ln->n_waiters == ln->cap_waiters) {
@@ -139,8 +140,7 @@ static void learner_on_get_values(struct http_request *req, void *ud)
         ln->cap_waiters = cap;
     }
     ln->waiters[ln->n_waiters++] = (struct values_waiter){
-        req, wait_for, from, limit,
-        loop_now_ms() + n->cfg->request_timeout_ms };
+        req, wait_for, q, loop_now_ms() + n->cfg->request_timeout_ms };
     ln->round_due = loop_now_ms();      /* something to catch up on */
 }
 
@@ -153,7 +153,7 @@ static void learner_answer_waiters(struct node *n, int64_t now)
     for (size_t i = 0; i < ln->n_waiters; i++) {
         struct values_waiter *w = &ln->waiters[i];
         if (w->wait_for <= ln->l.applied) {
-            learner_reply_values(n, w->req, w->from, w->limit);
+            learner_reply_values(n, w->req, &w->query);
         } else if (now >= w->deadline) {
             char msg[128];
             snprintf(msg, sizeof(msg), "slot %llu not applied in time "

@@ -1,7 +1,8 @@
 /* app.js -- what the client node's page does: polls this node's status,
- * gossip/nodes, read and get-responses every second and draws them; sends
- * the form's value with POST send; reads the whole log on demand. When the
- * node wants a client token (401), asks for it, keeps it for this tab, and
+ * gossip/nodes, read (its last values) and get-responses every second and
+ * draws them; sends the form's value with POST send; reads the last 1000
+ * values on demand. When the node wants a client token (401), asks for
+ * it, keeps it for this tab, and
  * sends it as "Authorization: Bearer" from then on.
  *
  * Every URL is relative ('status', never '/status'), so the page works at /
@@ -186,7 +187,7 @@ function drawLog(r) {
 
 async function refreshLog() {
   try {
-    drawLog(await api('read'));
+    drawLog(await api('read?last=' + LOG_ROWS));
   } catch (e) {
     $('log-sub').textContent = 'read failed: ' + e.message;
   }
@@ -257,14 +258,14 @@ $('read-button').addEventListener('click', async () => {
   $('read-result').hidden = false;
   $('read-head').textContent = 'Reading…';
   try {
-    const r = await api('read');
+    const r = await api('read?last=' + READ_ROWS);
     const values = r.values || [];
     drawLog(r);
     $('read-head').textContent = 'Linearizable read from ' + r.learner +
       ': ' + r.count + (r.count === 1 ? ' value' : ' values') +
       ', applied up to slot ' + r.applied +
-      (values.length > READ_ROWS ? ' (the last ' + READ_ROWS + ' shown)' : '') + '.';
-    $('read-list').replaceChildren(...values.slice(-READ_ROWS).map((v) =>
+      (r.count > values.length ? ' (the last ' + values.length + ' shown)' : '') + '.';
+    $('read-list').replaceChildren(...values.map((v) =>
       el('li', null, el('span', { class: 'num' }, v.slot),
         el('span', { class: 'val' }, v.value))));
   } catch (e) {

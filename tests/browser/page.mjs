@@ -298,7 +298,7 @@ async function tokenChecks(context) {
   const TOKEN = 'a-client-token';
   const page = await context.newPage();
   const sent = [];
-  await page.route(/\/(status|gossip\/nodes|read|get-responses|send)$/, (route) => {
+  await page.route(/\/(status|gossip\/nodes|read|get-responses|send)(\?[^/]*)?$/, (route) => {
     const auth = route.request().headers().authorization || '';
     sent.push(auth);
     if (auth === 'Bearer ' + TOKEN)

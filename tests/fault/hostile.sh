@@ -42,7 +42,8 @@ declare -A GET_ROUTES=(
 # Query parameters a GET route reads, each given values it must refuse.
 declare -A QUERY_PARAMS=(
     [/accepted]="from limit"
-    [/get-values]="wait_for from limit"
+    [/get-values]="wait_for from limit last"
+    [/read]="from limit last"
     [/learned]="from"
 )
 BAD_NUMBERS=(x -1 "" 1.5 1e3 99999999999999999999999 "1%00")

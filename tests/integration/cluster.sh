@@ -192,6 +192,12 @@ phase_one_write() {
         t_expect "$name GET /read returns the value exactly once" \
             "$HTTP_CODE $(t_count_value "$HTTP_BODY" "$value")" "200 1"
     done
+    t_http GET client1 "/read?last=1"
+    t_expect "GET /read?last=1 returns just the newest value" \
+        "$HTTP_CODE $(jq -r '[.values[].value] | join(",")' <<<"$HTTP_BODY" 2>/dev/null)" \
+        "200 $value"
+    t_http GET client1 "/read?last=1&from=1"
+    t_expect "GET /read with both last and from is refused with 400" "$HTTP_CODE" 400
     t_expect "client1 /get-responses lists the write as chosen at its slot" \
         "$(t_json client1 /get-responses |
            jq -r --arg v "$value" '[.responses[] | select(.value == $v) |
