@@ -207,7 +207,8 @@ int config_parse_seeds(const char *s, struct node_info *nodes, size_t max,
 
 enum setting {
     SET_ROLE, SET_ID, SET_PORT, SET_NAME, SET_BIND, SET_SEEDS, SET_ADVERTISE,
-    SET_ACCEPTORS, SET_DATA_DIR, SET_NO_FSYNC, SET_HEARTBEAT, SET_ELECTION,
+    SET_ACCEPTORS, SET_DATA_DIR, SET_NO_FSYNC, SET_WAL_COMPACT, SET_HEARTBEAT,
+    SET_ELECTION,
     SET_REQUEST_TIMEOUT, SET_LOG_LEVEL, SET_MAX_BODY, SET_MAX_VALUE, SET_MAX_BATCH,
     SET_PROBE_INTERVAL, SET_PROBE_TIMEOUT, SET_INDIRECT_CHECKS, SET_GOSSIP_INTERVAL,
     SET_GOSSIP_NODES, SET_SUSPICION_MULT, SET_RETRANSMIT_MULT, SET_PUSH_PULL,
@@ -249,6 +250,12 @@ static const struct setting_info settings[SET_COUNT] = {
     [SET_NO_FSYNC] = { "no-fsync", "NO_FSYNC", NULL, "NO_FSYNC value",
                        "skip fsync (environment: 1|true or 0|false)", NULL,
                        "fsync on" },
+    [SET_WAL_COMPACT] = { "wal-compact-bytes", "WAL_COMPACT_BYTES", "N",
+                          "write-ahead file compaction threshold",
+                          "1048576..68719476736: an acceptor rewrites its "
+                          "write-ahead file with only the slots it still "
+                          "keeps once it grew by this much",
+                          "67108864", NULL },
     [SET_HEARTBEAT] = { "heartbeat-ms", "HEARTBEAT_MS", "N", "heartbeat interval",
                         "10..60000", "100", NULL },
     [SET_ELECTION] = { "election-timeout-ms", "ELECTION_TIMEOUT_MS", "N",
@@ -625,7 +632,12 @@ static int load_bind(struct config *cfg, const char *bind)
 static int load_storage(struct config *cfg, const char *const *text)
 {
     const char *no_fsync = text[SET_NO_FSYNC];
+    long long compact;
 
+    if (number_setting(text[SET_WAL_COMPACT], SET_WAL_COMPACT, 1LL << 20,
+                       1LL << 36, &compact))
+        return 2;
+    cfg->wal_compact_bytes = (uint64_t)compact;
     if (text[SET_DATA_DIR]) {
         if (string_setting(text[SET_DATA_DIR], SET_DATA_DIR, cfg->data_dir,
                            sizeof cfg->data_dir) != 0)

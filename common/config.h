@@ -42,6 +42,7 @@ struct config {
 
     char data_dir[4096];
     bool fsync;
+    uint64_t wal_compact_bytes;     /* growth of acceptor.wal that compacts it */
     int heartbeat_ms;
     int election_timeout_ms;        /* randomized in [t, 2t) */
     int request_timeout_ms;

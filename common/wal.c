@@ -9,6 +9,7 @@
  *   accept payload:  u64 slot, u32 round, u32 node, u8 flags (bit0 = no-op),
  *                    u64 seq, u16 client length, client bytes,
  *                    u32 data length, data bytes
+ *   trim payload:    u64 slot (the slots up to it were forgotten)
  *
  * wal_open() replays the valid prefix of the file and cuts off the rest
  * (a write torn by a crash, or corruption). Appends only encode into a
@@ -44,12 +45,13 @@
 #define HEADER_SIZE    9u          /* length, CRC, type */
 #define MAX_PAYLOAD    (16u << 20) /* anything longer is corruption */
 #define PROMISE_SIZE   8u
+#define TRIM_SIZE      8u
 #define ACCEPT_FIXED   31u         /* accept payload without its strings */
 #define ACCEPT_CLIENT  27u         /* where the client bytes start */
 #define FLAG_NOOP      0x01u
 #define READ_BUFFER    (64u << 10)
 
-enum record_type { RECORD_PROMISE = 1, RECORD_ACCEPT = 2 };
+enum record_type { RECORD_PROMISE = 1, RECORD_ACCEPT = 2, RECORD_TRIM = 3 };
 
 struct wal {
     int fd;
@@ -222,6 +224,17 @@ uint64_t wal_end(const struct wal *w)
     return w->size + w->len;
 }
 
+int wal_append_trim(struct wal *w, uint64_t upto)
+{
+    uint8_t *p = record_begin(w, TRIM_SIZE);
+
+    if (!p)
+        return -1;
+    put_le(p, upto, 8);
+    record_end(w, RECORD_TRIM, TRIM_SIZE);
+    return 0;
+}
+
 size_t wal_pending(const struct wal *w)
 {
     return (size_t)(wal_end(w) - w->synced);
@@ -377,6 +390,13 @@ static int replay_record(const uint8_t *p, size_t avail, uint64_t offset,
         *reason = "malformed accept";
         return len >= ACCEPT_FIXED
                    ? replay_accept(p + HEADER_SIZE, len, offset, r) : 1;
+    case RECORD_TRIM:
+        *reason = "malformed trim";
+        if (len != TRIM_SIZE)
+            return 1;
+        if (r->trim)
+            r->trim(r->ud, get_le(p + HEADER_SIZE, 8));
+        return 0;
     default:
         *reason = "unknown type";
         return 1;
@@ -613,6 +633,72 @@ struct wal *wal_open(const char *dir, const char *file_name, bool fsync,
 cleanup:
     wal_close(w);
     return opened;
+}
+
+/* ---- rewriting ---- */
+
+/* The directory part of path ("." when there is none). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? strndup(path, (size_t)(slash - path) + (slash == path))
+                 : strdup(".");
+}
+
+int wal_rewrite(struct wal *w,
+                int (*write_records)(void *ud, struct wal *fresh), void *ud)
+{
+    struct wal *fresh = calloc(1, sizeof(*fresh));
+    char *dir = dir_of(w->path);
+    int rc = -1;
+
+    if (!fresh || !dir) {
+        log_error("wal: out of memory");
+        goto cleanup;
+    }
+    fresh->fsync = w->fsync;
+    fresh->fd = -1;
+    if (wal_sync(w) < 0)
+        goto cleanup;
+    if (asprintf(&fresh->path, "%s.new", w->path) < 0) {
+        fresh->path = NULL;
+        log_error("wal: out of memory");
+        goto cleanup;
+    }
+    fresh->fd = open(fresh->path, O_RDWR | O_APPEND | O_CREAT | O_TRUNC |
+                                  O_CLOEXEC, 0600);
+    if (fresh->fd < 0) {
+        log_error("wal: open %s: %s", fresh->path, strerror(errno));
+        goto cleanup;
+    }
+    if (flock(fresh->fd, LOCK_EX | LOCK_NB) < 0) {
+        log_error("wal: lock %s: %s", fresh->path, strerror(errno));
+        goto cleanup;
+    }
+    if (write_records(ud, fresh) < 0 || wal_sync(fresh) < 0)
+        goto cleanup;
+    if (rename(fresh->path, w->path) < 0) {
+        log_error("wal: rename %s: %s", fresh->path, strerror(errno));
+        goto cleanup;
+    }
+    if (w->fsync && sync_dir(dir) < 0) {
+        /* The new file is in place; only its name may not be durable yet:
+         * either file is whole, so go on with the new one. */
+        log_warn("wal: %s: the rewrite may not survive a crash", w->path);
+    }
+    close(w->fd);
+    w->fd = fresh->fd;
+    w->size = fresh->size;
+    w->synced = fresh->synced;
+    fresh->fd = -1;
+    rc = 0;
+cleanup:
+    if (rc < 0 && fresh && fresh->fd >= 0)
+        unlink(fresh->path);
+    wal_close(fresh);
+    free(dir);
+    return rc;
 }
 
 /* Does not sync: records still buffered are dropped, exactly as a crash

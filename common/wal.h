@@ -1,12 +1,14 @@
 /* wal.h -- append-only record files: the acceptor's write-ahead file and
  * the learner's applied log.
  *
- * A file of records, each a promise (ballot) or an accept (slot, ballot,
- * value). Appends are buffered in memory; wal_sync() writes the buffer and
- * fdatasync()s it once for all of them (group commit). Every record
- * carries a CRC32C, so a torn or corrupt tail is detected at open, logged
- * and cut off; everything before it is replayed. wal_read() reads the
- * records again from any record's offset, a bounded buffer at a time. */
+ * A file of records, each a promise (ballot), an accept (slot, ballot,
+ * value) or a trim (the slots up to one were forgotten). Appends are
+ * buffered in memory; wal_sync() writes the buffer and fdatasync()s it
+ * once for all of them (group commit). Every record carries a CRC32C, so a
+ * torn or corrupt tail is detected at open, logged and cut off; everything
+ * before it is replayed. wal_read() reads the records again from any
+ * record's offset, a bounded buffer at a time. wal_rewrite() replaces the
+ * file by a shorter one (compaction). */
 #ifndef PAXOS_WAL_H
 #define PAXOS_WAL_H
 
@@ -19,13 +21,14 @@
 struct wal;
 
 /* What replay and wal_read() hand records to. offset is where the record
- * starts in the file. promise may be NULL for a file that holds no
- * promises: promise records are then skipped. */
+ * starts in the file. promise and trim may be NULL for a file that holds
+ * none: such records are then skipped. */
 struct wal_replay {
     void (*promise)(void *ud, struct ballot b);
     void (*accept)(void *ud, uint64_t offset, uint64_t slot, struct ballot b,
                    const struct pvalue *v);
     void *ud;
+    void (*trim)(void *ud, uint64_t upto);
 };
 
 /* Opens DIR/FILE_NAME (creating dir and file as needed) and replays every
@@ -39,6 +42,7 @@ void wal_close(struct wal *w);
 int wal_append_promise(struct wal *w, struct ballot b);
 int wal_append_accept(struct wal *w, uint64_t slot, struct ballot b,
                       const struct pvalue *v);
+int wal_append_trim(struct wal *w, uint64_t upto);
 /* The offset the next appended record will have. */
 uint64_t wal_end(const struct wal *w);
 /* Bytes appended and not yet synced. */
@@ -55,6 +59,14 @@ int wal_sync(struct wal *w);
  * not valid. */
 int wal_read(struct wal *w, uint64_t offset, const struct wal_replay *r,
              bool (*more)(void *ud));
+
+/* Replaces the file by one holding only the records write_records
+ * appends to fresh: they go to DIR/FILE_NAME.new, which is synced and renamed over
+ * the file, so a crash leaves one whole file or the other. What was
+ * appended to w is synced first. Returns 0, or -1 (logged; w is then
+ * unchanged, but for that sync). */
+int wal_rewrite(struct wal *w,
+                int (*write_records)(void *ud, struct wal *fresh), void *ud);
 
 /* Statistics for /status. */
 uint64_t wal_size(const struct wal *w);     /* bytes written to the file */

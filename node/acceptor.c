@@ -115,3 +115,12 @@ uint64_t acceptor_trim(struct acceptor *a, uint64_t upto)
     }
     return a->trimmed;
 }
+
+void acceptor_restore_trim(struct acceptor *a, uint64_t upto)
+{
+    if (upto > a->commit)
+        a->commit = upto;
+    if (upto > a->max_slot)
+        a->max_slot = upto;
+    acceptor_trim(a, upto);
+}

@@ -68,5 +68,8 @@ const struct acceptor_slot *acceptor_get(const struct acceptor *a,
  * the commit index a promise reports), and an ACCEPT for one is answered
  * without storing it again. Returns the slots now trimmed. */
 uint64_t acceptor_trim(struct acceptor *a, uint64_t upto);
+/* A trim read back from the write-ahead file: the slots up to upto were
+ * chosen (so the commit index is at least upto) and forgotten. */
+void acceptor_restore_trim(struct acceptor *a, uint64_t upto);
 
 #endif

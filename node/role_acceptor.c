@@ -33,6 +33,8 @@ struct held_reply {
 struct acceptor_node {
     struct acceptor a;
     struct wal *wal;
+    uint64_t compact_at;        /* file size that makes it compact */
+    uint64_t compactions;
     struct held_reply *held;
     size_t n_held, cap_held;
     uint64_t prepares, accepts, rejected;
@@ -172,7 +174,8 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
         acceptor_fatal_memory();
     }
     for (size_t i = 0; i < m.n_entries; i++)
-        if (wal_append_accept(an->wal, m.entries[i].slot, m.ballot,
+        if (m.entries[i].slot > an->a.trimmed &&
+            wal_append_accept(an->wal, m.entries[i].slot, m.ballot,
                               &m.entries[i].value) < 0)
             acceptor_fatal_memory();
     if (!m.n_entries && ballot_cmp(m.ballot, before) > 0 &&
@@ -183,6 +186,84 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
     acceptor_hold(an, req, 200, msg_encode(&reply));
 out:
     msg_free(&m);
+}
+
+/* The slots a compacted write-ahead file holds, in the order a replay
+ * must see them: by ballot, since each accept raises the promise. */
+struct compaction {
+    const struct acceptor *a;
+    uint64_t *slots;
+    size_t n;
+};
+
+static int acceptor_compare_slots(const void *x, const void *y, void *ud)
+{
+    const struct acceptor *a = ud;
+    uint64_t sx = *(const uint64_t *)x, sy = *(const uint64_t *)y;
+    int by_ballot = ballot_cmp(acceptor_get(a, sx)->ballot,
+                               acceptor_get(a, sy)->ballot);
+
+    return by_ballot ? by_ballot : (sx > sy) - (sx < sy);
+}
+
+/* What the compacted file holds: the trim, every slot still kept, and the
+ * promise last (it is at least every accepted ballot). */
+static int acceptor_write_compacted(void *ud, struct wal *fresh)
+{
+    struct compaction *c = ud;
+
+    if (wal_append_trim(fresh, c->a->trimmed) < 0)
+        return -1;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct acceptor_slot *as = acceptor_get(c->a, c->slots[i]);
+        if (wal_append_accept(fresh, c->slots[i], as->ballot, &as->value) < 0)
+            return -1;
+    }
+    return ballot_is_zero(c->a->promised)
+               ? 0 : wal_append_promise(fresh, c->a->promised);
+}
+
+/* Rewrites the write-ahead file with only what the acceptor still keeps,
+ * once it grew by --wal-compact-bytes since the last time: the file and
+ * a restart's replay stay bounded however long the log. */
+static void acceptor_compact(struct node *n, struct acceptor_node *an)
+{
+    struct compaction c = { &an->a, NULL, 0 };
+    uint64_t before = wal_size(an->wal);
+
+    c.slots = malloc((an->a.max_slot - an->a.trimmed + 1) * sizeof(*c.slots));
+    if (!c.slots)
+        acceptor_fatal_memory();
+    for (uint64_t s = an->a.trimmed + 1; s <= an->a.max_slot; s++)
+        if (acceptor_get(&an->a, s))
+            c.slots[c.n++] = s;
+    qsort_r(c.slots, c.n, sizeof(*c.slots), acceptor_compare_slots, &an->a);
+    if (wal_rewrite(an->wal, acceptor_write_compacted, &c) < 0) {
+        log_error("cannot compact the write-ahead file: stopping");
+        exit(1);
+    }
+    free(c.slots);
+    an->compactions++;
+    an->compact_at = wal_size(an->wal) + n->cfg->wal_compact_bytes;
+    log_info("compacted the write-ahead file from %llu to %llu bytes "
+             "(slots up to %llu forgotten, %zu kept)",
+             (unsigned long long)before,
+             (unsigned long long)wal_size(an->wal),
+             (unsigned long long)an->a.trimmed, c.n);
+}
+
+/* Forgets the slots up to upto (see acceptor_trim), durably. */
+static void acceptor_forget(struct node *n, struct acceptor_node *an,
+                            uint64_t upto)
+{
+    uint64_t before = an->a.trimmed;
+
+    if (acceptor_trim(&an->a, upto) == before)
+        return;
+    if (wal_append_trim(an->wal, an->a.trimmed) < 0)
+        acceptor_fatal_memory();
+    if (wal_size(an->wal) >= an->compact_at)
+        acceptor_compact(n, an);
 }
 
 static void acceptor_on_listing(struct http_request *req, void *ud)
@@ -198,7 +279,7 @@ static void acceptor_on_listing(struct http_request *req, void *ud)
     /* A learner asks from the first slot it lacks: the ones below are in
      * its log, so the acceptor may forget them. */
     if (from > ACCEPTOR_KEEP_LEARNED)
-        acceptor_trim(&an->a, from - ACCEPTOR_KEEP_LEARNED);
+        acceptor_forget(n, an, from - ACCEPTOR_KEEP_LEARNED);
     reply.ballot = an->a.promised;
     reply.commit = an->a.commit;
     reply.trimmed = an->a.trimmed;
@@ -227,6 +308,11 @@ static void acceptor_replay_promise(void *ud, struct ballot b)
     acceptor_prepare(ud, b);    /* refused when an accept already raised it */
 }
 
+static void acceptor_replay_trim(void *ud, uint64_t upto)
+{
+    acceptor_restore_trim(ud, upto);
+}
+
 static void acceptor_replay_accept(void *ud, uint64_t offset, uint64_t slot,
                                    struct ballot b, const struct pvalue *v)
 {
@@ -240,7 +326,8 @@ static int acceptor_start(struct node *n)
 {
     struct acceptor_node *an = calloc(1, sizeof(*an));
     struct wal_replay replay = { acceptor_replay_promise,
-                                 acceptor_replay_accept, NULL };
+                                 acceptor_replay_accept, NULL,
+                                 acceptor_replay_trim };
 
     if (!an)
         return -1;
@@ -252,6 +339,7 @@ static int acceptor_start(struct node *n)
         free(an);
         return -1;
     }
+    an->compact_at = wal_size(an->wal) + n->cfg->wal_compact_bytes;
     n->role = an;
     log_info("recovered promise %u.%u and %llu accepted slots (highest %llu) "
              "from %s", an->a.promised.round, an->a.promised.node,
@@ -296,6 +384,7 @@ static void acceptor_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "rejected", json_object_new_int64((int64_t)an->rejected));
     json_object_object_add(o, "wal_bytes", json_object_new_int64((int64_t)wal_size(an->wal)));
     json_object_object_add(o, "wal_syncs", json_object_new_int64((int64_t)wal_syncs(an->wal)));
+    json_object_object_add(o, "wal_compactions", json_object_new_int64((int64_t)an->compactions));
     json_object_object_add(o, "fsync", json_object_new_boolean(n->cfg->fsync));
 }
 

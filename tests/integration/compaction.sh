@@ -8,10 +8,14 @@
 #   c. a learner restarted on its data directory serves its whole log at
 #      once, from disk
 #   d. writes go on and reach both learners exactly once
+#   e. the acceptors' write-ahead files were compacted (at 1 MiB of growth
+#      here), and an acceptor restarted on its compacted file keeps its
+#      promise and what it forgot
 #
 # Runs beside the other tests: its ports are the guide's plus 300.
 set -euo pipefail
 export PAXOS_PORT_OFFSET=300
+export WAL_COMPACT_BYTES=1048576
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -108,4 +112,22 @@ if same_log learner1 learner2; then
 else
     t_fail "both learners still serve the same log"
 fi
+t_say "# e. the acceptors' write-ahead files"
+compactions=$(t_field acceptor1 .wal_compactions)
+wal_bytes=$(t_field acceptor1 .wal_bytes)
+if [[ "$compactions" =~ ^[0-9]+$ ]] && (( compactions > 0 )); then
+    t_pass "acceptor1 compacted its write-ahead file $compactions times (now $wal_bytes bytes)"
+else
+    t_fail "acceptor1 compacted its write-ahead file" "compactions=$compactions bytes=$wal_bytes"
+fi
+before=$(t_field acceptor1 '"\(.promised.round).\(.promised.node) \(.trimmed)"')
+kill -KILL "$(t_pid acceptor1)"
+wait_until 10 t_port_closed acceptor1 || t_abort "acceptor1 is gone after kill -9"
+t_local restart acceptor1 >"$T_TMP/restart.out" 2>&1 ||
+    t_abort "acceptor1 restarts" "$(cat "$T_TMP/restart.out")"
+after=$(t_field acceptor1 '"\(.promised.round).\(.promised.node) \(.trimmed)"')
+t_expect "acceptor1 restarted on its compacted file keeps its promise and what it forgot" \
+    "$after" "$before"
+t_send client2 "after-acceptor-restart-$$"
+t_expect "a write through client2 is chosen after acceptor1 restarted" "$HTTP_CODE" 200
 t_finish

@@ -26,6 +26,7 @@
 
 struct event {
     bool promise;
+    bool trim;          /* slot: the slots up to it were forgotten */
     uint64_t offset;    /* accepts only */
     uint64_t slot;
     struct ballot b;
@@ -91,6 +92,14 @@ static void on_promise(void *ud, struct ballot b)
     e->b = b;
 }
 
+static void on_trim(void *ud, uint64_t upto)
+{
+    struct event *e = recorder_add(ud);
+
+    e->trim = true;
+    e->slot = upto;
+}
+
 static void on_accept(void *ud, uint64_t offset, uint64_t slot,
                       struct ballot b, const struct pvalue *v)
 {
@@ -114,7 +123,7 @@ static void recorder_clear(struct recorder *rec)
 /* Opens dir, replaying into rec (cleared first). */
 static struct wal *open_wal(const char *dir, bool fsync, struct recorder *rec)
 {
-    struct wal_replay r = { on_promise, on_accept, rec };
+    struct wal_replay r = { on_promise, on_accept, rec, on_trim };
     struct wal *w;
 
     recorder_clear(rec);
@@ -127,7 +136,7 @@ static struct wal *open_wal(const char *dir, bool fsync, struct recorder *rec)
 static int read_wal(struct wal *w, uint64_t offset, struct recorder *rec,
                     bool (*more)(void *ud))
 {
-    struct wal_replay r = { on_promise, on_accept, rec };
+    struct wal_replay r = { on_promise, on_accept, rec, on_trim };
 
     recorder_clear(rec);
     return wal_read(w, offset, &r, more);
@@ -565,7 +574,7 @@ static void test_second_open_of_same_dir_fails(void **state)
     struct fixture *f = *state;
     struct recorder rec = { 0 };
     struct wal *w = open_wal(f->dir, true, &rec);
-    struct wal_replay r = { on_promise, on_accept, &rec };
+    struct wal_replay r = { on_promise, on_accept, &rec, NULL };
 
     assert_null(wal_open(f->dir, "acceptor.wal", true, &r));
     wal_close(w);
@@ -632,7 +641,7 @@ static void test_null_promise_callback_skips_promises(void **state)
 {
     struct fixture *f = *state;
     struct recorder rec = { 0 };
-    struct wal_replay r = { NULL, on_accept, &rec };
+    struct wal_replay r = { NULL, on_accept, &rec, NULL };
     uint64_t ends[3];
     struct wal *w;
 
@@ -814,6 +823,85 @@ static void test_read_corruption_or_bad_offset_is_an_error(void **state)
     recorder_clear(&rec);
 }
 
+/* A trim replays in its place among the others. */
+static void test_trim_record_replays_in_order(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+
+    append_accept(w, 1, 1, "9", 1, "a");
+    assert_int_equal(wal_append_trim(w, 1), 0);
+    append_accept(w, 2, 1, "9", 2, "b");
+    assert_int_equal(wal_sync(w), 0);
+    wal_close(w);
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 3);
+    assert_accept(&rec.ev[0], 1, 1, 1, "9", 1, "a");
+    assert_true(rec.ev[1].trim);
+    assert_int_equal(rec.ev[1].slot, 1);
+    assert_accept(&rec.ev[2], 2, 1, 1, "9", 2, "b");
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
+struct rewrite_plan {
+    uint64_t first, last;       /* accepts to write again */
+    bool fail;
+};
+
+static int write_plan(void *ud, struct wal *fresh)
+{
+    const struct rewrite_plan *plan = ud;
+
+    if (plan->fail)
+        return -1;
+    assert_int_equal(wal_append_trim(fresh, plan->first - 1), 0);
+    for (uint64_t s = plan->first; s <= plan->last; s++)
+        append_accept(fresh, s, 2, "9", s, "kept");
+    return wal_append_promise(fresh, (struct ballot){ 3, 1 });
+}
+
+/* A rewrite leaves only what it wrote, in a shorter file that later
+ * appends go to; one that fails leaves the file as it was. */
+static void test_rewrite_replaces_the_file(void **state)
+{
+    struct fixture *f = *state;
+    struct recorder rec = { 0 };
+    struct wal *w = open_wal(f->dir, true, &rec);
+    struct rewrite_plan plan = { 91, 100, true };
+    char leftover[96];
+    uint64_t before;
+
+    for (uint64_t s = 1; s <= 100; s++)
+        append_accept(w, s, 2, "9", s, "a value that takes some room");
+    assert_int_equal(wal_sync(w), 0);
+    append_accept(w, 101, 2, "9", 101, "unsynced, synced by the rewrite");
+    assert_int_equal(wal_rewrite(w, write_plan, &plan), -1);
+    before = file_size(f->file);
+    snprintf(leftover, sizeof leftover, "%s.new", f->file);
+    assert_int_equal(access(leftover, F_OK), -1);
+    plan.fail = false;
+    assert_int_equal(wal_rewrite(w, write_plan, &plan), 0);
+    assert_true(file_size(f->file) < before / 4);
+    assert_int_equal(wal_size(w), file_size(f->file));
+    assert_int_equal(access(leftover, F_OK), -1);
+    append_accept(w, 102, 3, "9", 102, "after");
+    assert_int_equal(wal_sync(w), 0);
+    wal_close(w);
+
+    w = open_wal(f->dir, true, &rec);
+    assert_int_equal(rec.n, 1 + 10 + 1 + 1);
+    assert_true(rec.ev[0].trim);
+    assert_int_equal(rec.ev[0].slot, 90);
+    for (size_t i = 0; i < 10; i++)
+        assert_accept(&rec.ev[1 + i], 91 + i, 2, 1, "9", 91 + i, "kept");
+    assert_promise(&rec.ev[11], 3, 1);
+    assert_accept(&rec.ev[12], 102, 3, 1, "9", 102, "after");
+    wal_close(w);
+    recorder_clear(&rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -840,6 +928,8 @@ int main(void)
         T(test_read_stops_when_more_says_so),
         T(test_read_record_larger_than_read_buffer),
         T(test_read_corruption_or_bad_offset_is_an_error),
+        T(test_trim_record_replays_in_order),
+        T(test_rewrite_replaces_the_file),
 #undef T
     };
 
