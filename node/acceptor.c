@@ -106,11 +106,14 @@ uint64_t acceptor_trim(struct acceptor *a, uint64_t upto)
         }
     /* Once half the window is trimmed, the window moves up past it. */
     drop = a->trimmed + 1 - a->base;
-    if (drop >= a->cap / 2 && drop) {
+    if (drop && drop >= a->cap / 2) {
         if (drop > a->cap)
             drop = a->cap;
-        memmove(a->slots, a->slots + drop, (a->cap - drop) * sizeof(*a->slots));
-        memset(a->slots + a->cap - drop, 0, drop * sizeof(*a->slots));
+        if (drop) {
+            memmove(a->slots, a->slots + drop,
+                    (a->cap - drop) * sizeof(*a->slots));
+            memset(a->slots + a->cap - drop, 0, drop * sizeof(*a->slots));
+        }
         a->base = a->trimmed + 1;
     }
     return a->trimmed;

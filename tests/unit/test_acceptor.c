@@ -140,6 +140,23 @@ static void test_trim_forgets_chosen_slots_only(void **state)
     acceptor_free(&a);
 }
 
+/* A compacted write-ahead file starts with the trim: the acceptor then
+ * takes the slots above it, however far from slot 1. */
+static void test_restored_trim_then_accepts(void **state)
+{
+    struct acceptor a;
+    struct msg_entry e = entry(5000001, "kept");
+
+    acceptor_init(&a);
+    acceptor_restore_trim(&a, 5000000);
+    assert_int_equal(a.trimmed, 5000000);
+    assert_int_equal(a.commit, 5000000);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), &e, 1, 0), ACCEPTOR_OK);
+    assert_string_equal(acceptor_get(&a, 5000001)->value.data, "kept");
+    assert_null(acceptor_get(&a, 10));
+    acceptor_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_higher_ballot_overwrites_slot),
         cmocka_unit_test(test_empty_accept_only_checks_ballot),
         cmocka_unit_test(test_trim_forgets_chosen_slots_only),
+        cmocka_unit_test(test_restored_trim_then_accepts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
