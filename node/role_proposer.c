@@ -441,7 +441,7 @@ static int proposer_rank(const struct config *cfg)
 #define PROPOSER_PENDING_BYTES (64u << 20)
 /* ACCEPTs of new slots waiting for a quorum at once; slots given out
  * meanwhile wait for the next, bigger, batch. */
-#define PROPOSER_BATCHES_IN_FLIGHT 16
+#define PROPOSER_BATCHES_IN_FLIGHT 4
 
 static size_t proposer_bound(size_t by_count, size_t bytes, size_t max_value,
                              size_t at_least)
