@@ -334,9 +334,9 @@ static void proposer_on_propose(struct http_request *req, void *ud)
 
     if (node_decode(n, req, MSG_PROPOSE, &m) < 0)
         return;
-    if (!m.value.seq) {
-        /* A write without an identity gets one from this proposer, unique
-         * across restarts (microseconds at start plus a counter); a
+    if (!m.value.seq || !m.value.client) {
+        /* A write without a whole identity gets one from this proposer,
+         * unique across restarts (microseconds at start plus a counter); a
          * client_id given is kept in it, for display. */
         char *client = NULL;
         if (asprintf(&client, "%s%s%s", m.value.client ? m.value.client : "",
@@ -369,8 +369,8 @@ static void proposer_on_propose(struct http_request *req, void *ud)
         httpd_reply_error(req, 500, "out of memory");
         break;
     }
+    proposer_drain(n);          /* an answer may borrow m's value */
     msg_free(&m);
-    proposer_drain(n);
 }
 
 static void proposer_on_read_index(struct http_request *req, void *ud)

@@ -215,6 +215,15 @@ phase_one_write() {
     else
         t_fail "the direct write got a slot" "$HTTP_BODY"
     fi
+    local retry="{\"value\":\"retry-$TAG\",\"client_id\":\"tester\",\"seq\":7}" first
+    t_http POST proposer1 /propose "$retry"
+    first="$HTTP_CODE $(jq -r '"\(.slot) \(.value)"' <<<"$HTTP_BODY" 2>/dev/null)"
+    t_http POST proposer1 /propose "$retry"
+    t_expect "the same write sent again after it was chosen gets the same slot and value" \
+        "$HTTP_CODE $(jq -r '"\(.slot) \(.value)"' <<<"$HTTP_BODY" 2>/dev/null)" "$first"
+    t_http POST proposer1 /propose "{\"value\":\"no-writer-$TAG\",\"seq\":5}"
+    t_expect "a write with a seq but no client_id gets an identity and is chosen" \
+        "$HTTP_CODE $(jq -r .value <<<"$HTTP_BODY" 2>/dev/null)" "200 no-writer-$TAG"
 }
 
 # ------------------------------------------------------------ metrics
