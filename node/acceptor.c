@@ -98,6 +98,8 @@ uint64_t acceptor_trim(struct acceptor *a, uint64_t upto)
 
     if (upto > a->commit)
         upto = a->commit;
+    if (upto > a->max_slot)
+        a->max_slot = upto;     /* slots it missed are chosen too */
     for (; a->trimmed < upto; a->trimmed++)
         if (a->trimmed + 1 - a->base < a->cap) {
             struct acceptor_slot *s = &a->slots[a->trimmed + 1 - a->base];
@@ -123,7 +125,5 @@ void acceptor_restore_trim(struct acceptor *a, uint64_t upto)
 {
     if (upto > a->commit)
         a->commit = upto;
-    if (upto > a->max_slot)
-        a->max_slot = upto;
     acceptor_trim(a, upto);
 }

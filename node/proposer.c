@@ -294,12 +294,22 @@ void proposer_on_promise(struct proposer *p, size_t acceptor,
     if (p->state != PROPOSER_CANDIDATE || ballot_cmp(sent, p->ballot) != 0 ||
         acceptor >= p->set.n_acceptors || (p->promised >> acceptor & 1))
         return;
-    if (promise->commit > p->phase1_commit)
+    if (promise->commit > p->phase1_commit) {
         p->phase1_commit = promise->commit;
+        /* Slots up to it are chosen: the window starts after them, so a
+         * proposer far behind does not reserve the log it missed. */
+        if (p->phase1_commit >= p->log_base)
+            proposer_slide(p, p->phase1_commit + 1);
+    }
     for (size_t i = 0; i < promise->n_entries; i++) {
         struct proposer_slot *s;
-        if (e[i].slot < p->phase1_from || proposer_reserve(p, e[i].slot) < 0)
+        if (e[i].slot < p->phase1_from || e[i].slot <= p->phase1_commit)
             continue;
+        if (proposer_reserve(p, e[i].slot) < 0) {
+            /* Leading without this value could overwrite a chosen one. */
+            proposer_step_down(p, 0, "out of memory in phase 1", now);
+            return;
+        }
         s = proposer_at(p, e[i].slot);
         if (ballot_cmp(e[i].ballot, s->adopted) > 0) {
             struct pvalue copy;

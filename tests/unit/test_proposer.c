@@ -472,6 +472,32 @@ static void test_new_leader_starts_above_acceptors_commit(void **state)
     sim_free(s);
 }
 
+/* A proposer that missed millions of slots (a restart) leads from the
+ * commit index the acceptors report, with a window of the slots above it
+ * only, and proposes again what they accepted there. */
+static void test_far_behind_proposer_leads_with_a_small_window(void **state)
+{
+    struct sim *s = sim_new(2, 1);
+    struct msg_entry e = { .slot = 3000001,
+                           .value = { (char *)"old", (char *)"9", 1 } };
+    int token;
+
+    for (int i = 0; i < N_ACC; i++) {
+        acceptor_restore_trim(&s->acc[i], 3000000);
+        assert_int_equal(acceptor_accept(&s->acc[i], B(1, 1), &e, 1, 3000000),
+                         ACCEPTOR_OK);
+    }
+    sim_advance(s, 5 * TIMEOUT);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    assert_true(s->p.log_cap <= 4096);
+    assert_true(s->p.commit >= 3000001);
+    sim_write(s, "new", 9, &token);
+    sim_advance(s, 20);
+    assert_int_equal(sim_answer(s, &token)->slot, 3000002);
+    assert_string_equal(acceptor_get(&s->acc[0], 3000001)->value.data, "old");
+    sim_free(s);
+}
+
 static void test_higher_ballot_makes_leader_step_down(void **state)
 {
     struct sim *s = sim_new(1, 0);
@@ -589,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_leader_memory_is_a_window),
         cmocka_unit_test(test_new_leader_adopts_highest_ballot_and_fills_gaps),
         cmocka_unit_test(test_new_leader_starts_above_acceptors_commit),
+        cmocka_unit_test(test_far_behind_proposer_leads_with_a_small_window),
         cmocka_unit_test(test_higher_ballot_makes_leader_step_down),
         cmocka_unit_test(test_heartbeats_keep_follower_and_stale_ones_are_ignored),
         cmocka_unit_test(test_read_waits_for_quorum_confirmation),
