@@ -107,14 +107,24 @@ bool idmap_aging_get(const struct idmap_aging *m, const char *client,
            idmap_get(&m->old, client, seq, val);
 }
 
-void idmap_aging_tick(struct idmap_aging *m, int64_t now)
+static void idmap_aging_rotate(struct idmap_aging *m, int64_t now)
 {
-    if (now - m->young_since < m->min_age_ms || m->young.len < m->min_count)
-        return;
     idmap_clear(&m->old);
     m->old = m->young;
     m->young = (struct idmap){ 0 };
     m->young_since = now;
+}
+
+void idmap_aging_tick(struct idmap_aging *m, int64_t now)
+{
+    if (now - m->young_since >= m->min_age_ms && m->young.len >= m->min_count)
+        idmap_aging_rotate(m, now);
+}
+
+void idmap_aging_tick_count(struct idmap_aging *m)
+{
+    if (m->young.len >= m->min_count)
+        idmap_aging_rotate(m, m->young_since);
 }
 
 size_t idmap_aging_len(const struct idmap_aging *m)

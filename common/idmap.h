@@ -48,6 +48,9 @@ int idmap_aging_put(struct idmap_aging *m, const char *client, uint64_t seq,
 bool idmap_aging_get(const struct idmap_aging *m, const char *client,
                      uint64_t seq, uint64_t *val);
 void idmap_aging_tick(struct idmap_aging *m, int64_t now);
+/* Ages by count alone, for when time says nothing (a learner reading its
+ * log back, or catching up faster than the slots were chosen). */
+void idmap_aging_tick_count(struct idmap_aging *m);
 size_t idmap_aging_len(const struct idmap_aging *m);
 /* Forgets everything (keeps the settings). */
 void idmap_aging_clear(struct idmap_aging *m, int64_t now);

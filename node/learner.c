@@ -107,6 +107,8 @@ static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
 {
     if (idmap_aging_put(&l->applied_ids, v->client, v->seq, slot) < 0)
         return -1;
+    if (stored || l->highest_heard > slot || l->known_commit > slot)
+        idmap_aging_tick_count(&l->applied_ids);    /* catching up */
     if (!stored) {
         if (l->n_out == l->cap_out) {
             size_t cap = l->cap_out ? l->cap_out * 2 : 256;
@@ -347,8 +349,9 @@ int learner_adopt(struct learner *l, const struct msg_entry *e, size_t n,
 
     for (size_t i = 0; i < n; i++) {
         struct pvalue v = e[i].value;   /* borrowed while stored */
-        if (e[i].slot <= l->applied || e[i].slot > upto ||
-            pvalue_is_noop(&v) || learner_is_duplicate(l, &v))
+        /* The source's log is taken as it is: it skipped the duplicates
+         * and no-ops already, and both logs must stay the same. */
+        if (e[i].slot <= l->applied || e[i].slot > upto || pvalue_is_noop(&v))
             continue;
         if (!stored && pvalue_copy(&v, &e[i].value) < 0)
             return -1;

@@ -72,8 +72,8 @@ struct learner {
 };
 
 /* A write's identity is remembered (to apply a retry chosen twice only
- * once) for at least LEARNER_REMEMBER_IDS later writes and remember_ms,
- * counted only while the learner is caught up (see learner_tick). */
+ * once) for at least LEARNER_REMEMBER_IDS later writes and, while the
+ * learner is caught up, remember_ms (see learner_tick). */
 #define LEARNER_REMEMBER_IDS 16384
 
 int learner_init(struct learner *l, size_t n_acceptors, int64_t remember_ms);

@@ -294,9 +294,10 @@ static void test_adopt_another_learners_log(void **state)
     learner_free(&l);
 }
 
-/* The remembered identities stay bounded, but only age while the
- * learner is caught up: one that is behind applies old slots faster than
- * they were chosen, so time says nothing about how far apart they are. */
+/* The remembered identities stay bounded. They age by time only while
+ * the learner is caught up: one that is behind applies old slots faster
+ * than they were chosen, so time says nothing about how far apart they
+ * are; it ages them by count alone, as when it reads its log back. */
 static void test_identities_age_only_when_caught_up(void **state)
 {
     const size_t R = LEARNER_REMEMBER_IDS;
@@ -325,8 +326,18 @@ static void test_identities_age_only_when_caught_up(void **state)
     learn(&l, 1, B(1, 1), E(slot + 1, "next", slot + 1));
     learn(&l, 1, B(1, 1), E(slot + 2, "later", slot + 2));
     assert_false(learner_behind(&l));
-    learner_tick(&l, 1001000);
+    /* slot + 1 was applied behind slot + 2: the young generation, full,
+     * was aged by count */
     assert_int_equal(idmap_aging_len(&l.applied_ids), R + 2);
+    learner_free(&l);
+
+    learner_init(&l, 3, 1000);
+    for (uint64_t s = 1; s <= 3 * R; s++) {
+        struct msg_entry stored = EB(s, B(1, 1), "kept", s);
+        assert_int_equal(learner_adopt(&l, &stored, 1, s, true), 0);
+    }
+    assert_true(idmap_aging_len(&l.applied_ids) <= 2 * R);
+    assert_int_equal(l.applied_writes, 3 * R);
     learner_free(&l);
 }
 
