@@ -601,8 +601,10 @@ static int open_file(struct wal *w, const char *dir)
         return -1;
     }
     if (flock(w->fd, LOCK_EX | LOCK_NB) < 0) {
+        int err = errno;
         log_error("wal: lock %s: %s (another paxosd uses it?)", w->path,
-                  strerror(errno));
+                  strerror(err));
+        errno = err;
         return -1;
     }
     return w->fsync ? sync_dir(dir) : 0;
@@ -631,7 +633,11 @@ struct wal *wal_open(const char *dir, const char *file_name, bool fsync,
     opened = w;
     w = NULL;
 cleanup:
-    wal_close(w);
+    if (w) {
+        int err = errno;
+        wal_close(w);
+        errno = err;
+    }
     return opened;
 }
 

@@ -33,7 +33,7 @@ struct wal_replay {
 
 /* Opens DIR/FILE_NAME (creating dir and file as needed) and replays every
  * valid record in order through r. Returns NULL with a log line on
- * failure, or when another process holds the file. With fsync false,
+ * failure; errno is EWOULDBLOCK when another process holds the file. With fsync false,
  * wal_sync() writes but never fdatasync()s. */
 struct wal *wal_open(const char *dir, const char *file_name, bool fsync,
                      const struct wal_replay *r);

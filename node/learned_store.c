@@ -7,6 +7,7 @@
  * starts, and entry number k is found from index[k / INDEX_EVERY]. */
 #include "learned_store.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +128,9 @@ struct learned_store *learned_store_open(const char *dir, bool fsync,
         log_error("learned store: %s/%s holds entries it would refuse",
                   dir, FILE_NAME);
     if (!s->wal || rp.failed) {
+        int err = rp.failed ? EINVAL : errno;
         learned_store_close(s);
+        errno = err;
         return NULL;
     }
     return s;

@@ -29,7 +29,8 @@ typedef void (*learned_fn)(void *ud, const struct learned *e);
  * (may be NULL) is called for every entry in order, so the learner can
  * rebuild its applied index and recent identities. A torn tail is cut off
  * (see wal.h). Returns NULL with a log line on failure, also when the file
- * holds a no-op or slots out of order. */
+ * holds a no-op or slots out of order; errno is EWOULDBLOCK when another
+ * process holds the file. */
 struct learned_store *learned_store_open(const char *dir, bool fsync,
                                          learned_fn on_entry, void *ud);
 /* Does not sync: entries appended since the last sync are dropped. */

@@ -19,9 +19,9 @@
  * carries; the learner asks again for the rest. */
 #define LISTING_MAX_ENTRIES 4096
 #define LISTING_MAX_BYTES (4u << 20)
-/* Slots an acceptor keeps below the applied index of the most advanced
- * learner, so that a learner a little behind catches up from the
- * acceptors; one further behind copies from that learner. */
+/* Slots an acceptor keeps below the applied index of the learner furthest
+ * behind, so that a learner that restarts a little behind catches up from
+ * the acceptors. */
 #define ACCEPTOR_KEEP_LEARNED 4096
 
 struct held_reply {
@@ -35,6 +35,9 @@ struct acceptor_node {
     struct wal *wal;
     uint64_t compact_at;        /* file size that makes it compact */
     uint64_t compactions;
+    uint64_t *learned;          /* by node index: what each configured
+                                   learner last said it applied; 0 for
+                                   those not heard from since the start */
     struct held_reply *held;
     size_t n_held, cap_held;
     uint64_t prepares, accepts, rejected;
@@ -266,20 +269,53 @@ static void acceptor_forget(struct node *n, struct acceptor_node *an,
         acceptor_compact(n, an);
 }
 
+/* Learner id asks from slot from: every slot below is in its log on disk.
+ * Once every configured learner has said so, the acceptor forgets the
+ * slots below the lowest of them, but for a margin: no learner then needs
+ * them from the acceptors, and one that loses its disk copies them from
+ * another learner. Returns -1 (and replies 400) when id is not a
+ * configured learner. */
+static int acceptor_learner_says(struct node *n, struct acceptor_node *an,
+                                 struct http_request *req, uint32_t id,
+                                 uint64_t from)
+{
+    uint64_t lowest = UINT64_MAX;
+    bool known = false;
+
+    for (size_t i = 0; i < n->cfg->n_nodes; i++) {
+        const struct node_info *node = &n->cfg->nodes[i];
+        if (node->role != ROLE_LEARNER)
+            continue;
+        if (node->id == id) {
+            an->learned[i] = from - 1;
+            known = true;
+        }
+        if (an->learned[i] < lowest)
+            lowest = an->learned[i];
+    }
+    if (!known) {
+        node_reply_bad(n, req, 400, "not a configured learner");
+        return -1;
+    }
+    if (lowest != UINT64_MAX && lowest > ACCEPTOR_KEEP_LEARNED)
+        acceptor_forget(n, an, lowest - ACCEPTOR_KEEP_LEARNED);
+    return 0;
+}
+
 static void acceptor_on_listing(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct acceptor_node *an = acceptor_node_of(n);
     struct msg reply = { .type = MSG_LISTING, .from = n->cfg->id };
-    uint64_t from = 1, limit = LISTING_MAX_ENTRIES;
+    uint64_t from = 1, limit = LISTING_MAX_ENTRIES, learner = 0;
 
     if (node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0 ||
-        node_query_number(n, req, "limit", 1, LISTING_MAX_ENTRIES, &limit) < 0)
+        node_query_number(n, req, "limit", 1, LISTING_MAX_ENTRIES, &limit) < 0 ||
+        node_query_number(n, req, "learner", 1, UINT32_MAX, &learner) < 0)
         return;
-    /* A learner asks from the first slot it lacks: the ones below are in
-     * its log, so the acceptor may forget them. */
-    if (from > ACCEPTOR_KEEP_LEARNED)
-        acceptor_forget(n, an, from - ACCEPTOR_KEEP_LEARNED);
+    if (learner && acceptor_learner_says(n, an, req, (uint32_t)learner,
+                                         from) < 0)
+        return;
     reply.ballot = an->a.promised;
     reply.commit = an->a.commit;
     reply.trimmed = an->a.trimmed;
@@ -331,11 +367,17 @@ static int acceptor_start(struct node *n)
 
     if (!an)
         return -1;
+    an->learned = calloc(n->cfg->n_nodes, sizeof(*an->learned));
+    if (!an->learned) {
+        free(an);
+        return -1;
+    }
     acceptor_init(&an->a);
     replay.ud = &an->a;
     an->wal = wal_open(n->cfg->data_dir, "acceptor.wal", n->cfg->fsync,
                        &replay);
     if (!an->wal) {
+        free(an->learned);
         free(an);
         return -1;
     }
@@ -398,6 +440,7 @@ static void acceptor_stop(struct node *n)
         free(an->held[i].body);
     wal_close(an->wal);
     acceptor_free(&an->a);
+    free(an->learned);
     free(an->held);
     free(an);
     n->role = NULL;

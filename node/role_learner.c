@@ -4,9 +4,11 @@
  * /accepted (or by copying another learner's /learned, for slots the
  * acceptors forgot), and tells client nodes (/notify) when their writes
  * are applied. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "learned_store.h"
 #include "learner.h"
@@ -235,8 +237,9 @@ static void learner_start_round(struct node *n, int64_t now)
     struct learner_node *ln = learner_node_of(n);
     char path[64];
 
-    snprintf(path, sizeof(path), "/accepted?from=%llu",
-             (unsigned long long)learner_round_begin(&ln->l));
+    snprintf(path, sizeof(path), "/accepted?from=%llu&learner=%u",
+             (unsigned long long)learner_round_begin(&ln->l),
+             (unsigned)n->cfg->id);
     ln->round_applied = ln->l.applied;
     ln->last_round_at = now;
     ln->rounds++;
@@ -439,6 +442,25 @@ static void learner_restore(void *ud, const struct learned *e)
         learner_fatal_memory();
 }
 
+/* Another replica of this learner (kubectl scale) holds the log in
+ * DATA_DIR, a volume they share: this one keeps its own log beside it,
+ * in DATA_DIR/replica-HOSTNAME, and catches up like a new learner. */
+static int learner_open_replica(struct node *n)
+{
+    struct learner_node *ln = learner_node_of(n);
+    char host[256], dir[sizeof n->cfg->data_dir + 300];
+
+    if (gethostname(host, sizeof host) < 0)
+        return -1;
+    host[sizeof host - 1] = '\0';
+    snprintf(dir, sizeof dir, "%s/replica-%s", n->cfg->data_dir, host);
+    log_warn("another process holds the log in %s: this replica keeps its "
+             "own in %s", n->cfg->data_dir, dir);
+    ln->store = learned_store_open(dir, n->cfg->fsync, learner_restore,
+                                   &ln->l);
+    return ln->store ? 0 : -1;
+}
+
 static int learner_start(struct node *n)
 {
     struct learner_node *ln = calloc(1, sizeof(*ln));
@@ -451,6 +473,8 @@ static int learner_start(struct node *n)
         return -1;
     ln->store = learned_store_open(n->cfg->data_dir, n->cfg->fsync,
                                    learner_restore, &ln->l);
+    if (!ln->store && errno == EWOULDBLOCK && learner_open_replica(n) < 0)
+        return -1;
     if (!ln->store)
         return -1;
     log_info("recovered %llu applied writes (applied index %llu) from %s",

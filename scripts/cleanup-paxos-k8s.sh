@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cleanup-paxos-k8s.sh -- removes the Paxos cluster from Kubernetes (the
 # guide's section 7): every object of k8s/ and the namespace paxos, with the
-# acceptors' data (their PersistentVolumeClaims). Then asks whether to stop
-# minikube too.
+# acceptors' and learners' data (their PersistentVolumeClaims). Then asks
+# whether to stop minikube too.
 #
 # Usage: ./cleanup-paxos-k8s.sh [-y] [--image]
 #   -y, --yes   answer yes: also stop minikube, without asking

@@ -41,7 +41,7 @@ declare -A GET_ROUTES=(
 )
 # Query parameters a GET route reads, each given values it must refuse.
 declare -A QUERY_PARAMS=(
-    [/accepted]="from limit"
+    [/accepted]="from limit learner"
     [/get-values]="wait_for from limit last"
     [/read]="from limit last"
     [/learned]="from"

@@ -223,10 +223,10 @@ phase_schemas() {
             *) t_fail "validate.mjs output" "$verdict $what $why" ;;
         esac
     done <<<"$out"
-    check "the kinds: 1 Namespace, 1 ConfigMap, 10 Deployments, 20 Services, 3 claims, 1 Ingress, 1 NetworkPolicy" '
+    check "the kinds: 1 Namespace, 1 ConfigMap, 10 Deployments, 20 Services, 5 claims, 1 Ingress, 1 NetworkPolicy" '
         ($o | group_by(.kind) | map({key: .[0].kind, value: length}) | from_entries) as $k
         | {Namespace: 1, ConfigMap: 1, Deployment: 10, Service: 20,
-           PersistentVolumeClaim: 3, Ingress: 1, NetworkPolicy: 1} | to_entries[]
+           PersistentVolumeClaim: 5, Ingress: 1, NetworkPolicy: 1} | to_entries[]
         | select($k[.key] != .value) | "\(.key): \($k[.key] // 0), expected \(.value)"'
 }
 
@@ -350,8 +350,8 @@ phase_guide() {
              elif [$s.spec.ports[].nodePort] != [$n.nodePort] then "\($n.name)-external: nodePort \([$s.spec.ports[].nodePort]), expected \($n.nodePort)"
              elif port_number($n.name; $s.spec.ports[0].targetPort // $s.spec.ports[0].port) != $n.port then "\($n.name)-external: targetPort"
              else empty end)'
-    check "acceptors: strategy Recreate, their own claim NAME-data (ReadWriteOnce) mounted at DATA_DIR" '
-        $g[] | select(.role == "acceptor") | .name as $n | deployment($n) as $d
+    check "acceptors and learners: strategy Recreate, their own claim NAME-data (ReadWriteOnce) mounted at DATA_DIR" '
+        $g[] | select(.role == "acceptor" or .role == "learner") | .name as $n | deployment($n) as $d
         | ($d.spec.template.spec.volumes // []) as $vols
         | [$vols[] | select(.persistentVolumeClaim.claimName == "\($n)-data")][0] as $v
         | [$o[] | select(.kind == "PersistentVolumeClaim" and .metadata.name == "\($n)-data")][0] as $pvc
@@ -364,8 +364,8 @@ phase_guide() {
           (if $pvc == null then "\($n): no PersistentVolumeClaim \($n)-data"
            elif ($pvc.spec.accessModes | index("ReadWriteOnce")) == null then "\($n)-data: \($pvc.spec.accessModes)"
            else empty end)'
-    check "proposers, learners and clients keep no state: no claim, so they can be scaled and restarted" '
-        $g[] | select(.role != "acceptor") | .name as $n
+    check "proposers and clients keep no state: no claim, so they can be scaled and restarted" '
+        $g[] | select(.role == "proposer" or .role == "client") | .name as $n
         | deployment($n).spec.template.spec.volumes[]? | select(.persistentVolumeClaim)
         | "\($n): claim \(.persistentVolumeClaim.claimName)"'
     check "security: non-root, read-only root filesystem, no privilege escalation, capabilities dropped" '
