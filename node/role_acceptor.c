@@ -159,6 +159,7 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
     struct acceptor_node *an = acceptor_node_of(n);
     struct msg m, reply = { .type = MSG_ACCEPTED, .from = n->cfg->id };
     struct ballot before = an->a.promised;
+    size_t stored = 0;
 
     if (node_decode(n, req, MSG_ACCEPT, &m) < 0)
         return;
@@ -176,12 +177,16 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
     case ACCEPTOR_NO_MEMORY:
         acceptor_fatal_memory();
     }
-    for (size_t i = 0; i < m.n_entries; i++)
-        if (m.entries[i].slot > an->a.trimmed &&
-            wal_append_accept(an->wal, m.entries[i].slot, m.ballot,
+    for (size_t i = 0; i < m.n_entries; i++) {
+        if (m.entries[i].slot <= an->a.trimmed)
+            continue;
+        if (wal_append_accept(an->wal, m.entries[i].slot, m.ballot,
                               &m.entries[i].value) < 0)
             acceptor_fatal_memory();
-    if (!m.n_entries && ballot_cmp(m.ballot, before) > 0 &&
+        stored++;
+    }
+    /* A higher ballot with nothing stored under it is a promise too. */
+    if (!stored && ballot_cmp(m.ballot, before) > 0 &&
         wal_append_promise(an->wal, m.ballot) < 0)
         acceptor_fatal_memory();
     reply.ok = true;
