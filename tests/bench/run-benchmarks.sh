@@ -865,9 +865,10 @@ loopback connection, every peer message signed (HMAC-SHA256): the load generator
 loop turn into one ACCEPT to each of the 3 acceptors; each acceptor appends them to
 its write-ahead file, calls fdatasync once per loop turn and answers; the leader
 answers the write once 2 acceptors accepted it, and announces the slots chosen in
-that loop turn to both learners in one message each (\`/chosen\`). Through a client node (\`/send\`) there is one more hop (the client
-forwards each write to the leader as its own \`/propose\`) and the learners tell
-the client what they applied (\`/notify\`). The CPU per write by process and the
+that loop turn to both learners in one message each (\`/chosen\`). Through a
+client node (\`/send\`) there is one more hop (the client forwards each write to
+the leader as its own \`/propose\`) and the learners tell the client what they
+applied (\`/notify\`). The CPU per write by process and the
 requests per write above show where the cost lands; the profiles below show what
 each process does with it.
 
