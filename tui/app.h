@@ -11,7 +11,7 @@
 #include "model.h"
 
 struct loop;
-struct httpc;
+struct fetch;
 struct poller;
 
 struct app_options {
@@ -31,7 +31,7 @@ struct app_options {
 struct app {
     struct app_options opt;
     struct loop *loop;
-    struct httpc *httpc;
+    struct fetch *fetch;
     struct model model;
     struct poller *poller;
 };

@@ -14,7 +14,7 @@
 
 #include "app.h"
 #include "endpoints.h"
-#include "httpc.h"
+#include "fetch.h"
 #include "loop.h"
 #include "model.h"
 #include "poller.h"
@@ -333,8 +333,8 @@ static int build_app(struct app *app, const struct cli *cli,
     app->opt = cli->opt;
     snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", token ? token : "");
     if (model_init(&app->model, eps, n) != 0 || !(app->loop = loop_new()) ||
-        !(app->httpc = httpc_new(app->loop)) ||
-        (token && *token && httpc_add_header(app->httpc, bearer) != 0) ||
+        !(app->fetch = fetch_new(app->loop)) ||
+        (token && *token && fetch_add_header(app->fetch, bearer) != 0) ||
         !(app->poller = poller_start(app, NULL, NULL))) {
         fprintf(stderr, "paxos-top: cannot start: out of memory or file "
                 "descriptors\n");
@@ -375,7 +375,7 @@ int main(int argc, char **argv)
     rc = run_mode(&app);
 cleanup:
     poller_stop(app.poller);    /* ends its requests and frees the client */
-    httpc_free(app.httpc);      /* when there was no poller */
+    fetch_free(app.fetch);      /* when there was no poller */
     if (app.loop)
         loop_free(app.loop);
     model_free(&app.model);

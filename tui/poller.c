@@ -1,8 +1,8 @@
-/* poller.c -- the poller (see poller.h) on common/loop and common/httpc.
+/* poller.c -- the poller (see poller.h) on common/loop and tui/fetch.
  *
  * A round asks every node's /status and every live learner's next
  * /get-values page at once; each answer goes to the model as it comes.
- * Every request carries curl's timeout (the interval, at most 2 s), so the
+ * Every request carries a timeout (the interval, at most 2 s), so the
  * round always ends: when the last request is in, the model is ticked,
  * the round callback runs and the next round is timed from this one's
  * start. Writes POST to a client's /send or a proposer's /propose and
@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "app.h"
-#include "httpc.h"
+#include "fetch.h"
 #include "loop.h"
 #include "model.h"
 
@@ -87,13 +87,13 @@ static void node_url(const struct poller *p, size_t i, const char *path,
     snprintf(url, size, "http://%s:%u%s", ep->host, ep->port, path);
 }
 
-/* curl's error as a user reads it: "connection refused" (curl says
- * "Couldn't connect to server"), "no answer within 2000 ms"; anything
- * else as curl says it. */
+/* The client's error as a user reads it: "connection refused", "no
+ * answer within 2000 ms", "cannot resolve the host"; anything else as
+ * the client says it. */
 static void transport_reason(const char *err, int64_t took_ms, char *out,
                              size_t size)
 {
-    if (strcasestr(err, "refused") || strcasestr(err, "couldn't connect"))
+    if (strcasestr(err, "refused"))
         snprintf(out, size, "connection refused");
     else if (strcasestr(err, "timed out") || strcasestr(err, "timeout"))
         snprintf(out, size, "no answer within %" PRId64 " ms", took_ms);
@@ -170,7 +170,7 @@ static void on_values(void *ud, int status, const char *body, size_t len,
 /* Starts GET path on node i for the round; a request that cannot start
  * is answered at once as failed. */
 static void ask(struct poller *p, struct node_request *r, size_t i,
-                const char *path, httpc_done_fn done)
+                const char *path, fetch_done_fn done)
 {
     char url[URL_MAX];
 
@@ -179,7 +179,7 @@ static void ask(struct poller *p, struct node_request *r, size_t i,
     r->node = i;
     r->started_ms = loop_now_ms();
     p->in_flight++;
-    if (httpc_request(p->app->httpc, "GET", url, NULL, 0, NULL,
+    if (fetch_request(p->app->fetch, "GET", url, NULL, 0,
                       poll_timeout_ms(p), done, r) != 0)
         done(r, 0, "", 0, "cannot start the request");
 }
@@ -245,8 +245,8 @@ void poller_stop(struct poller *p)
     p->fn = NULL;
     for (struct write_request *w = p->writes; w; w = w->next)
         w->fn = NULL;
-    httpc_free(p->app->httpc);
-    p->app->httpc = NULL;
+    fetch_free(p->app->fetch);
+    p->app->fetch = NULL;
     while (p->writes) {
         struct write_request *w = p->writes;
         p->writes = w->next;
@@ -376,7 +376,7 @@ int poller_write(struct poller *p, const char *node, bool direct,
                                  .ud = ud, .started_ms = loop_now_ms() };
     snprintf(w->target, sizeof w->target, "%s",
              p->app->model.nodes[target].ep.name);
-    if (httpc_request(p->app->httpc, "POST", url, body, strlen(body), NULL,
+    if (fetch_request(p->app->fetch, "POST", url, body, strlen(body),
                       WRITE_TIMEOUT_MS, on_written, w) != 0)
         goto cleanup;
     w->next = p->writes;

@@ -1,5 +1,5 @@
 /* poller.h -- polls every node's /status in parallel, every interval,
- * without ever blocking the caller (libcurl multi on the event loop), and
+ * without ever blocking the caller (fetch.h, on the event loop), and
  * sends the writes the user asks for.
  *
  * A round asks every node at once; each answer goes to the model as it
@@ -23,9 +23,9 @@ typedef void (*poller_write_fn)(struct app *app, void *ud, int status,
 /* Starts polling now and every app->opt.interval_ms. */
 struct poller *poller_start(struct app *app, poller_round_fn fn, void *ud);
 /* Also frees what in-flight requests point to: call it once the loop no
- * longer runs, right before or after httpc_free(). */
+ * longer runs, right before or after fetch_free(). */
 /* Once the loop no longer runs: ends the requests in flight (it frees
- * app->httpc, setting it to NULL), then frees the poller. */
+ * app->fetch, setting it to NULL), then frees the poller. */
 void poller_stop(struct poller *p);
 /* Replaces the round callback (main starts the poller; the mode it runs
  * then sets its own). fn may be NULL. */

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "app.h"
-#include "httpc.h"
+#include "fetch.h"
 #include "jsonread.h"
 #include "loop.h"
 #include "model.h"
@@ -235,7 +235,7 @@ static void start_read(struct script *s, struct command *c)
     }
     const struct endpoint *ep = &s->app->model.nodes[target].ep;
     snprintf(url, sizeof url, "http://%s:%u/read", ep->host, ep->port);
-    if (httpc_request(s->app->httpc, "GET", url, NULL, 0, NULL,
+    if (fetch_request(s->app->fetch, "GET", url, NULL, 0,
                       READ_TIMEOUT_MS, on_read, s) != 0)
         result(s, false, "cannot start the request to %s", ep->name);
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpc.h"
+#include "fetch.h"
 #include "loop.h"
 #include "ui.h"
 
@@ -78,7 +78,7 @@ static void fetch_logs(struct ui *ui)
     }
     snprintf(url, sizeof url, "http://%s:%u/view-logs", ep->host, ep->port);
     ui->logs_of = ui->node;
-    ui->logs_busy = httpc_request(ui->app->httpc, "GET", url, NULL, 0, NULL,
+    ui->logs_busy = fetch_request(ui->app->fetch, "GET", url, NULL, 0,
                                   DETAIL_TIMEOUT_MS, logs_done, ui) == 0;
     if (!ui->logs_busy && !ui->logs)
         ui->logs = logs_missing(0, "the request could not start");

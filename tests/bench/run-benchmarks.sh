@@ -965,8 +965,9 @@ def mib: if . == null then "-" else (. / 1024 * 10 | round / 10 | tostring) end;
 "### paxos-top\n",
 "paxos-top polling every node's `/status` once a second, as `--monitor` (a table per poll,"
 + " to /dev/null) and as the dashboard in a terminal (tmux, 160×50), measured for"
-+ " \($seconds) s after its first 2 s. Max RSS counts the shared libraries (libcurl brings"
-+ " its TLS stack even for plain HTTP); anonymous RSS is what paxos-top itself allocates;"
++ " \($seconds) s after its first 2 s. Max RSS counts the shared libraries it touches"
++ " (json-c, ncurses, libc: its HTTP client is its own, so no TLS library is loaded);"
++ " anonymous RSS is what paxos-top itself allocates;"
 + " PSS divides each shared page among the processes that map it. Target at 10 nodes: under"
 + " 1% of a core and 10 MiB.\n",
 "| nodes | mode | CPU (% of a core) | max RSS (MiB) | anonymous RSS (MiB) | PSS (MiB) |",
