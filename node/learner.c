@@ -190,13 +190,34 @@ static void learner_vote(struct learner_slot *ls, size_t acceptor,
         ls->chosen = true;
 }
 
-static int learner_take_entries(struct learner *l, size_t acceptor,
-                                uint64_t commit, const struct msg_entry *e,
-                                size_t n)
+/* A slot the leader announced chosen at b: its value is the chosen one. */
+static void learner_choose(struct learner_slot *ls, struct ballot b,
+                           const struct pvalue *v, bool *oom)
+{
+    struct pvalue copy;
+
+    if (ls->chosen)
+        return;
+    if (pvalue_copy(&copy, v) < 0) {
+        *oom = true;
+        return;
+    }
+    pvalue_free(&ls->best_value);
+    ls->best_value = copy;
+    ls->best = b;
+    ls->chosen = true;
+}
+
+/* Entries an acceptor reported accepted (chosen_at NULL: votes, each at
+ * its own ballot), or that the leader announced chosen at *chosen_at. */
+static int learner_take_entries(struct learner *l,
+                                const struct ballot *chosen_at,
+                                size_t acceptor, uint64_t commit,
+                                const struct msg_entry *e, size_t n)
 {
     bool oom = false;
 
-    if (acceptor >= l->n_acceptors)
+    if (!chosen_at && acceptor >= l->n_acceptors)
         return 0;
     if (commit > l->known_commit)
         l->known_commit = commit;
@@ -204,7 +225,9 @@ static int learner_take_entries(struct learner *l, size_t acceptor,
         struct learner_slot *ls = learner_slot(l, e[i].slot, true, &oom);
         if (e[i].slot > l->highest_heard)
             l->highest_heard = e[i].slot;
-        if (ls)
+        if (ls && chosen_at)
+            learner_choose(ls, *chosen_at, &e[i].value, &oom);
+        else if (ls)
             learner_vote(ls, acceptor, e[i].ballot, &e[i].value,
                          l->n_acceptors, l->quorum, &oom);
     }
@@ -216,25 +239,7 @@ static int learner_take_entries(struct learner *l, size_t acceptor,
 int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
                       const struct msg_entry *e, size_t n)
 {
-    bool oom = false;
-
-    if (commit > l->known_commit)
-        l->known_commit = commit;
-    for (size_t i = 0; i < n && !oom; i++) {
-        struct learner_slot *ls = learner_slot(l, e[i].slot, true, &oom);
-        if (e[i].slot > l->highest_heard)
-            l->highest_heard = e[i].slot;
-        if (!ls || ls->chosen)
-            continue;
-        pvalue_free(&ls->best_value);
-        if (pvalue_copy(&ls->best_value, &e[i].value) < 0)
-            return -1;
-        ls->best = b;
-        ls->chosen = true;
-    }
-    if (oom)
-        return -1;
-    return learner_apply_ready(l);
+    return learner_take_entries(l, &b, 0, commit, e, n);
 }
 
 uint64_t learner_round_begin(struct learner *l)
@@ -297,7 +302,7 @@ static void learner_round_decide(struct learner *l)
 int learner_on_listing(struct learner *l, size_t acceptor,
                        const struct msg *m)
 {
-    if (learner_take_entries(l, acceptor, m->commit, m->entries,
+    if (learner_take_entries(l, NULL, acceptor, m->commit, m->entries,
                              m->n_entries) < 0)
         return -1;
     if (acceptor >= l->n_acceptors)
