@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "gossip_msg.h"
+#include "core/gossip_msg.h"
 #include "log.h"
-#include "membership.h"
+#include "core/membership.h"
 #include "metrics.h"
 #include "node.h"
 
@@ -237,7 +237,7 @@ static struct json_object *gossip_members_json(struct gossip *gs)
     for (size_t i = 0; i < gs->m.n_members; i++) {
         const struct member *x = &gs->m.members[i];
         struct json_object *o = json_object_new_object();
-        char address[CONFIG_HOST_MAX + 8];
+        char address[CLUSTER_HOST_MAX + 8];
         snprintf(address, sizeof(address), "%s:%u", x->info.host,
                  (unsigned)x->info.port);
         json_object_object_add(o, "id", json_object_new_int64(x->info.id));

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "net/auth.h"
 #include "gossip.h"
 #include "log.h"
 #include "metrics.h"
@@ -21,7 +21,7 @@ int node_request(struct node *n, const struct node_info *peer,
 {
     const char *method = body ? "POST" : "GET";
     unsigned port = peer->port + (kind == ROUTE_PEER ? n->cfg->peer_port_offset : 0);
-    char url[CONFIG_HOST_MAX + 300];
+    char url[CLUSTER_HOST_MAX + 300];
     char signature[AUTH_HEADER_MAX], signed_path[256];
     const char *headers[3] = { NULL, NULL, NULL };
     size_t h = 0, len = body ? strlen(body) : 0;
@@ -261,7 +261,7 @@ const char *node_name(const struct node *n, uint32_t id)
 static struct json_object *node_status_object(struct node *n)
 {
     struct json_object *o = json_object_new_object();
-    char address[CONFIG_HOST_MAX + 8];
+    char address[CLUSTER_HOST_MAX + 8];
 
     snprintf(address, sizeof(address), "%s:%u", n->self->host,
              (unsigned)n->self->port);

@@ -13,10 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "codec.h"
+#include "net/codec.h"
 #include "config.h"
-#include "httpc.h"
-#include "httpd.h"
+#include "net/httpc.h"
+#include "net/httpd.h"
 #include "loop.h"
 
 #define NODE_TICK_MS 10

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acceptor.h"
+#include "core/acceptor.h"
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
-#include "wal.h"
+#include "store/wal.h"
 
 /* Most entries, and about the most value bytes, one /accepted answer
  * carries; the learner asks again for the rest. */

@@ -59,7 +59,7 @@ struct client_node {
     char id[16];
     uint64_t next_seq;
     size_t leader;              /* index in proposers[] believed to lead */
-    const struct node_info *proposers[CONFIG_MAX_NODES];
+    const struct node_info *proposers[CLUSTER_MAX_NODES];
     size_t n_proposers;
     const struct node_info *learners[32];
     size_t n_learners;

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "learned_store.h"
-#include "learner.h"
+#include "store/learned_store.h"
+#include "core/learner.h"
 #include "log.h"
 #include "metrics.h"
 #include "node.h"

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
-#include "proposer.h"
+#include "core/proposer.h"
 
 enum sent_kind { SENT_PREPARE, SENT_ACCEPT, SENT_CONFIRM };
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "net/auth.h"
 
 #define SECRET "fuzz-cluster-secret"
 #define WINDOW_MS 30000

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
+#include "net/codec.h"
 
 #define N_TYPES (MSG_CHOSEN + 1)
 #define MAX_VALUE 256           /* small, so the size limit is reachable */

@@ -44,7 +44,7 @@ static const char *const envs[] = {
 #define N_ENVS (sizeof envs / sizeof envs[0])
 
 static char program[] = "paxosd";
-static struct node_info nodes[CONFIG_MAX_NODES], small[SMALL_MAX];
+static struct node_info nodes[CLUSTER_MAX_NODES], small[SMALL_MAX];
 static struct config cfg;       /* large: not on the stack */
 static FILE *quiet;             /* /dev/null, for config_load's messages */
 
@@ -113,7 +113,7 @@ static void check_cluster(const struct node_info *ns, size_t n, const char *list
 static void check_seeds(const char *list)
 {
     char err[256] = "", small_err[256] = "";
-    int n = config_parse_seeds(list, nodes, CONFIG_MAX_NODES, err, sizeof err);
+    int n = config_parse_seeds(list, nodes, CLUSTER_MAX_NODES, err, sizeof err);
     int n_small = config_parse_seeds(list, small, SMALL_MAX, small_err, sizeof small_err);
 
     if (n < 0) {
@@ -121,11 +121,11 @@ static void check_seeds(const char *list)
             fail("a list refused without a reason, or accepted with a smaller max", list);
         return;
     }
-    if (n > CONFIG_MAX_NODES)
+    if (n > CLUSTER_MAX_NODES)
         fail("more nodes than max", list);
     check_cluster(nodes, (size_t)n, list);
     for (size_t i = 0; i < (size_t)n; i++) {
-        char name[CONFIG_NAME_MAX];
+        char name[CLUSTER_NAME_MAX];
         unsigned rank = 1;
         for (size_t k = 0; k < i; k++)
             rank += nodes[k].role == nodes[i].role;
@@ -146,12 +146,12 @@ static void check_config(const struct config *c, const char *args)
 {
     const struct node_info *self = config_node(c, c->id);
 
-    if (c->n_nodes < 1 || c->n_nodes > CONFIG_MAX_NODES)
+    if (c->n_nodes < 1 || c->n_nodes > CLUSTER_MAX_NODES)
         fail("node count out of range", args);
     check_cluster(c->nodes, c->n_nodes, args);
     if (!self || self->role != c->role || self->port != c->port || c->port == 0)
         fail("this node is not in the cluster as configured", args);
-    if (c->n_acceptors > CONFIG_MAX_ACCEPTORS)
+    if (c->n_acceptors > CLUSTER_MAX_ACCEPTORS)
         fail("too many acceptors", args);
     for (size_t i = 0; i < c->n_acceptors; i++) {
         const struct node_info *a = config_node(c, c->acceptors[i]);

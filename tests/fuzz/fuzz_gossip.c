@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossip_msg.h"
+#include "core/gossip_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "wal.h"
+#include "store/wal.h"
 
 #define HEADER_SIZE 9u          /* u32 length, u32 CRC, u8 type */
 

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "acceptor.h"
+#include "core/acceptor.h"
 
 static struct ballot B(uint32_t round, uint32_t node)
 {

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "auth.h"
+#include "net/auth.h"
 
 #define SECRET "cluster-secret"
 #define NOW 1700000000000LL

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "codec.h"
+#include "net/codec.h"
 
 #define MAX_VALUE 65536
 

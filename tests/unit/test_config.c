@@ -120,7 +120,7 @@ static void expect_error(const char *const *args, const char *want)
 
 static void test_ten_node_seeds(void **state)
 {
-    struct node_info nodes[CONFIG_MAX_NODES];
+    struct node_info nodes[CLUSTER_MAX_NODES];
     char err[256] = "";
     static const char *const names[] = {
         "proposer1", "proposer2", "proposer3", "acceptor1", "acceptor2",
@@ -129,7 +129,7 @@ static void test_ten_node_seeds(void **state)
     static const uint16_t ports[] = { 3001, 3002, 3003, 4001, 4002, 4003, 5001,
                                       5002, 6001, 6002 };
 
-    assert_int_equal(config_parse_seeds(TEN_NODES, nodes, CONFIG_MAX_NODES, err,
+    assert_int_equal(config_parse_seeds(TEN_NODES, nodes, CLUSTER_MAX_NODES, err,
                                         sizeof err), 10);
     for (size_t i = 0; i < 10; i++) {
         assert_int_equal(nodes[i].id, i + 1);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossip_msg.h"
+#include "core/gossip_msg.h"
 
 static struct member_update member(uint32_t id, enum role role,
                                    enum member_state state, uint64_t inc)

@@ -18,8 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "httpc.h"
-#include "httpd.h"
+#include "net/httpc.h"
+#include "net/httpd.h"
 #include "log.h"
 #include "loop.h"
 

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "learned_store.h"
-#include "wal.h"
+#include "store/learned_store.h"
+#include "store/wal.h"
 
 #define N 1000
 #define SLOT(i) (3 * (uint64_t)(i) + 3)     /* the slot of entry i */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "learner.h"
+#include "core/learner.h"
 
 static struct ballot B(uint32_t round, uint32_t node)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "membership.h"
+#include "core/membership.h"
 
 static const struct membership_settings SET = {
     .probe_interval_ms = 1000, .probe_timeout_ms = 500, .indirect_checks = 3,

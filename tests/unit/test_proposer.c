@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acceptor.h"
-#include "proposer.h"
+#include "core/acceptor.h"
+#include "core/proposer.h"
 
 #define N_ACC 3
 #define TIMEOUT 300

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "ballot.h"
-#include "wal.h"
+#include "store/wal.h"
 
 #define HEADER_SIZE 9
 #define ACCEPT_FIXED 31     /* accept payload without client and data */

@@ -1,6 +1,6 @@
 /* proposer.c -- Multi-Paxos leader election, Phase 1 recovery, batched
  * and pipelined Phase 2, and confirmed reads; see proposer.h. */
-#include "proposer.h"
+#include "core/proposer.h"
 
 #include <stdlib.h>
 #include <string.h>

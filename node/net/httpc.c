@@ -6,7 +6,7 @@
  * curl_multi_socket_action(), after which finished transfers are collected
  * and their callbacks run. Finished requests go to a small idle list so
  * their easy handles and body buffers serve again. */
-#include "httpc.h"
+#include "net/httpc.h"
 
 #include <curl/curl.h>
 #include <stdbool.h>

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "ballot.h"
-#include "codec.h"
+#include "core/msg.h"
 
 /* How far past its highest accepted slot an acceptor accepts a slot: a
  * bound on the memory one message can make it reserve. */

@@ -1,5 +1,5 @@
 /* idmap.c -- open-addressing hash map keyed by (client, seq); see idmap.h. */
-#include "idmap.h"
+#include "core/idmap.h"
 
 #include <stdlib.h>
 #include <string.h>

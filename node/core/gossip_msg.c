@@ -1,6 +1,6 @@
 /* gossip_msg.c -- encoding and strict decoding of gossip messages; see
  * gossip_msg.h. */
-#include "gossip_msg.h"
+#include "core/gossip_msg.h"
 
 #include <stdlib.h>
 #include <string.h>

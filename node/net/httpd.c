@@ -7,7 +7,7 @@
  * into req->response and queued by the next of those calls: at once when
  * the handler replied before returning, or after the connection, suspended
  * meanwhile, is resumed by a late reply. */
-#include "httpd.h"
+#include "net/httpd.h"
 
 #include <json-c/json.h>
 #include <microhttpd.h>

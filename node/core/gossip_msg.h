@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "membership.h"
+#include "core/membership.h"
 
 enum gossip_type {
     GOSSIP_PING, GOSSIP_PING_REQ, GOSSIP_GOSSIP, GOSSIP_SYNC, GOSSIP_ACK,

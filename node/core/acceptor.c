@@ -1,5 +1,5 @@
 /* acceptor.c -- the acceptor's promise and accept rules; see acceptor.h. */
-#include "acceptor.h"
+#include "core/acceptor.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * client's writer id are optional) and ignores any others. Decoded strings are
  * owned by the struct msg being filled, so on any error msg_free() releases
  * everything decoded so far. */
-#include "codec.h"
+#include "net/codec.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -76,16 +76,6 @@ static const struct msg_layout *layout_of(enum msg_type type)
     if ((size_t)type >= sizeof layouts / sizeof layouts[0])
         return NULL;
     return &layouts[type];
-}
-
-void msg_free(struct msg *m)
-{
-    for (size_t i = 0; i < m->n_entries; i++)
-        pvalue_free(&m->entries[i].value);
-    free(m->entries);
-    m->entries = NULL;
-    m->n_entries = 0;
-    pvalue_free(&m->value);
 }
 
 /* ---- encoding ---- */

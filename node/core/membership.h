@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "ballot.h"
-#include "config.h"
+#include "core/cluster.h"
 
 enum member_state { MEMBER_ALIVE, MEMBER_SUSPECT, MEMBER_DEAD };
 

@@ -1,9 +1,8 @@
-/* codec.h -- the JSON form of every message nodes exchange.
- *
- * One struct, struct msg, carries every peer message; its type says which
- * fields are meaningful. msg_decode() is strict: wrong types, missing
- * required fields, out-of-range numbers, values over the size limit or
- * nesting deeper than a message can have are rejected with a reason.
+/* codec.h -- the JSON form of every message nodes exchange (the messages
+ * themselves are in core/msg.h). msg_decode() is strict: wrong types,
+ * missing required fields, out-of-range numbers, values over the size
+ * limit or nesting deeper than a message can have are rejected with a
+ * reason.
  *
  *   PREPARE    {"from","ballot","from_slot"}
  *   PROMISE    {"from","ok","ballot","commit",
@@ -30,36 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ballot.h"
-
-enum msg_type {
-    MSG_PREPARE, MSG_PROMISE, MSG_ACCEPT, MSG_ACCEPTED, MSG_LEARN,
-    MSG_HEARTBEAT, MSG_LISTING, MSG_NOTIFY, MSG_PROPOSE, MSG_CHOSEN,
-};
-
-struct msg_entry {
-    uint64_t slot;
-    struct ballot ballot;       /* PROMISE and LISTING entries only */
-    struct pvalue value;
-};
-
-struct msg {
-    enum msg_type type;
-    uint32_t from;              /* sender node id */
-    bool ok;
-    struct ballot ballot;
-    uint64_t from_slot;
-    uint64_t upto;
-    uint64_t commit;
-    uint64_t trimmed;           /* LISTING */
-    uint64_t slot;              /* CHOSEN */
-    struct pvalue value;        /* PROPOSE, CHOSEN */
-    struct msg_entry *entries;
-    size_t n_entries;
-};
-
-/* Frees what msg_decode allocated (entries and their strings). */
-void msg_free(struct msg *m);
+#include "core/msg.h"
 
 /* Returns a malloc'd JSON text, or NULL when out of memory. For PROPOSE
  * and CHOSEN a value with client NULL is written without client_id. */

@@ -29,7 +29,7 @@
  *  - a failed fdatasync() is permanent: Linux may drop the dirty pages and
  *    report success on a retry, so every later wal_sync() fails too and
  *    the process should stop and recover by replay on restart. */
-#include "wal.h"
+#include "store/wal.h"
 
 #include <errno.h>
 #include <fcntl.h>

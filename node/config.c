@@ -25,31 +25,7 @@
 #endif
 
 #define ID_MAX 2147483647LL
-#define SEED_ITEM_MAX (CONFIG_HOST_MAX + 64)   /* "id:role:host:port" */
-
-static const char *const role_names[] = {
-    [ROLE_PROPOSER] = "proposer",
-    [ROLE_ACCEPTOR] = "acceptor",
-    [ROLE_LEARNER] = "learner",
-    [ROLE_CLIENT] = "client",
-};
-#define N_ROLES (sizeof role_names / sizeof role_names[0])
-
-const char *role_name(enum role r)
-{
-    return (size_t)r < N_ROLES ? role_names[r] : "unknown";
-}
-
-int role_parse(const char *s, enum role *out)
-{
-    for (size_t i = 0; i < N_ROLES; i++) {
-        if (strcasecmp(s, role_names[i]) == 0) {
-            *out = (enum role)i;
-            return 0;
-        }
-    }
-    return -1;
-}
+#define SEED_ITEM_MAX (CLUSTER_HOST_MAX + 64)   /* "id:role:host:port" */
 
 /* "an acceptor", "a proposer" */
 static const char *role_article(enum role r)
@@ -78,7 +54,7 @@ static bool parse_number(const char *text, long long min, long long max, long lo
 /* A DNS name or an IPv4 address: letters, digits, '.', '-' and '_'. */
 static bool valid_host(const char *host)
 {
-    if (host[0] == '\0' || strlen(host) >= CONFIG_HOST_MAX)
+    if (host[0] == '\0' || strlen(host) >= CLUSTER_HOST_MAX)
         return false;
     for (const char *p = host; *p; p++) {
         if (!isalnum((unsigned char)*p) && !strchr(".-_", *p))
@@ -163,7 +139,7 @@ static const char *parse_seed_item(const char *item, size_t len, struct node_inf
 /* Names each node by its role and its rank among that role, by id. */
 static void assign_names(struct node_info *nodes, size_t n)
 {
-    unsigned rank[N_ROLES] = { 0 };
+    unsigned rank[ROLE_COUNT] = { 0 };
 
     for (size_t i = 0; i < n; i++)
         snprintf(nodes[i].name, sizeof nodes[i].name, "%s%u",
@@ -487,9 +463,9 @@ static int add_self(struct config *cfg, const char *host)
 
     if (!valid_host(host))
         return fail_setting(SET_ADVERTISE, host, "expected a DNS name or an IPv4 address");
-    if (cfg->n_nodes == CONFIG_MAX_NODES)
+    if (cfg->n_nodes == CLUSTER_MAX_NODES)
         return fail("too many nodes: SEED_NODES has %d and this node is not among them",
-                    CONFIG_MAX_NODES);
+                    CLUSTER_MAX_NODES);
     while (at < cfg->n_nodes && cfg->nodes[at].id < cfg->id)
         at++;
     memmove(&cfg->nodes[at + 1], &cfg->nodes[at],
@@ -507,7 +483,7 @@ static int add_self(struct config *cfg, const char *host)
 static int load_cluster(struct config *cfg, const char *const *text)
 {
     char err[256];
-    int n = config_parse_seeds(text[SET_SEEDS], cfg->nodes, CONFIG_MAX_NODES,
+    int n = config_parse_seeds(text[SET_SEEDS], cfg->nodes, CLUSTER_MAX_NODES,
                                err, sizeof err);
     struct node_info *self;
     long self_at;
@@ -568,9 +544,9 @@ static int add_acceptor(struct config *cfg, const char *list, uint32_t id)
                             id, role_article(node->role), role_name(node->role));
     if (config_acceptor_index(cfg, id) >= 0)
         return fail_setting(SET_ACCEPTORS, list, "acceptor %u is listed twice", id);
-    if (cfg->n_acceptors == CONFIG_MAX_ACCEPTORS)
+    if (cfg->n_acceptors == CLUSTER_MAX_ACCEPTORS)
         return fail_setting(SET_ACCEPTORS, list, "more than %d acceptors",
-                            CONFIG_MAX_ACCEPTORS);
+                            CLUSTER_MAX_ACCEPTORS);
     cfg->acceptors[cfg->n_acceptors++] = id;
     return 0;
 }
@@ -584,9 +560,9 @@ static int load_acceptors(struct config *cfg, const char *list)
         for (size_t i = 0; i < cfg->n_nodes; i++) {
             if (cfg->nodes[i].role != ROLE_ACCEPTOR)
                 continue;
-            if (cfg->n_acceptors == CONFIG_MAX_ACCEPTORS)
+            if (cfg->n_acceptors == CLUSTER_MAX_ACCEPTORS)
                 return fail("more than %d acceptors in SEED_NODES: choose the deciding "
-                            "ones with --acceptors / ACCEPTOR_IDS", CONFIG_MAX_ACCEPTORS);
+                            "ones with --acceptors / ACCEPTOR_IDS", CLUSTER_MAX_ACCEPTORS);
             cfg->acceptors[cfg->n_acceptors++] = cfg->nodes[i].id;
         }
         return 0;

@@ -12,32 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum role { ROLE_PROPOSER, ROLE_ACCEPTOR, ROLE_LEARNER, ROLE_CLIENT };
+#include "core/cluster.h"
 
-#define CONFIG_MAX_NODES 256
-#define CONFIG_MAX_ACCEPTORS 31     /* quorum masks fit in 32 bits */
-#define CONFIG_NAME_MAX 32
-#define CONFIG_HOST_MAX 256
 #define CONFIG_SECRET_MAX 256
-
-struct node_info {
-    uint32_t id;
-    enum role role;
-    char name[CONFIG_NAME_MAX];
-    char host[CONFIG_HOST_MAX];
-    uint16_t port;
-};
 
 struct config {
     uint32_t id;
     enum role role;
     uint16_t port;
-    char name[CONFIG_NAME_MAX];
-    char bind[CONFIG_HOST_MAX];     /* listen address, "" = all */
+    char name[CLUSTER_NAME_MAX];
+    char bind[CLUSTER_HOST_MAX];     /* listen address, "" = all */
 
-    struct node_info nodes[CONFIG_MAX_NODES];  /* the cluster, ordered by id */
+    struct node_info nodes[CLUSTER_MAX_NODES];  /* the cluster, ordered by id */
     size_t n_nodes;
-    uint32_t acceptors[CONFIG_MAX_ACCEPTORS];  /* ids deciding quorums */
+    uint32_t acceptors[CLUSTER_MAX_ACCEPTORS];  /* ids deciding quorums */
     size_t n_acceptors;
 
     char data_dir[4096];
@@ -69,8 +57,6 @@ struct config {
     uint16_t peer_port_offset;      /* peer routes on port + it; 0: same port */
 };
 
-const char *role_name(enum role r);
-int role_parse(const char *s, enum role *out);
 
 /* Fills cfg from argv and environ. On --help or --version prints to
  * stdout and returns 1; on a bad or missing value prints one line to

@@ -1,6 +1,6 @@
 /* learner.c -- deciding which slots are chosen and applying them in
  * order; see learner.h for the rules. */
-#include "learner.h"
+#include "core/learner.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,14 +5,14 @@
  * the slot and file offset of entry i * INDEX_EVERY. Slots increase with
  * the entries, so a binary search of the index finds where a read by slot
  * starts, and entry number k is found from index[k / INDEX_EVERY]. */
-#include "learned_store.h"
+#include "store/learned_store.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "wal.h"
+#include "store/wal.h"
 
 #define FILE_NAME    "learned.log"
 #define INDEX_EVERY  64u

@@ -1,6 +1,6 @@
 /* auth.c -- HMAC-SHA256 signatures of peer messages with a replay window
  * and a replay cache (see auth.h). */
-#include "auth.h"
+#include "net/auth.h"
 
 #include <inttypes.h>
 #include <openssl/core_names.h>

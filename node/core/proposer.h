@@ -23,8 +23,8 @@
 #include <stdint.h>
 
 #include "ballot.h"
-#include "codec.h"
-#include "idmap.h"
+#include "core/msg.h"
+#include "core/idmap.h"
 
 enum proposer_state { PROPOSER_FOLLOWER, PROPOSER_CANDIDATE, PROPOSER_LEADER };
 

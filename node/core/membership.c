@@ -1,6 +1,6 @@
 /* membership.c -- SWIM-style failure detection and gossip; see
  * membership.h for the rules. */
-#include "membership.h"
+#include "core/membership.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -28,13 +28,13 @@
 #include <stdint.h>
 
 #include "ballot.h"
-#include "codec.h"
-#include "config.h"
-#include "idmap.h"
+#include "core/msg.h"
+#include "core/cluster.h"
+#include "core/idmap.h"
 
 struct learner_slot {
     uint64_t slot;                          /* 0: unused ring entry */
-    struct ballot votes[CONFIG_MAX_ACCEPTORS];  /* latest per acceptor */
+    struct ballot votes[CLUSTER_MAX_ACCEPTORS];  /* latest per acceptor */
     struct ballot best;                     /* highest ballot seen */
     struct pvalue best_value;               /* its value */
     bool chosen;
@@ -66,8 +66,8 @@ struct learner {
 
     /* The catch-up round in progress (round_from == 0: none). */
     uint64_t round_from, round_commit;
-    uint64_t round_first[CONFIG_MAX_ACCEPTORS];   /* what each answer */
-    uint64_t round_upto[CONFIG_MAX_ACCEPTORS];    /* covers */
+    uint64_t round_first[CLUSTER_MAX_ACCEPTORS];   /* what each answer */
+    uint64_t round_upto[CLUSTER_MAX_ACCEPTORS];    /* covers */
     uint32_t round_answered;    /* mask of acceptor indexes */
 };
 

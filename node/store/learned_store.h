@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "learner.h"
+#include "core/learner.h"
 
 struct learned_store;
 
