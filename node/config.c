@@ -292,7 +292,8 @@ static const struct setting_info settings[SET_COUNT] = {
                                "on every node); 0 = one port", "0", NULL },
 };
 
-enum { OPT_SETTING = 0x100, OPT_HELP = OPT_SETTING + SET_COUNT, OPT_VERSION };
+enum { OPT_SETTING = 0x100, OPT_HELP = OPT_SETTING + SET_COUNT, OPT_VERSION,
+       OPT_ROUTES };
 
 /* Prints "paxosd: MESSAGE" as one line (control characters in it become
  * spaces) and returns 2, config_load's failure code. */
@@ -349,12 +350,15 @@ static void print_usage(void)
     }
     printf("  %-26s %-20s show this help\n", "--help", "");
     printf("  %-26s %-20s show the version\n", "--version", "");
+    printf("  %-26s %-20s list every role's routes and who may call them\n",
+           "--routes", "");
 }
 
-/* Fills flags[] from argv. Returns 0, 1 after --help or --version, or 2. */
+/* Fills flags[] from argv. Returns 0, 1 after --help or --version, 2, or
+ * 3 for --routes. */
 static int read_flags(int argc, char **argv, const char *flags[SET_COUNT])
 {
-    struct option options[SET_COUNT + 3] = { { 0 } };
+    struct option options[SET_COUNT + 4] = { { 0 } };
     int c;
 
     for (size_t s = 0; s < SET_COUNT; s++)
@@ -363,6 +367,7 @@ static int read_flags(int argc, char **argv, const char *flags[SET_COUNT])
                                       NULL, OPT_SETTING + (int)s };
     options[SET_COUNT] = (struct option){ "help", no_argument, NULL, OPT_HELP };
     options[SET_COUNT + 1] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+    options[SET_COUNT + 2] = (struct option){ "routes", no_argument, NULL, OPT_ROUTES };
 
     optind = 0;     /* glibc: 0 restarts scanning from scratch */
     opterr = 0;     /* our messages, not getopt's */
@@ -375,9 +380,11 @@ static int read_flags(int argc, char **argv, const char *flags[SET_COUNT])
             printf("paxosd %s\n", PACKAGE_VERSION);
             return 1;
         }
+        if (c == OPT_ROUTES)
+            return 3;
         if (c == ':')
             return fail("option '--%s' needs a value", settings[optopt - OPT_SETTING].flag);
-        if (c == '?' && optopt >= OPT_SETTING)     /* --help and --version too */
+        if (c == '?' && optopt >= OPT_SETTING)     /* --help and the others too */
             return fail("option '--%s' takes no value", options[optopt - OPT_SETTING].name);
         if (c == '?' && optopt != 0)
             return fail("unknown option '-%c' (see --help)", optopt);
@@ -779,6 +786,13 @@ const struct node_info *config_node(const struct config *cfg, uint32_t id)
     long at = node_index(cfg, id);
 
     return at >= 0 ? &cfg->nodes[at] : NULL;
+}
+
+const char *config_name(const struct config *cfg, uint32_t id)
+{
+    const struct node_info *info = config_node(cfg, id);
+
+    return info ? info->name : "";
 }
 
 int config_acceptor_index(const struct config *cfg, uint32_t id)

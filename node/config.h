@@ -60,7 +60,8 @@ struct config {
 
 /* Fills cfg from argv and environ. On --help or --version prints to
  * stdout and returns 1; on a bad or missing value prints one line to
- * stderr and returns 2; returns 0 when cfg is ready. */
+ * stderr and returns 2; on --routes returns 3 (the caller lists them);
+ * returns 0 when cfg is ready. */
 int config_load(struct config *cfg, int argc, char **argv);
 
 /* Parses a SEED_NODES list into nodes (sorted by id, names assigned).
@@ -69,6 +70,8 @@ int config_parse_seeds(const char *s, struct node_info *nodes, size_t max,
                        char *err, size_t errlen);
 
 const struct node_info *config_node(const struct config *cfg, uint32_t id);
+/* The node's name for an id ("proposer1"), or "" when unknown. */
+const char *config_name(const struct config *cfg, uint32_t id);
 /* Index of id in the acceptor set, or -1. */
 int config_acceptor_index(const struct config *cfg, uint32_t id);
 size_t config_quorum(const struct config *cfg);

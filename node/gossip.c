@@ -13,17 +13,21 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "config.h"
 #include "core/gossip_msg.h"
-#include "log.h"
 #include "core/membership.h"
+#include "log.h"
+#include "loop.h"
 #include "metrics.h"
-#include "node.h"
+#include "net/codec.h"
 
 /* Updates carried by one message. */
 #define GOSSIP_PIGGYBACK 16
 
 struct gossip {
     struct membership m;
+    struct peer *peer;
+    const struct config *cfg;
     struct member_update *scratch;      /* room for every member */
     enum member_state *logged;          /* states last logged */
     size_t n_logged;
@@ -32,16 +36,11 @@ struct gossip {
 
 /* What an outgoing message was, to handle its answer. */
 struct gossip_sent {
-    struct node *node;
+    struct gossip *gossip;
     enum gossip_type type;
     uint64_t probe;
     struct http_request *relay;         /* a ping made for a ping-req */
 };
-
-static struct gossip *gossip_of(struct node *n)
-{
-    return n->gossip;
-}
 
 /* One log line per member whose state changed since the last call. */
 static void gossip_log_changes(struct gossip *gs)
@@ -94,19 +93,18 @@ static char *gossip_compose(struct gossip *gs, enum gossip_type type,
 static void gossip_on_answer(void *ud, int status, const char *body,
                              size_t len, const char *err);
 
-static void gossip_send(struct node *n, uint32_t to, enum gossip_type type,
+static void gossip_send(struct gossip *gs, uint32_t to, enum gossip_type type,
                         uint64_t probe, uint32_t target, long timeout_ms,
                         struct http_request *relay)
 {
-    struct gossip *gs = gossip_of(n);
     const struct member *x = membership_find(&gs->m, to);
     struct gossip_sent *sent = malloc(sizeof(*sent));
     char *body = gossip_compose(gs, type, probe, target);
     int rc = -1;
 
     if (x && sent && body) {
-        *sent = (struct gossip_sent){ n, type, probe, relay };
-        rc = node_request(n, &x->info, ROUTE_PEER, "/gossip", body, NULL,
+        *sent = (struct gossip_sent){ gs, type, probe, relay };
+        rc = peer_request(gs->peer, &x->info, ROUTE_PEER, "/gossip", body, NULL,
                           timeout_ms, gossip_on_answer, sent);
     }
     free(body);
@@ -119,10 +117,10 @@ static void gossip_send(struct node *n, uint32_t to, enum gossip_type type,
         membership_probe_result(&gs->m, probe, false, false, loop_now_ms());
 }
 
-static void gossip_relay_answer(struct node *n, struct http_request *req,
+static void gossip_relay_answer(struct gossip *gs, struct http_request *req,
                                 bool ack, uint64_t probe)
 {
-    char *body = gossip_compose(gossip_of(n), ack ? GOSSIP_ACK : GOSSIP_NACK,
+    char *body = gossip_compose(gs, ack ? GOSSIP_ACK : GOSSIP_NACK,
                                 probe, 0);
 
     if (body)
@@ -135,8 +133,7 @@ static void gossip_on_answer(void *ud, int status, const char *body,
                              size_t len, const char *err)
 {
     struct gossip_sent *sent = ud;
-    struct node *n = sent->node;
-    struct gossip *gs = gossip_of(n);
+    struct gossip *gs = sent->gossip;
     struct gossip_msg g;
     char why[200];
     bool ack = false;
@@ -149,35 +146,34 @@ static void gossip_on_answer(void *ud, int status, const char *body,
         gossip_msg_free(&g);
     }
     if (sent->relay)
-        gossip_relay_answer(n, sent->relay, ack, sent->probe);
+        gossip_relay_answer(gs, sent->relay, ack, sent->probe);
     else if (sent->type == GOSSIP_PING || sent->type == GOSSIP_PING_REQ)
         membership_probe_result(&gs->m, sent->probe, ack,
                                 sent->type == GOSSIP_PING_REQ, loop_now_ms());
     free(sent);
 }
 
-static void gossip_drain(struct node *n)
+static void gossip_drain(struct gossip *gs)
 {
-    struct gossip *gs = gossip_of(n);
-    const struct config *cfg = n->cfg;
+    const struct config *cfg = gs->cfg;
 
     for (size_t i = 0; i < gs->m.n_out; i++) {
         const struct membership_out *o = &gs->m.out[i];
         switch (o->kind) {
         case MEMBERSHIP_PING:
-            gossip_send(n, o->to, GOSSIP_PING, o->probe, 0,
+            gossip_send(gs, o->to, GOSSIP_PING, o->probe, 0,
                         cfg->probe_timeout_ms, NULL);
             break;
         case MEMBERSHIP_PING_REQ:
-            gossip_send(n, o->to, GOSSIP_PING_REQ, o->probe, o->target,
+            gossip_send(gs, o->to, GOSSIP_PING_REQ, o->probe, o->target,
                         cfg->probe_interval_ms - cfg->probe_timeout_ms, NULL);
             break;
         case MEMBERSHIP_GOSSIP:
-            gossip_send(n, o->to, GOSSIP_GOSSIP, 0, 0, cfg->probe_timeout_ms,
+            gossip_send(gs, o->to, GOSSIP_GOSSIP, 0, 0, cfg->probe_timeout_ms,
                         NULL);
             break;
         case MEMBERSHIP_PUSH_PULL:
-            gossip_send(n, o->to, GOSSIP_SYNC, 0, 0, cfg->probe_interval_ms,
+            gossip_send(gs, o->to, GOSSIP_SYNC, 0, 0, cfg->probe_interval_ms,
                         NULL);
             break;
         }
@@ -187,8 +183,7 @@ static void gossip_drain(struct node *n)
 
 static void gossip_on_message(struct http_request *req, void *ud)
 {
-    struct node *n = ud;
-    struct gossip *gs = gossip_of(n);
+    struct gossip *gs = ud;
     struct gossip_msg g;
     char why[200];
     char *body;
@@ -196,13 +191,14 @@ static void gossip_on_message(struct http_request *req, void *ud)
     if (gossip_decode(httpd_body(req), httpd_body_len(req), &g, why,
                       sizeof(why)) < 0) {
         gs->rejected++;
-        node_reply_bad(n, req, 400, why);
+        peer_reply_bad(gs->peer, req, 400, why);
         return;
     }
     if (g.type == GOSSIP_ACK || g.type == GOSSIP_NACK ||
         membership_check_sender(&gs->m, &g.from) < 0) {
         gs->rejected++;
-        node_reply_bad(n, req, 400, g.type == GOSSIP_ACK || g.type == GOSSIP_NACK
+        peer_reply_bad(gs->peer, req, 400,
+                       g.type == GOSSIP_ACK || g.type == GOSSIP_NACK
                                         ? "an ack or nack is an answer, not a message"
                                         : "sender is this node, not alive, or "
                                           "contradicts what is known of its id");
@@ -213,10 +209,10 @@ static void gossip_on_message(struct http_request *req, void *ud)
     gossip_take(gs, &g);
     if (g.type == GOSSIP_PING_REQ) {
         if (membership_find(&gs->m, g.target) && g.target != gs->m.self)
-            gossip_send(n, g.target, GOSSIP_PING, g.probe, 0,
-                        n->cfg->probe_timeout_ms, req);
+            gossip_send(gs, g.target, GOSSIP_PING, g.probe, 0,
+                        gs->cfg->probe_timeout_ms, req);
         else
-            gossip_relay_answer(n, req, false, g.probe);
+            gossip_relay_answer(gs, req, false, g.probe);
     } else {
         body = gossip_compose(gs, g.type == GOSSIP_SYNC ? GOSSIP_SYNC : GOSSIP_ACK,
                               g.probe, 0);
@@ -226,7 +222,7 @@ static void gossip_on_message(struct http_request *req, void *ud)
             httpd_reply_error(req, 500, "out of memory");
     }
     gossip_msg_free(&g);
-    gossip_drain(n);
+    gossip_drain(gs);
 }
 
 static struct json_object *gossip_members_json(struct gossip *gs)
@@ -261,13 +257,12 @@ static struct json_object *gossip_leader_json(const struct membership *m)
         return NULL;
     o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_int64(m->leader));
-    json_object_object_add(o, "ballot", node_json_ballot(m->leader_ballot));
+    json_object_object_add(o, "ballot", codec_ballot_json(m->leader_ballot));
     return o;
 }
 
-void gossip_status(struct node *n, struct json_object *o)
+void gossip_status(struct gossip *gs, struct json_object *o)
 {
-    struct gossip *gs = gossip_of(n);
     struct json_object *counts = json_object_new_object();
     int64_t by_state[3] = { 0, 0, 0 };
 
@@ -283,8 +278,7 @@ void gossip_status(struct node *n, struct json_object *o)
 
 static void gossip_on_nodes(struct http_request *req, void *ud)
 {
-    struct node *n = ud;
-    struct gossip *gs = gossip_of(n);
+    struct gossip *gs = ud;
     struct json_object *o = json_object_new_object();
 
     json_object_object_add(o, "self", json_object_new_int64(gs->m.self));
@@ -296,13 +290,13 @@ static void gossip_on_nodes(struct http_request *req, void *ud)
     json_object_object_add(o, "rejected", json_object_new_int64((int64_t)gs->rejected));
     json_object_object_add(o, "refutations",
                            json_object_new_int64((int64_t)gs->m.refutations));
-    gossip_status(n, o);
-    node_reply_json(req, 200, o);
+    gossip_status(gs, o);
+    peer_reply_json(req, 200, o);
 }
 
-void gossip_metrics(struct node *n, FILE *out)
+static void gossip_metrics(void *ud, FILE *out)
 {
-    struct gossip *gs = gossip_of(n);
+    struct gossip *gs = ud;
     size_t by_state[3] = { 0, 0, 0 };
 
     for (size_t i = 0; i < gs->m.n_members; i++)
@@ -323,21 +317,28 @@ void gossip_metrics(struct node *n, FILE *out)
                    NULL, (double)gs->rejected);
 }
 
-void gossip_leader(struct node *n, uint32_t leader, struct ballot b)
+void gossip_leader(struct gossip *gs, uint32_t leader, struct ballot b)
 {
-    membership_leader(&gossip_of(n)->m, leader, b);
+    membership_leader(&gs->m, leader, b);
 }
 
-void gossip_tick(struct node *n, int64_t now)
+void gossip_tick(struct gossip *gs, int64_t now)
 {
-    membership_tick(&gossip_of(n)->m, now);
-    gossip_log_changes(gossip_of(n));
-    gossip_drain(n);
+    membership_tick(&gs->m, now);
+    gossip_log_changes(gs);
+    gossip_drain(gs);
 }
 
-int gossip_start(struct node *n)
+const struct route gossip_routes[] = {
+    { "POST", "/gossip", ROUTE_PEER, gossip_on_message },
+    { "GET", "/gossip/nodes", ROUTE_USER, gossip_on_nodes },
+};
+const size_t gossip_n_routes = sizeof gossip_routes / sizeof gossip_routes[0];
+
+struct gossip *gossip_start(const struct config *cfg,
+                            const struct node_info *self, struct peer *peer,
+                            struct metrics *metrics)
 {
-    const struct config *cfg = n->cfg;
     struct gossip *gs = calloc(1, sizeof(*gs));
     struct membership_settings set = {
         .probe_interval_ms = cfg->probe_interval_ms,
@@ -352,33 +353,34 @@ int gossip_start(struct node *n)
     struct timeval tv;
 
     if (!gs)
-        return -1;
-    n->gossip = gs;
+        return NULL;
+    gs->peer = peer;
+    gs->cfg = cfg;
     gs->scratch = calloc(MEMBERSHIP_MAX_MEMBERS, sizeof(*gs->scratch));
     gs->logged = calloc(MEMBERSHIP_MAX_MEMBERS, sizeof(*gs->logged));
     /* A restart starts above any incarnation of an earlier life. */
     gettimeofday(&tv, NULL);
     if (!gs->scratch || !gs->logged ||
-        membership_init(&gs->m, &set, n->self,
+        membership_init(&gs->m, &set, self,
                         (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000,
                         cfg->nodes, cfg->n_nodes, loop_now_ms()) < 0)
-        return -1;
+        goto fail;
     gs->n_logged = gs->m.n_members;
-    if (node_route(n, "POST", "/gossip", ROUTE_PEER, gossip_on_message, n) < 0 ||
-        node_route(n, "GET", "/gossip/nodes", ROUTE_USER, gossip_on_nodes, n) < 0)
-        return -1;
-    return 0;
+    if (peer_routes(peer, gossip_routes, gossip_n_routes, gs) < 0 ||
+        metrics_add(metrics, gossip_metrics, gs) < 0)
+        goto fail;
+    return gs;
+fail:
+    gossip_stop(gs);
+    return NULL;
 }
 
-void gossip_stop(struct node *n)
+void gossip_stop(struct gossip *gs)
 {
-    struct gossip *gs = gossip_of(n);
-
     if (!gs)
         return;
     membership_free(&gs->m);
     free(gs->scratch);
     free(gs->logged);
     free(gs);
-    n->gossip = NULL;
 }

@@ -5,20 +5,29 @@
 
 #include <json-c/json.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "ballot.h"
+#include "config.h"
+#include "net/peer.h"
 
-struct node;
+struct gossip;
+struct metrics;
 
-int gossip_start(struct node *n);
-void gossip_tick(struct node *n, int64_t now);
-void gossip_stop(struct node *n);
-/* Adds "members" (as this node sees them) and "leader_hint" to o. */
-void gossip_status(struct node *n, struct json_object *o);
-/* paxos_members{state=...} and the leader hint, for /metrics. */
-void gossip_metrics(struct node *n, FILE *out);
+/* Its routes (handlers get the gossip as ud), for listings. */
+extern const struct route gossip_routes[];
+extern const size_t gossip_n_routes;
+
+/* Starts membership from the cluster in cfg, registers the routes on peer
+ * and the samples on metrics. Returns NULL when out of memory. */
+struct gossip *gossip_start(const struct config *cfg,
+                            const struct node_info *self, struct peer *peer,
+                            struct metrics *metrics);
+void gossip_tick(struct gossip *gs, int64_t now);
+void gossip_stop(struct gossip *gs);
+/* Adds "members" (as this node sees them), "member_counts" and
+ * "leader_hint" to o. */
+void gossip_status(struct gossip *gs, struct json_object *o);
 /* A leader this node knows of first hand (a proposer's own view). */
-void gossip_leader(struct node *n, uint32_t leader, struct ballot b);
+void gossip_leader(struct gossip *gs, uint32_t leader, struct ballot b);
 
 #endif

@@ -13,6 +13,10 @@ int main(int argc, char **argv)
 
     if (rc == 1)
         return 0;
+    if (rc == 3) {
+        node_print_routes(stdout);
+        return 0;
+    }
     if (rc != 0)
         return 2;
     log_init(cfg.name, (enum log_level)cfg.log_level);

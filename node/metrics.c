@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossip.h"
-#include "node.h"
+#include "array.h"
+#include "net/httpd.h"
 
 #define METRICS_ROUTES 40
 #define METRICS_CODES 8
@@ -27,9 +27,16 @@ struct route_stats {
     double sum;
 };
 
+struct metrics_hook {
+    metrics_fn fn;
+    void *ud;
+};
+
 struct metrics {
     struct route_stats routes[METRICS_ROUTES];
     size_t n_routes;
+    struct metrics_hook *hooks;
+    size_t n_hooks, cap_hooks;
 };
 
 struct metrics *metrics_new(void)
@@ -39,7 +46,17 @@ struct metrics *metrics_new(void)
 
 void metrics_free(struct metrics *m)
 {
+    if (m)
+        free(m->hooks);
     free(m);
+}
+
+int metrics_add(struct metrics *m, metrics_fn fn, void *ud)
+{
+    if (array_reserve(&m->hooks, &m->cap_hooks, m->n_hooks + 1) < 0)
+        return -1;
+    m->hooks[m->n_hooks++] = (struct metrics_hook){ fn, ud };
+    return 0;
 }
 
 static struct route_stats *metrics_route(struct metrics *m, const char *route)
@@ -115,10 +132,9 @@ static void metrics_http(FILE *out, const struct metrics *m)
     }
 }
 
-static void metrics_on_get(struct http_request *req, void *ud)
+void metrics_reply(struct metrics *m, struct http_request *req)
 {
-    struct node *n = ud;
-    char *text = NULL, labels[160];
+    char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
 
@@ -126,30 +142,13 @@ static void metrics_on_get(struct http_request *req, void *ud)
         httpd_reply_error(req, 500, "out of memory");
         return;
     }
-    snprintf(labels, sizeof(labels), "id=\"%u\",name=\"%s\",role=\"%s\"",
-             (unsigned)n->cfg->id, n->cfg->name, role_name(n->cfg->role));
-    metrics_sample(out, "gauge", "paxos_node_info", "The node's identity.",
-                   labels, 1);
-    metrics_sample(out, "gauge", "paxos_uptime_seconds", "Time since start.",
-                   NULL, (double)(loop_now_ms() - n->started_at) / 1000);
-    n->ops->metrics(n, out);
-    gossip_metrics(n, out);
-    metrics_http(out, n->metrics);
+    for (size_t i = 0; i < m->n_hooks; i++)
+        m->hooks[i].fn(m->hooks[i].ud, out);
+    metrics_http(out, m);
     if (fclose(out) != 0 || !text) {
         free(text);
         httpd_reply_error(req, 500, "out of memory");
         return;
     }
     httpd_reply_typed(req, 200, text, len, "text/plain; version=0.0.4");
-}
-
-int metrics_start(struct node *n)
-{
-    n->metrics = metrics_new();
-    if (!n->metrics)
-        return -1;
-    httpd_on_done(n->httpd, metrics_observe, n->metrics);
-    if (n->peer_httpd)
-        httpd_on_done(n->peer_httpd, metrics_observe, n->metrics);
-    return node_route(n, "GET", "/metrics", ROUTE_USER, metrics_on_get, n);
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node.h"
+#include "net/peer.h"
 
 /* If-None-Match holds "*" or a list of ETags, maybe weak (W/"..."). */
 static int page_etag_matches(const char *if_none_match, const char *etag)
@@ -39,13 +39,13 @@ static void page_on_get(struct http_request *req, void *ud)
     httpd_reply_header(req, "ETag", a->etag);
 }
 
-int page_route(struct node *n)
+int page_route(struct peer *p)
 {
     for (size_t i = 0; i < page_assets_count; i++) {
         const struct page_asset *a = &page_assets[i];
-        if (node_route(n, "GET", a->path, ROUTE_OPEN, page_on_get, (void *)a) < 0 ||
+        if (peer_route(p, "GET", a->path, ROUTE_OPEN, page_on_get, (void *)a) < 0 ||
             (strcmp(a->path, "/index.html") == 0 &&
-             node_route(n, "GET", "/", ROUTE_OPEN, page_on_get, (void *)a) < 0))
+             peer_route(p, "GET", "/", ROUTE_OPEN, page_on_get, (void *)a) < 0))
             return -1;
     }
     return 0;

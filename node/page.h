@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-struct node;
+struct peer;
 
 struct page_asset {
     const char *path;               /* "/app.js": "/" + the file's name */
@@ -23,6 +23,6 @@ extern const size_t page_assets_count;
 /* Routes GET for every file at its path, and index.html at "/" too, open
  * to anyone (the page then asks for the client token if the node wants
  * one). Returns 0, or -1 when a route cannot be added. */
-int page_route(struct node *n);
+int page_route(struct peer *p);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/acceptor.h"
 #include "log.h"
 #include "metrics.h"
+#include "net/codec.h"
 #include "node.h"
 #include "store/wal.h"
 
@@ -80,7 +81,7 @@ static void acceptor_reply_stale(struct node *n, struct acceptor_node *an,
                      .ballot = an->a.promised };
 
     an->rejected++;
-    n->bad_requests++;
+    peer_count_bad_request(n->peer);
     acceptor_hold(an, req, 409, msg_encode(&m));
 }
 
@@ -127,7 +128,7 @@ static void acceptor_on_prepare(struct http_request *req, void *ud)
     struct msg m, reply = { .type = MSG_PROMISE, .from = n->cfg->id };
     uint64_t upto;
 
-    if (node_decode(n, req, MSG_PREPARE, &m) < 0)
+    if (peer_decode(n->peer, req, MSG_PREPARE, &m) < 0)
         return;
     an->prepares++;
     if (acceptor_prepare(&an->a, m.ballot) != ACCEPTOR_OK) {
@@ -161,7 +162,7 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
     struct ballot before = an->a.promised;
     size_t stored = 0;
 
-    if (node_decode(n, req, MSG_ACCEPT, &m) < 0)
+    if (peer_decode(n->peer, req, MSG_ACCEPT, &m) < 0)
         return;
     an->accepts++;
     switch (acceptor_accept(&an->a, m.ballot, m.entries, m.n_entries,
@@ -172,7 +173,7 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
         acceptor_reply_stale(n, an, req, MSG_ACCEPTED);
         goto out;
     case ACCEPTOR_BAD_SLOT:
-        node_reply_bad(n, req, 400, "slot out of range");
+        peer_reply_bad(n->peer, req, 400, "slot out of range");
         goto out;
     case ACCEPTOR_NO_MEMORY:
         acceptor_fatal_memory();
@@ -299,7 +300,7 @@ static int acceptor_learner_says(struct node *n, struct acceptor_node *an,
             lowest = an->learned[i];
     }
     if (!known) {
-        node_reply_bad(n, req, 400, "not a configured learner");
+        peer_reply_bad(n->peer, req, 400, "not a configured learner");
         return -1;
     }
     if (lowest != UINT64_MAX && lowest > ACCEPTOR_KEEP_LEARNED)
@@ -314,9 +315,9 @@ static void acceptor_on_listing(struct http_request *req, void *ud)
     struct msg reply = { .type = MSG_LISTING, .from = n->cfg->id };
     uint64_t from = 1, limit = LISTING_MAX_ENTRIES, learner = 0;
 
-    if (node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0 ||
-        node_query_number(n, req, "limit", 1, LISTING_MAX_ENTRIES, &limit) < 0 ||
-        node_query_number(n, req, "learner", 1, UINT32_MAX, &learner) < 0)
+    if (peer_query_number(n->peer, req, "from", 1, INT64_MAX, &from) < 0 ||
+        peer_query_number(n->peer, req, "limit", 1, LISTING_MAX_ENTRIES, &limit) < 0 ||
+        peer_query_number(n->peer, req, "learner", 1, UINT32_MAX, &learner) < 0)
         return;
     if (learner && acceptor_learner_says(n, an, req, (uint32_t)learner,
                                          from) < 0)
@@ -392,10 +393,6 @@ static int acceptor_start(struct node *n)
              "from %s", an->a.promised.round, an->a.promised.node,
              (unsigned long long)an->a.accepted_count,
              (unsigned long long)an->a.max_slot, n->cfg->data_dir);
-    if (node_route(n, "POST", "/prepare", ROUTE_PEER, acceptor_on_prepare, n) < 0 ||
-        node_route(n, "POST", "/accept", ROUTE_PEER, acceptor_on_accept, n) < 0 ||
-        node_route(n, "GET", "/accepted", ROUTE_PEER, acceptor_on_listing, n) < 0)
-        return -1;
     return 0;
 }
 
@@ -409,7 +406,7 @@ static void acceptor_status(struct node *n, struct json_object *o)
     struct json_object *recent = json_object_new_array();
     uint64_t first = an->a.max_slot > 10 ? an->a.max_slot - 9 : 1;
 
-    json_object_object_add(o, "promised", node_json_ballot(an->a.promised));
+    json_object_object_add(o, "promised", codec_ballot_json(an->a.promised));
     json_object_object_add(o, "commit",
                            json_object_new_int64((int64_t)an->a.commit));
     json_object_object_add(o, "max_slot",
@@ -421,8 +418,8 @@ static void acceptor_status(struct node *n, struct json_object *o)
         struct json_object *e;
         if (!as)
             continue;
-        e = node_json_value(s, &as->value);
-        json_object_object_add(e, "ballot", node_json_ballot(as->ballot));
+        e = codec_value_json(s, &as->value);
+        json_object_object_add(e, "ballot", codec_ballot_json(as->ballot));
         json_object_array_add(recent, e);
     }
     json_object_object_add(o, "accepted", recent);
@@ -482,7 +479,16 @@ static void acceptor_metrics(struct node *n, FILE *out)
                    NULL, (double)wal_syncs(an->wal));
 }
 
+/* Every route of the role; handlers get the node as ud. */
+static const struct route acceptor_routes[] = {
+    { "POST", "/prepare", ROUTE_PEER, acceptor_on_prepare },
+    { "POST", "/accept", ROUTE_PEER, acceptor_on_accept },
+    { "GET", "/accepted", ROUTE_PEER, acceptor_on_listing },
+};
+
 const struct role_ops acceptor_role = {
+    .routes = acceptor_routes,
+    .n_routes = sizeof acceptor_routes / sizeof acceptor_routes[0],
     .start = acceptor_start, .tick = acceptor_tick, .flush = acceptor_flush,
     .status = acceptor_status, .metrics = acceptor_metrics,
     .stop = acceptor_stop,

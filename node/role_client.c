@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "net/codec.h"
 #include "node.h"
 #include "page.h"
 
@@ -121,7 +122,7 @@ static void client_finish(struct client_op *op, int status,
     struct client_node *cn = client_node_of(op->node);
 
     client_unlink(cn, op);
-    node_reply_json(op->req, status, reply);
+    peer_reply_json(op->req, status, reply);
     if (op->kind == OP_WRITE && status != 200) {
         cn->writes_failed++;
         client_record(cn, op, status == 504 ? OP_UNKNOWN : OP_FAILED, 0);
@@ -219,8 +220,8 @@ static void client_write_chosen(struct client_op *op)
     json_object_object_add(o, "client_id", json_object_new_string(cn->id));
     json_object_object_add(o, "seq", json_object_new_int64((int64_t)op->seq));
     json_object_object_add(o, "leader",
-                           json_object_new_string(node_name(n, op->chosen.from)));
-    json_object_object_add(o, "ballot", node_json_ballot(op->chosen.ballot));
+                           json_object_new_string(config_name(n->cfg, op->chosen.from)));
+    json_object_object_add(o, "ballot", codec_ballot_json(op->chosen.ballot));
     json_object_object_add(o, "attempts", json_object_new_int(op->attempts));
     json_object_object_add(o, "latency_ms",
                            json_object_new_int64(loop_now_ms() - op->started));
@@ -328,19 +329,19 @@ static void client_attempt(struct client_op *op)
         return;
     }
     if (op->kind == OP_READ && op->have_index) {
-        node_values_query_path(&op->query, query, sizeof(query));
+        peer_values_query_path(&op->query, query, sizeof(query));
         snprintf(path, sizeof(path), "/get-values?wait_for=%llu%s",
                  (unsigned long long)op->index, query);
-        rc = node_request(n, cn->learners[op->learner], ROUTE_USER, path, NULL,
+        rc = peer_request(n->peer, cn->learners[op->learner], ROUTE_USER, path, NULL,
                           NULL, timeout, client_on_values_answer, op);
     } else if (op->kind == OP_READ) {
-        rc = node_request(n, proposer, ROUTE_USER, "/read-index", "{}", NULL,
+        rc = peer_request(n->peer, proposer, ROUTE_USER, "/read-index", "{}", NULL,
                           timeout, client_on_index_answer, op);
     } else {
         struct msg m = { .type = MSG_PROPOSE,
                          .value = { op->value, cn->id, op->seq } };
         char *body = msg_encode(&m);
-        rc = body ? node_request(n, proposer, ROUTE_USER, "/propose", body,
+        rc = body ? peer_request(n->peer, proposer, ROUTE_USER, "/propose", body,
                                  NULL, timeout, client_on_write_answer, op)
                   : -1;
         free(body);
@@ -376,7 +377,7 @@ static void client_on_send(struct http_request *req, void *ud)
     struct msg m;
     struct client_op *op;
 
-    if (node_decode(n, req, MSG_PROPOSE, &m) < 0)
+    if (peer_decode(n->peer, req, MSG_PROPOSE, &m) < 0)
         return;
     op = client_op_new(n, OP_WRITE, req);
     if (!op) {
@@ -397,7 +398,7 @@ static void client_on_read(struct http_request *req, void *ud)
     struct values_query q;
     struct client_op *op;
 
-    if (node_values_query(n, req, &q) < 0)
+    if (peer_values_query(n->peer, req, &q) < 0)
         return;
     if (!client_node_of(n)->n_learners) {
         httpd_reply_error(req, 503, "no learner in SEED_NODES to read from");
@@ -438,13 +439,13 @@ static void client_on_notify(struct http_request *req, void *ud)
     struct msg m;
     size_t learner = cn->n_learners;
 
-    if (node_decode(n, req, MSG_NOTIFY, &m) < 0)
+    if (peer_decode(n->peer, req, MSG_NOTIFY, &m) < 0)
         return;
     for (size_t i = 0; i < cn->n_learners; i++)
         if (cn->learners[i]->id == m.from)
             learner = i;
     if (learner == cn->n_learners) {
-        node_reply_bad(n, req, 400, "notify from a node that is not a "
+        peer_reply_bad(n->peer, req, 400, "notify from a node that is not a "
                                     "configured learner");
         msg_free(&m);
         return;
@@ -531,7 +532,7 @@ static void client_on_get_responses(struct http_request *req, void *ud)
     json_object_object_add(o, "pending", json_object_new_int64((int64_t)pending));
     json_object_object_add(o, "responses",
                            client_responses_json(cn, CLIENT_RESPONSES_KEPT));
-    node_reply_json(req, 200, o);
+    peer_reply_json(req, 200, o);
 }
 
 static int client_start(struct node *n)
@@ -555,13 +556,7 @@ static int client_start(struct node *n)
     }
     if (!cn->n_learners)
         log_warn("no learner in SEED_NODES: /read cannot work");
-    if (node_route(n, "POST", "/send", ROUTE_USER, client_on_send, n) < 0 ||
-        node_route(n, "GET", "/read", ROUTE_USER, client_on_read, n) < 0 ||
-        node_route(n, "POST", "/notify", ROUTE_PEER, client_on_notify, n) < 0 ||
-        node_route(n, "GET", "/get-responses", ROUTE_USER, client_on_get_responses, n) < 0 ||
-        page_route(n) < 0)
-        return -1;
-    return 0;
+    return page_route(n->peer);
 }
 
 static void client_tick(struct node *n, int64_t now)
@@ -625,7 +620,17 @@ static void client_metrics(struct node *n, FILE *out)
             (unsigned long long)cn->reads_failed);
 }
 
+/* Every route of the role; handlers get the node as ud. */
+static const struct route client_routes[] = {
+    { "POST", "/send", ROUTE_USER, client_on_send },
+    { "GET", "/read", ROUTE_USER, client_on_read },
+    { "POST", "/notify", ROUTE_PEER, client_on_notify },
+    { "GET", "/get-responses", ROUTE_USER, client_on_get_responses },
+};
+
 const struct role_ops client_role = {
+    .routes = client_routes,
+    .n_routes = sizeof client_routes / sizeof client_routes[0],
     .start = client_start, .tick = client_tick, .flush = client_flush,
     .status = client_status, .metrics = client_metrics, .stop = client_stop,
 };

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/learned_store.h"
 #include "core/learner.h"
 #include "log.h"
 #include "metrics.h"
+#include "net/codec.h"
 #include "node.h"
+#include "store/learned_store.h"
 
 /* A gap that lasts this long is repaired from the acceptors. */
 #define LEARNER_GAP_MS 200
@@ -82,9 +83,9 @@ struct values_page {            /* a page of the log being read */
 static void learner_add_value(void *ud, const struct learned *e)
 {
     struct values_page *page = ud;
-    struct json_object *v = node_json_value(e->slot, &e->value);
+    struct json_object *v = codec_value_json(e->slot, &e->value);
 
-    json_object_object_add(v, "ballot", node_json_ballot(e->ballot));
+    json_object_object_add(v, "ballot", codec_ballot_json(e->ballot));
     json_object_array_add(page->values, v);
     page->last_slot = e->slot;
 }
@@ -114,7 +115,7 @@ static void learner_reply_values(struct node *n, struct http_request *req,
     json_object_object_add(o, "more", json_object_new_boolean(
         got && page.last_slot < learned_store_last_slot(ln->store)));
     json_object_object_add(o, "values", page.values);
-    node_reply_json(req, 200, o);
+    peer_reply_json(req, 200, o);
 }
 
 static void learner_on_get_values(struct http_request *req, void *ud)
@@ -124,8 +125,8 @@ static void learner_on_get_values(struct http_request *req, void *ud)
     uint64_t wait_for = 0;
     struct values_query q;
 
-    if (node_query_number(n, req, "wait_for", 0, INT64_MAX, &wait_for) < 0 ||
-        node_values_query(n, req, &q) < 0)
+    if (peer_query_number(n->peer, req, "wait_for", 0, INT64_MAX, &wait_for) < 0 ||
+        peer_values_query(n->peer, req, &q) < 0)
         return;
     if (wait_for <= ln->l.applied) {
         learner_reply_values(n, req, &q);
@@ -178,11 +179,11 @@ static void learner_on_chosen_msg(struct http_request *req, void *ud)
     const struct node_info *sender;
     struct msg m;
 
-    if (node_decode(n, req, MSG_LEARN, &m) < 0)
+    if (peer_decode(n->peer, req, MSG_LEARN, &m) < 0)
         return;
     sender = config_node(n->cfg, m.from);
     if (!sender || sender->role != ROLE_PROPOSER) {
-        node_reply_bad(n, req, 400, "chosen slots from a node that is not "
+        peer_reply_bad(n->peer, req, 400, "chosen slots from a node that is not "
                                     "a configured proposer");
         goto out;
     }
@@ -249,7 +250,7 @@ static void learner_start_round(struct node *n, int64_t now)
             learner_fatal_memory();
         *ctx = (struct listing_ctx){ n, i };
         ln->round_outstanding++;
-        if (node_send(n, config_node(n->cfg, n->cfg->acceptors[i]), path,
+        if (peer_send(n->peer, config_node(n->cfg, n->cfg->acceptors[i]), path,
                       NULL, learner_on_listing_answer, ctx) < 0) {
             ln->round_outstanding--;
             free(ctx);
@@ -307,7 +308,7 @@ static void learner_start_copy(struct node *n)
             &n->cfg->nodes[ln->copy_from++ % n->cfg->n_nodes];
         if (peer->role != ROLE_LEARNER || peer->id == n->cfg->id)
             continue;
-        ln->copying = node_send(n, peer, path, NULL, learner_on_copy_answer,
+        ln->copying = peer_send(n->peer, peer, path, NULL, learner_on_copy_answer,
                                 n) == 0;
         return;
     }
@@ -336,7 +337,7 @@ static void learner_on_learned(struct http_request *req, void *ud)
     const struct msg_entry *last;
     uint64_t from = 1;
 
-    if (node_query_number(n, req, "from", 1, INT64_MAX, &from) < 0)
+    if (peer_query_number(n->peer, req, "from", 1, INT64_MAX, &from) < 0)
         return;
     reply.entries = calloc(LEARNED_PAGE_ENTRIES, sizeof(*reply.entries));
     if (!reply.entries) {
@@ -354,7 +355,7 @@ static void learner_on_learned(struct http_request *req, void *ud)
         reply.from_slot = from;
         reply.upto = last && last->slot < learned_store_last_slot(ln->store)
                          ? last->slot : ln->l.applied;
-        node_reply_msg(req, 200, &reply);
+        peer_reply_msg(req, 200, &reply);
     }
     msg_free(&reply);
 }
@@ -380,7 +381,7 @@ static void learner_send_notify(struct node *n, const struct node_info *client,
     char *body = msg_encode(m);
 
     if (body)
-        node_send(n, client, "/notify", body, node_ignore_answer, NULL);
+        peer_send(n->peer, client, "/notify", body, peer_ignore_answer, NULL);
     free(body);
     m->n_entries = 0;
 }
@@ -481,10 +482,6 @@ static int learner_start(struct node *n)
              (unsigned long long)ln->l.applied_writes,
              (unsigned long long)ln->l.applied, n->cfg->data_dir);
     ln->last_round_at = loop_now_ms() - LEARNER_ANTI_ENTROPY_MS;  /* at once */
-    if (node_route(n, "POST", "/chosen", ROUTE_PEER, learner_on_chosen_msg, n) < 0 ||
-        node_route(n, "GET", "/learned", ROUTE_PEER, learner_on_learned, n) < 0 ||
-        node_route(n, "GET", "/get-values", ROUTE_USER, learner_on_get_values, n) < 0)
-        return -1;
     return 0;
 }
 
@@ -492,7 +489,7 @@ static void learner_add_recent(void *ud, const struct learned *e)
 {
     struct values_page *page = ud;
 
-    json_object_array_add(page->values, node_json_value(e->slot, &e->value));
+    json_object_array_add(page->values, codec_value_json(e->slot, &e->value));
 }
 
 static void learner_status(struct node *n, struct json_object *o)
@@ -549,7 +546,16 @@ static void learner_metrics(struct node *n, FILE *out)
                    (double)ln->rounds);
 }
 
+/* Every route of the role; handlers get the node as ud. */
+static const struct route learner_routes[] = {
+    { "POST", "/chosen", ROUTE_PEER, learner_on_chosen_msg },
+    { "GET", "/learned", ROUTE_PEER, learner_on_learned },
+    { "GET", "/get-values", ROUTE_USER, learner_on_get_values },
+};
+
 const struct role_ops learner_role = {
+    .routes = learner_routes,
+    .n_routes = sizeof learner_routes / sizeof learner_routes[0],
     .start = learner_start, .tick = learner_node_tick, .flush = learner_flush,
     .status = learner_status, .metrics = learner_metrics,
     .stop = learner_stop,

@@ -10,12 +10,13 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "core/proposer.h"
 #include "gossip.h"
 #include "jsonread.h"
 #include "log.h"
 #include "metrics.h"
+#include "net/codec.h"
 #include "node.h"
-#include "core/proposer.h"
 
 enum sent_kind { SENT_PREPARE, SENT_ACCEPT, SENT_CONFIRM };
 
@@ -49,7 +50,7 @@ static void proposer_log_changes(struct node *n)
     if (p->state == pn->last_state && p->leader == pn->last_leader)
         return;
     if (p->leader)
-        gossip_leader(n, p->leader, p->state == PROPOSER_LEADER ? p->ballot
+        gossip_leader(n->gossip, p->leader, p->state == PROPOSER_LEADER ? p->ballot
                                                                 : p->highest);
     if (p->state == PROPOSER_LEADER)
         log_info("became leader with ballot %u.%u (slots %llu..%llu "
@@ -64,7 +65,7 @@ static void proposer_log_changes(struct node *n)
                  p->highest.round, p->highest.node);
     else if (p->leader)
         log_info("following leader %s (ballot %u.%u)",
-                 node_name(n, p->leader), p->highest.round, p->highest.node);
+                 config_name(n->cfg, p->leader), p->highest.round, p->highest.node);
     pn->last_state = p->state;
     pn->last_leader = p->leader;
 }
@@ -88,7 +89,7 @@ static void proposer_send_to_acceptors(struct node *n, const struct msg *m,
         *s = proto;
         s->node = n;
         s->acceptor = i;
-        if (node_send(n, acc, path, body, proposer_on_sent_answer, s) < 0)
+        if (peer_send(n->peer, acc, path, body, proposer_on_sent_answer, s) < 0)
             free(s);
     }
     free(body);
@@ -120,8 +121,8 @@ static void proposer_send_slots(struct node *n, const struct proposer_out *o)
     } else {
         char *body = msg_encode(&m);
         if (body)
-            node_broadcast(n, ROLE_LEARNER, "/chosen", body,
-                           node_ignore_answer, NULL);
+            peer_broadcast(n->peer, ROLE_LEARNER, "/chosen", body,
+                           peer_ignore_answer, NULL);
         free(body);
     }
     free(m.entries);
@@ -133,7 +134,7 @@ static void proposer_reply_chosen(struct node *n, const struct proposer_out *o)
                      .ballot = o->ballot };
 
     m.value = *o->value;        /* borrowed */
-    node_reply_msg(o->token, 200, &m);
+    peer_reply_msg(o->token, 200, &m);
 }
 
 /* 503: the request was not carried out; 504: a write whose slot was
@@ -151,11 +152,11 @@ static void proposer_reply_refused(struct node *n, struct http_request *req,
     if (pn->p.leader) {
         json_object_object_add(o, "leader", json_object_new_int64(pn->p.leader));
         json_object_object_add(o, "leader_name",
-                               json_object_new_string(node_name(n, pn->p.leader)));
+                               json_object_new_string(config_name(n->cfg, pn->p.leader)));
     } else {
         json_object_object_add(o, "leader", NULL);
     }
-    node_reply_json(req, status, o);
+    peer_reply_json(req, status, o);
 }
 
 /* Sends what the proposer rules asked for and answers finished requests. */
@@ -189,8 +190,8 @@ static void proposer_drain(struct node *n)
             m.type = MSG_HEARTBEAT;
             body = msg_encode(&m);
             if (body)
-                node_broadcast(n, ROLE_PROPOSER, "/heartbeat", body,
-                               node_ignore_answer, NULL);
+                peer_broadcast(n->peer, ROLE_PROPOSER, "/heartbeat", body,
+                               peer_ignore_answer, NULL);
             free(body);
             break;
         }
@@ -201,7 +202,7 @@ static void proposer_drain(struct node *n)
             j = json_object_new_object();
             json_object_object_add(j, "index", json_object_new_int64((int64_t)o->slot));
             json_object_object_add(j, "leader", json_object_new_int64(n->cfg->id));
-            node_reply_json(o->token, 200, j);
+            peer_reply_json(o->token, 200, j);
             break;
         case PROPOSER_REPLY_FAILED:
             proposer_reply_refused(n, o->token, o->maybe_chosen ? 504 : 503,
@@ -283,7 +284,7 @@ static void proposer_on_forward_answer(void *ud, int status, const char *body,
     json_object_object_add(o, "status", json_object_new_string("unknown"));
     json_object_object_add(o, "client_id", json_object_new_string(f->client));
     json_object_object_add(o, "seq", json_object_new_int64((int64_t)f->seq));
-    node_reply_json(f->req, 504, o);
+    peer_reply_json(f->req, 504, o);
 out:
     free(f->client);
     free(f);
@@ -300,7 +301,7 @@ static void proposer_forward(struct node *n, struct http_request *req,
     struct forward *f;
     char header[64];
 
-    if (!leader || httpd_header(req, NODE_FORWARDED_HEADER)) {
+    if (!leader || httpd_header(req, PEER_FORWARDED_HEADER)) {
         proposer_reply_refused(n, req, 503, leader ? "not the leader"
                                                    : "no leader elected yet");
         return;
@@ -313,10 +314,10 @@ static void proposer_forward(struct node *n, struct http_request *req,
     }
     f->req = req;
     f->seq = write ? write->seq : 0;
-    snprintf(header, sizeof(header), NODE_FORWARDED_HEADER ": %u",
+    snprintf(header, sizeof(header), PEER_FORWARDED_HEADER ": %u",
              (unsigned)n->cfg->id);
     pn->forwarded++;
-    if (node_request(n, leader, ROUTE_USER, path, body, header,
+    if (peer_request(n->peer, leader, ROUTE_USER, path, body, header,
                      n->cfg->request_timeout_ms, proposer_on_forward_answer,
                      f) < 0) {
         free(f->client);
@@ -332,7 +333,7 @@ static void proposer_on_propose(struct http_request *req, void *ud)
     struct msg m;
     char *body;
 
-    if (node_decode(n, req, MSG_PROPOSE, &m) < 0)
+    if (peer_decode(n->peer, req, MSG_PROPOSE, &m) < 0)
         return;
     if (!m.value.seq || !m.value.client) {
         /* A write without a whole identity gets one from this proposer,
@@ -383,7 +384,7 @@ static void proposer_on_read_index(struct http_request *req, void *ud)
 
     /* The body says nothing, but like every POST it must be JSON: {}. */
     if (jr_parse(&d, httpd_body(req), httpd_body_len(req), 4, &body) < 0) {
-        node_reply_bad(n, req, 400, why);
+        peer_reply_bad(n->peer, req, 400, why);
         return;
     }
     json_object_put(body);
@@ -408,11 +409,11 @@ static void proposer_on_heartbeat_msg(struct http_request *req, void *ud)
     struct node *n = ud;
     struct msg m;
 
-    if (node_decode(n, req, MSG_HEARTBEAT, &m) < 0)
+    if (peer_decode(n->peer, req, MSG_HEARTBEAT, &m) < 0)
         return;
     if (!config_node(n->cfg, m.from) ||
         config_node(n->cfg, m.from)->role != ROLE_PROPOSER) {
-        node_reply_bad(n, req, 400, "heartbeat from a node that is not a "
+        peer_reply_bad(n->peer, req, 400, "heartbeat from a node that is not a "
                                     "configured proposer");
         msg_free(&m);
         return;
@@ -480,13 +481,7 @@ static int proposer_start(struct node *n)
     n->role = pn;
     gettimeofday(&tv, NULL);
     pn->direct_seq = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-    if (proposer_init(&pn->p, &set, loop_now_ms()) < 0)
-        return -1;
-    if (node_route(n, "POST", "/propose", ROUTE_USER, proposer_on_propose, n) < 0 ||
-        node_route(n, "POST", "/read-index", ROUTE_USER, proposer_on_read_index, n) < 0 ||
-        node_route(n, "POST", "/heartbeat", ROUTE_PEER, proposer_on_heartbeat_msg, n) < 0)
-        return -1;
-    return 0;
+    return proposer_init(&pn->p, &set, loop_now_ms());
 }
 
 static void proposer_tick_role(struct node *n, int64_t now)
@@ -521,9 +516,9 @@ static void proposer_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "state", json_object_new_string(proposer_state_name(p->state)));
     json_object_object_add(o, "is_leader", json_object_new_boolean(p->state == PROPOSER_LEADER));
     json_object_object_add(o, "leader", p->leader ? json_object_new_int64(p->leader) : NULL);
-    json_object_object_add(o, "leader_name", json_object_new_string(node_name(n, p->leader)));
-    json_object_object_add(o, "ballot", node_json_ballot(p->ballot));
-    json_object_object_add(o, "highest_ballot", node_json_ballot(p->highest));
+    json_object_object_add(o, "leader_name", json_object_new_string(config_name(n->cfg, p->leader)));
+    json_object_object_add(o, "ballot", codec_ballot_json(p->ballot));
+    json_object_object_add(o, "highest_ballot", codec_ballot_json(p->highest));
     json_object_object_add(o, "commit", json_object_new_int64((int64_t)p->commit));
     json_object_object_add(o, "next_slot", json_object_new_int64((int64_t)p->next_slot));
     json_object_object_add(o, "pending", json_object_new_int64((int64_t)p->n_pending));
@@ -539,7 +534,7 @@ static void proposer_status(struct node *n, struct json_object *o)
             struct json_object *e;
             if (!ps)
                 continue;
-            e = node_json_value(s, &ps->value);
+            e = codec_value_json(s, &ps->value);
             json_object_object_add(e, "chosen", json_object_new_boolean(ps->chosen));
             json_object_array_add(recent, e);
         }
@@ -593,7 +588,16 @@ static void proposer_metrics(struct node *n, FILE *out)
                    (double)pn->refused);
 }
 
+/* Every route of the role; handlers get the node as ud. */
+static const struct route proposer_routes[] = {
+    { "POST", "/propose", ROUTE_USER, proposer_on_propose },
+    { "POST", "/read-index", ROUTE_USER, proposer_on_read_index },
+    { "POST", "/heartbeat", ROUTE_PEER, proposer_on_heartbeat_msg },
+};
+
 const struct role_ops proposer_role = {
+    .routes = proposer_routes,
+    .n_routes = sizeof proposer_routes / sizeof proposer_routes[0],
     .start = proposer_start, .tick = proposer_tick_role,
     .flush = proposer_flush_role, .status = proposer_status,
     .metrics = proposer_metrics, .stop = proposer_stop,

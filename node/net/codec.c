@@ -336,3 +336,30 @@ int msg_decode(enum msg_type type, const char *text, size_t len,
     json_object_put(root);
     return rc;
 }
+
+/* ---- status pages ---- */
+
+struct json_object *codec_ballot_json(struct ballot b)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "round", json_object_new_int64(b.round));
+    json_object_object_add(o, "node", json_object_new_int64(b.node));
+    return o;
+}
+
+struct json_object *codec_value_json(uint64_t slot, const struct pvalue *v)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "slot", json_object_new_int64((int64_t)slot));
+    if (pvalue_is_noop(v)) {
+        json_object_object_add(o, "noop", json_object_new_boolean(1));
+        return o;
+    }
+    json_object_object_add(o, "value", json_object_new_string(v->data));
+    json_object_object_add(o, "client_id",
+                           json_object_new_string(v->client ? v->client : ""));
+    json_object_object_add(o, "seq", json_object_new_int64((int64_t)v->seq));
+    return o;
+}

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "core/msg.h"
 
 /* Returns a malloc'd JSON text, or NULL when out of memory. For PROPOSE
@@ -41,5 +43,10 @@ char *msg_encode(const struct msg *m);
  * seq may be absent (client NULL, seq 0). */
 int msg_decode(enum msg_type type, const char *text, size_t len,
                size_t max_value, struct msg *m, char *err, size_t errlen);
+
+/* For status pages: {"round":R,"node":N}, and a slot's value as
+ * {"slot":S,"value":...,"client_id":...,"seq":...} or a no-op. */
+struct json_object *codec_ballot_json(struct ballot b);
+struct json_object *codec_value_json(uint64_t slot, const struct pvalue *v);
 
 #endif
