@@ -1,0 +1,86 @@
+/* admission.h -- whether an acceptor may vote, with no I/O.
+ *
+ * An acceptor's data directory holds its identity: a member identity,
+ * made when the directory is new, and once admitted the cluster's
+ * identity. It votes only when admitted and active; an acceptor that
+ * finds its directory empty (a lost disk, a new claim) makes a new member
+ * identity, so nothing it promised or accepted under the old one is ever
+ * counted again.
+ *
+ * A new acceptor asks the others for their identities and decides:
+ *  - some are admitted and their latest configuration names this node
+ *    under this member identity: it joins that cluster;
+ *  - some are admitted but none names it: the cluster exists without it,
+ *    and it waits to be admitted (a configuration change, chosen in the
+ *    log, that names its new identity);
+ *  - none is admitted, this acceptor is the founder (the lowest id of the
+ *    founding acceptors, SEED_NODES's) and every other founding acceptor
+ *    answered: it founds the cluster, the founding configuration naming
+ *    each founding acceptor's member identity;
+ *  - otherwise it waits and asks again.
+ * Only the founder founds, and only when every founding acceptor is new,
+ * so there is one founding configuration. A founding acceptor becomes
+ * active (votes) once a quorum of the founding voters recorded the
+ * cluster: a founding voter that loses its disk after that finds the
+ * cluster and waits. An acceptor admitted by a configuration change is
+ * active at once: the cluster lives already. */
+#ifndef PAXOS_ADMISSION_H
+#define PAXOS_ADMISSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/voters.h"
+
+/* What an acceptor keeps of itself in its data directory. */
+struct acceptor_identity {
+    char member[MEMBER_ID_LEN + 1];
+    char cluster[CLUSTER_ID_LEN + 1];   /* "": not admitted */
+    bool active;                        /* votes */
+};
+
+/* What another acceptor said of itself (GET /identity). */
+struct identity_report {
+    uint32_t id;
+    char member[MEMBER_ID_LEN + 1];
+    char cluster[CLUSTER_ID_LEN + 1];   /* "": not admitted */
+    uint64_t commit;                    /* with the configuration */
+    const struct voters *config;        /* in force after commit; NULL
+                                           when not admitted */
+};
+
+enum admission_verdict {
+    ADMISSION_ASK_AGAIN,        /* nothing to decide yet */
+    ADMISSION_FOUND,            /* found the cluster: *config, cluster */
+    ADMISSION_JOIN,             /* join: *config (in force after *commit),
+                                   cluster */
+    ADMISSION_NOT_NAMED,        /* the cluster exists without this member:
+                                   wait to be admitted */
+};
+
+struct admission {
+    enum admission_verdict verdict;
+    char cluster[CLUSTER_ID_LEN + 1];
+    uint64_t commit;
+    struct voters config;
+};
+
+/* Decides for a new acceptor (self, not admitted) from the reports of
+ * the others; founders are the founding acceptors (nodes, ordered by id;
+ * the first is the founder). */
+void admission_decide(const struct node_info *self,
+                      const struct acceptor_identity *me,
+                      const struct node_info *founders, size_t n_founders,
+                      const struct identity_report *reports, size_t n,
+                      struct admission *out);
+
+/* True when an admitted founding voter may vote: a quorum of the
+ * founding voters (this one included) report this cluster. */
+bool admission_quorum_recorded(const struct voters *founding,
+                               const struct acceptor_identity *me,
+                               uint32_t self_id,
+                               const struct identity_report *reports,
+                               size_t n);
+
+#endif
