@@ -68,10 +68,10 @@ static struct json_object *voters_list_json(const struct voters *v)
     return list;
 }
 
-static char *voters_text(const struct voters *v, bool position)
+static struct json_object *voters_object(const struct voters *v,
+                                         bool position)
 {
     struct json_object *o = json_object_new_object();
-    char *text;
 
     if (position) {
         json_object_object_add(o, "epoch",
@@ -80,7 +80,20 @@ static char *voters_text(const struct voters *v, bool position)
                                json_object_new_int64((int64_t)v->first_slot));
     }
     json_object_object_add(o, "voters", voters_list_json(v));
-    text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    return o;
+}
+
+struct json_object *voters_json(const struct voters *v)
+{
+    return voters_object(v, true);
+}
+
+static char *voters_text(const struct voters *v, bool position)
+{
+    struct json_object *o = voters_object(v, position);
+    char *text = strdup(json_object_to_json_string_ext(o,
+                                                       JSON_C_TO_STRING_PLAIN));
+
     json_object_put(o);
     return text;
 }
@@ -151,15 +164,21 @@ static int voters_read_voter(struct jr *d, json_object *o,
     return 0;
 }
 
-static int voters_read(struct jr *d, json_object *root, struct voters *out)
+int voters_read(struct jr *d, json_object *root, const struct jr_path *at,
+                struct voters *out)
 {
-    const struct jr_path list = { NULL, "voters", 0 };
-    const struct jr_path epoch = { NULL, "epoch", 0 },
-                         first = { NULL, "first_slot", 0 };
-    json_object *a = jr_member(root, &list);
-    bool position = jr_member(root, &epoch) || jr_member(root, &first);
+    const struct jr_path list = { at, "voters", 0 };
+    const struct jr_path epoch = { at, "epoch", 0 },
+                         first = { at, "first_slot", 0 };
+    json_object *a;
+    bool position;
 
     memset(out, 0, sizeof(*out));
+    if (!json_object_is_type(root, json_type_object))
+        return at ? jr_fail_field(d, at, "must be an object")
+                  : jr_fail(d, "a configuration must be an object");
+    a = jr_member(root, &list);
+    position = jr_member(root, &epoch) || jr_member(root, &first);
     if (position && (jr_uint(d, root, &epoch, 1, INT64_MAX, &out->epoch) < 0 ||
                      jr_uint(d, root, &first, 1, INT64_MAX,
                              &out->first_slot) < 0))
@@ -171,12 +190,13 @@ static int voters_read(struct jr *d, json_object *root, struct voters *out)
         return jr_fail_field(d, &list, "must hold 1 to %d voters",
                              VOTERS_MAX);
     for (size_t i = 0; i < json_object_array_length(a); i++) {
-        const struct jr_path at = { &list, NULL, i };
+        const struct jr_path item = { &list, NULL, i };
         struct voter *x = &out->v[out->n];
-        if (voters_read_voter(d, json_object_array_get_idx(a, i), &at, x) < 0)
+        if (voters_read_voter(d, json_object_array_get_idx(a, i), &item,
+                              x) < 0)
             return -1;
         if (voters_find_node(out, x->node.id) >= 0)
-            return jr_fail_field(d, &at, "names node %" PRIu32 " twice",
+            return jr_fail_field(d, &item, "names node %" PRIu32 " twice",
                                  x->node.id);
         out->n++;
     }
@@ -191,7 +211,7 @@ int voters_decode(const char *text, size_t len, struct voters *out,
     int rc = -1;
 
     if (jr_parse(&d, text, len, VOTERS_MAX_DEPTH, &root) == 0)
-        rc = voters_read(&d, root, out);
+        rc = voters_read(&d, root, NULL, out);
     json_object_put(root);
     if (rc < 0)
         memset(out, 0, sizeof(*out));
@@ -223,7 +243,7 @@ int voters_from_value(const struct pvalue *value, uint64_t slot,
         voters_decode(value->data, strlen(value->data), out, err,
                       sizeof(err)) < 0)
         return -1;
-    out->epoch = prev->epoch + 1;
+    out->epoch = (prev->epoch ? prev->epoch : 1) + 1;
     out->first_slot = slot + 1;
     return 0;
 }

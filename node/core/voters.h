@@ -22,8 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "ballot.h"
 #include "core/cluster.h"
+#include "jsonread.h"
 
 #define VOTERS_MAX CLUSTER_MAX_ACCEPTORS
 #define MEMBER_ID_LEN 16            /* hex digits of a member identity */
@@ -64,12 +67,20 @@ char *voters_encode_value(const struct voters *v);
 int voters_decode(const char *text, size_t len, struct voters *out,
                   char *err, size_t errlen);
 
+/* The whole configuration as a JSON object, for messages. */
+struct json_object *voters_json(const struct voters *v);
+/* Reads a configuration object (either form) found at `at` (NULL: the
+ * top level), as voters_decode does. Returns 0 or -1. */
+int voters_read(struct jr *d, json_object *obj, const struct jr_path *at,
+                struct voters *out);
+
 /* True when a log value is a configuration. */
 bool voters_is_value(const struct pvalue *v);
 /* Makes the log value of v (its voters); the caller frees it. */
 int voters_to_value(const struct voters *v, struct pvalue *out);
-/* The configuration a log value at slot makes, after prev. Returns 0, or
- * -1 when the value is not a valid configuration. */
+/* The configuration a log value at slot makes, after prev (whose epoch
+ * is 0 when it is the founding one, not known yet: epoch 1). Returns 0,
+ * or -1 when the value is not a valid configuration. */
 int voters_from_value(const struct pvalue *value, uint64_t slot,
                       const struct voters *prev, struct voters *out);
 
