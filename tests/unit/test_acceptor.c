@@ -1,10 +1,13 @@
-/* test_acceptor.c -- the acceptor's rules, and the records that make
- * each decision durable. */
+/* test_acceptor.c -- the acceptor's rules: promises, accepts, listings,
+ * the learners' progress and trimming, and the records that make each
+ * decision durable (what is written, what a compacted file holds, and
+ * what a replay of them rebuilds). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/acceptor.h"
@@ -98,6 +101,75 @@ static void test_prepare_raises_and_rejects_lower(void **state)
     /* same round, higher node id wins */
     assert_int_equal(acceptor_prepare(&a, B(2, 2), 1, &r), ACCEPTOR_OK);
     assert_promise_record(&r.records[0], B(2, 2));
+    stop(&a, &r);
+}
+
+/* A refused PREPARE says which ballot the acceptor promised, and nothing
+ * else. */
+static void test_stale_prepare_reply_carries_the_promise(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    accept_one(&a, B(5, 2), 1, "a", 1, &r);
+    assert_int_equal(acceptor_prepare(&a, B(4, 1), 1, &r), ACCEPTOR_STALE);
+    assert_int_equal(r.reply.type, MSG_PROMISE);
+    assert_int_equal(r.reply.from, SELF);
+    assert_false(r.reply.ok);
+    assert_ballot(r.reply.ballot, B(5, 2));
+    assert_int_equal(r.reply.commit, 0);
+    assert_int_equal(r.reply.n_entries, 0);
+    stop(&a, &r);
+}
+
+/* A promise lists every slot accepted from from_slot on, with its ballot,
+ * but only above the commit index: those slots are chosen already. */
+static void test_promise_lists_slots_above_commit(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[5] = { entry(1, "a"), entry(2, "b"), entry(3, "c"),
+                              entry(4, "d"), entry(6, "f") };
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 5, 2, &r), ACCEPTOR_OK);
+    accept_one(&a, B(2, 3), 4, "D", 0, &r);
+
+    assert_int_equal(acceptor_prepare(&a, B(3, 1), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.commit, 2);
+    assert_int_equal(r.reply.n_entries, 3);
+    assert_int_equal(r.reply.entries[0].slot, 3);
+    assert_ballot(r.reply.entries[0].ballot, B(1, 1));
+    assert_int_equal(r.reply.entries[1].slot, 4);
+    assert_string_equal(r.reply.entries[1].value.data, "D");
+    assert_ballot(r.reply.entries[1].ballot, B(2, 3));
+    assert_int_equal(r.reply.entries[2].slot, 6);
+
+    assert_int_equal(acceptor_prepare(&a, B(4, 1), 5, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 1);
+    assert_int_equal(r.reply.entries[0].slot, 6);
+    stop(&a, &r);
+}
+
+/* A promise is not bounded like a listing: the new leader needs every
+ * slot above the commit index at once. */
+static void test_promise_lists_more_than_a_listing(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    size_t n = ACCEPTOR_LISTING_MAX_ENTRIES + 100;
+    struct msg_entry *e = calloc(n, sizeof(*e));
+
+    assert_non_null(e);
+    start(&a);
+    for (size_t i = 0; i < n; i++)
+        e[i] = entry(i + 1, "v");
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, n, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, n);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, n);
+    free(e);
     stop(&a, &r);
 }
 
@@ -216,6 +288,33 @@ static void test_empty_accept_is_a_promise_when_higher(void **state)
     stop(&a, &r);
 }
 
+/* An ACCEPT for slots already chosen and forgotten is answered without
+ * storing them; when it raised the ballot, that is a promise record. */
+static void test_accept_of_trimmed_slots_is_only_a_promise(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[2] = { entry(5, "x"), entry(10, "y") };
+
+    start(&a);
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_TRIM, .upto = 10 }), 0);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_promise_record(&r.records[0], B(2, 1));
+    assert_true(r.reply.ok);
+    assert_null(acceptor_get(&a, 10));
+    /* under the same ballot, nothing at all */
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    /* a batch that reaches past the trim stores only what lies past it */
+    e[1] = entry(11, "z");
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_accept_record(&r.records[0], 11, B(3, 1), "z");
+    stop(&a, &r);
+}
+
 /* ---- trimming ---- */
 
 /* Only chosen slots are forgotten; an ACCEPT for one is answered without
@@ -273,11 +372,15 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prepare_raises_and_rejects_lower),
+        cmocka_unit_test(test_stale_prepare_reply_carries_the_promise),
+        cmocka_unit_test(test_promise_lists_slots_above_commit),
+        cmocka_unit_test(test_promise_lists_more_than_a_listing),
         cmocka_unit_test(test_accept_stores_and_raises_promise),
         cmocka_unit_test(test_accept_below_promise_changes_nothing),
         cmocka_unit_test(test_bad_slot_rejects_whole_batch),
         cmocka_unit_test(test_higher_ballot_overwrites_slot),
         cmocka_unit_test(test_empty_accept_is_a_promise_when_higher),
+        cmocka_unit_test(test_accept_of_trimmed_slots_is_only_a_promise),
         cmocka_unit_test(test_trim_forgets_chosen_slots_only),
         cmocka_unit_test(test_restored_trim_then_accepts),
     };
