@@ -15,6 +15,7 @@
 #define SELF 4                  /* the acceptor's node id */
 #define LEARNER_A 7
 #define LEARNER_B 8
+#define MIB (1u << 20)
 
 static const uint32_t learners[] = { LEARNER_A, LEARNER_B };
 
@@ -73,6 +74,13 @@ static void assert_accept_record(const struct acceptor_record *r,
     assert_int_equal(r->slot, slot);
     assert_ballot(r->ballot, b);
     assert_string_equal(r->value->data, data);
+}
+
+static void assert_trim_record(const struct acceptor_record *r,
+                               uint64_t upto)
+{
+    assert_int_equal(r->kind, ACCEPTOR_RECORD_TRIM);
+    assert_int_equal(r->upto, upto);
 }
 
 /* ---- promises ---- */
@@ -315,7 +323,155 @@ static void test_accept_of_trimmed_slots_is_only_a_promise(void **state)
     stop(&a, &r);
 }
 
-/* ---- trimming ---- */
+/* ---- listings ---- */
+
+static void test_listing_lists_everything_by_default(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[3] = { entry(1, "a"), entry(2, "b"), entry(4, "d") };
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 2), e, 3, 2, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_list(&a, 0, 2, ACCEPTOR_LISTING_MAX_ENTRIES,
+                                   &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(r.reply.type, MSG_LISTING);
+    assert_int_equal(r.reply.from, SELF);
+    assert_ballot(r.reply.ballot, B(1, 2));
+    assert_int_equal(r.reply.commit, 2);
+    assert_int_equal(r.reply.trimmed, 0);
+    assert_int_equal(r.reply.from_slot, 2);
+    assert_int_equal(r.reply.upto, INT64_MAX);
+    assert_int_equal(r.reply.n_entries, 2);
+    assert_int_equal(r.reply.entries[0].slot, 2);
+    assert_ballot(r.reply.entries[0].ballot, B(1, 2));
+    assert_int_equal(r.reply.entries[1].slot, 4);
+    assert_string_equal(r.reply.entries[1].value.data, "d");
+    stop(&a, &r);
+}
+
+/* At most limit entries; upto says where the listing stops, so the
+ * learner asks again from upto + 1. */
+static void test_listing_stops_at_limit(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[4] = { entry(1, "a"), entry(2, "b"), entry(3, "c"),
+                              entry(5, "e") };
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 4, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_list(&a, 0, 1, 3, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 3);
+    assert_int_equal(r.reply.entries[2].slot, 3);
+    assert_int_equal(r.reply.upto, 4);      /* slot 4 is empty: covered */
+    assert_int_equal(acceptor_list(&a, 0, 5, 3, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 1);
+    assert_int_equal(r.reply.upto, INT64_MAX);
+    stop(&a, &r);
+}
+
+/* About ACCEPTOR_LISTING_MAX_BYTES of values per listing, but one value
+ * always, however big. */
+static void test_listing_stops_at_bytes_but_carries_one(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    size_t big = ACCEPTOR_LISTING_MAX_BYTES + MIB, part = 3 * MIB / 2;
+    char *huge = malloc(big + 1), *medium = malloc(part + 1);
+
+    assert_non_null(huge);
+    assert_non_null(medium);
+    memset(huge, 'h', big);
+    huge[big] = '\0';
+    memset(medium, 'm', part);
+    medium[part] = '\0';
+    start(&a);
+    accept_one(&a, B(1, 1), 1, huge, 0, &r);
+    for (uint64_t s = 2; s <= 7; s++)
+        accept_one(&a, B(1, 1), s, medium, 0, &r);
+    free(huge);
+    free(medium);
+
+    assert_int_equal(acceptor_list(&a, 0, 1, ACCEPTOR_LISTING_MAX_ENTRIES,
+                                   &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 1);
+    assert_int_equal(r.reply.upto, 1);
+    /* 1.5 MiB values: the third goes past 4 MiB, the fourth waits */
+    assert_int_equal(acceptor_list(&a, 0, 2, ACCEPTOR_LISTING_MAX_ENTRIES,
+                                   &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 3);
+    assert_int_equal(r.reply.upto, 4);
+    stop(&a, &r);
+}
+
+/* ---- the learners' progress and trimming ---- */
+
+/* Nothing is forgotten until every configured learner has said how far
+ * it got; then the slots below the one furthest behind go, but for
+ * ACCEPTOR_KEEP_LEARNED, and never past the commit index. */
+static void test_learners_progress_trims_below_the_slowest(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    for (uint64_t s = 1; s <= 10000; s++)
+        accept_one(&a, B(1, 1), s, "v", s <= 9000 ? s : 9000, &r);
+
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 9001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);       /* LEARNER_B not heard from */
+    assert_int_equal(a.trimmed, 0);
+    assert_int_equal(r.reply.trimmed, 0);
+
+    assert_int_equal(acceptor_list(&a, LEARNER_B, 6001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_trim_record(&r.records[0], 6000 - ACCEPTOR_KEEP_LEARNED);
+    assert_int_equal(r.reply.trimmed, 6000 - ACCEPTOR_KEEP_LEARNED);
+    assert_null(acceptor_get(&a, 6000 - ACCEPTOR_KEEP_LEARNED));
+    assert_non_null(acceptor_get(&a, 6001 - ACCEPTOR_KEEP_LEARNED));
+
+    /* both far ahead: capped at the commit index */
+    assert_int_equal(acceptor_list(&a, LEARNER_B, 50000, 10, &r),
+                     ACCEPTOR_OK);
+    assert_trim_record(&r.records[0], 9000 - ACCEPTOR_KEEP_LEARNED);
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 50000, 10, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_trim_record(&r.records[0], 9000);
+    assert_int_equal(r.reply.trimmed, 9000);
+    assert_non_null(acceptor_get(&a, 9001));
+    /* nothing new to forget: no record */
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 50000, 10, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    stop(&a, &r);
+}
+
+/* Only a learner that is part of the configuration counts: any other id
+ * is refused and changes nothing; a listing without an id counts for no
+ * one. */
+static void test_unknown_learner_is_refused(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    for (uint64_t s = 1; s <= 9000; s++)
+        accept_one(&a, B(1, 1), s, "v", s, &r);
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 9001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_list(&a, SELF, 9001, 10, &r),
+                     ACCEPTOR_NOT_LEARNER);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(acceptor_list(&a, 0, 9001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.trimmed, 0);
+    assert_int_equal(acceptor_list(&a, LEARNER_B, 9001, 10, &r),
+                     ACCEPTOR_OK);
+    assert_trim_record(&r.records[0], 9000 - ACCEPTOR_KEEP_LEARNED);
+    stop(&a, &r);
+}
 
 /* Only chosen slots are forgotten; an ACCEPT for one is answered without
  * storing it again, and the memory stays a window over the live slots. */
@@ -348,7 +504,137 @@ static void test_trim_forgets_chosen_slots_only(void **state)
     stop(&a, &r);
 }
 
-/* ---- replay ---- */
+/* ---- compaction and replay ---- */
+
+static void assert_same_state(const struct acceptor *x,
+                              const struct acceptor *y)
+{
+    assert_ballot(x->promised, y->promised);
+    assert_int_equal(x->trimmed, y->trimmed);
+    assert_int_equal(x->max_slot, y->max_slot);
+    for (uint64_t s = 1; s <= x->max_slot; s++) {
+        const struct acceptor_slot *sx = acceptor_get(x, s);
+        const struct acceptor_slot *sy = acceptor_get(y, s);
+        if (!sx || !sy) {
+            assert_ptr_equal(sx, sy);
+            continue;
+        }
+        assert_ballot(sx->ballot, sy->ballot);
+        assert_true(pvalue_equal(&sx->value, &sy->value));
+    }
+}
+
+/* Hands every record of r to the acceptor, as a replay does. */
+static void restore_all(struct acceptor *a, const struct acceptor_ready *r)
+{
+    for (size_t i = 0; i < r->n_records; i++)
+        assert_int_equal(acceptor_restore(a, &r->records[i]), 0);
+}
+
+/* A compacted file holds the trim, the slots kept ordered by ballot (as
+ * a replay must see them: each accept raises the promise), and the
+ * promise last. */
+static void test_snapshot_orders_trim_slots_promise(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_int_equal(r.n_records, 1);       /* nothing promised yet */
+    assert_trim_record(&r.records[0], 0);
+
+    accept_one(&a, B(1, 1), 1, "gone", 1, &r);
+    accept_one(&a, B(1, 1), 4, "d", 0, &r);
+    accept_one(&a, B(1, 1), 2, "b", 0, &r);
+    accept_one(&a, B(2, 3), 3, "c", 0, &r);
+    accept_one(&a, B(2, 3), 2, "B", 0, &r);
+    accept_one(&a, B(3, 1), 6, "f", 0, &r);
+    acceptor_prepare(&a, B(5, 2), 1, &r);
+    acceptor_list(&a, LEARNER_A, ACCEPTOR_KEEP_LEARNED + 2, 1, &r);
+    acceptor_list(&a, LEARNER_B, ACCEPTOR_KEEP_LEARNED + 2, 1, &r);
+    assert_int_equal(a.trimmed, 1);
+
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_int_equal(r.n_records, 6);
+    assert_trim_record(&r.records[0], 1);
+    assert_accept_record(&r.records[1], 4, B(1, 1), "d");
+    assert_accept_record(&r.records[2], 2, B(2, 3), "B");
+    assert_accept_record(&r.records[3], 3, B(2, 3), "c");
+    assert_accept_record(&r.records[4], 6, B(3, 1), "f");
+    assert_promise_record(&r.records[5], B(5, 2));
+    assert_ptr_equal(r.records[4].value, &acceptor_get(&a, 6)->value);
+    assert_int_equal(r.reply.n_entries, 0);
+    stop(&a, &r);
+}
+
+/* Every call's records, replayed in order into a fresh acceptor, rebuild
+ * the same promise and slots; so do the records of a snapshot. */
+static void test_replay_rebuilds_the_same_state(void **state)
+{
+    struct acceptor a, replayed, compacted;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry three[3] = { entry(1, "a"), entry(2, "b"),
+                                  entry(3, "c") };
+    struct msg_entry two = entry(2, "two");
+    struct msg_entry later[2] = { entry(4, "d"), entry(5, "e") };
+
+    start(&a);
+    start(&replayed);
+    start(&compacted);
+    acceptor_prepare(&a, B(1, 1), 1, &r);
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(1, 1), three, 3, 0, &r);
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(2, 2), &two, 1, 3, &r);
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(3, 1), NULL, 0, 0, &r);
+    restore_all(&replayed, &r);
+    acceptor_list(&a, LEARNER_A, 5000, 1, &r);
+    restore_all(&replayed, &r);
+    acceptor_list(&a, LEARNER_B, 5000, 1, &r);
+    assert_int_equal(r.n_records, 1);       /* trimmed up to the commit */
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(3, 1), later, 2, 0, &r);
+    restore_all(&replayed, &r);
+    acceptor_prepare(&a, B(4, 1), 1, &r);
+    restore_all(&replayed, &r);
+
+    assert_same_state(&a, &replayed);
+    assert_int_equal(replayed.commit, 3);   /* a trim says they were chosen */
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    restore_all(&compacted, &r);
+    assert_same_state(&a, &compacted);
+    stop(&compacted, &r);
+    acceptor_free(&replayed);
+    acceptor_free(&a);
+}
+
+/* Replay applies each record by the acceptor's rules: a promise below
+ * what an accept raised and an accept below the promise are skipped. */
+static void test_restore_skips_what_the_rules_refuse(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct pvalue v = { (char *)"x", (char *)"9", 1 };
+
+    start(&a);
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_ACCEPT, .ballot = B(2, 1), .slot = 1,
+        .value = &v }), 0);
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_PROMISE, .ballot = B(1, 1) }), 0);
+    assert_ballot(a.promised, B(2, 1));
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_ACCEPT, .ballot = B(1, 5), .slot = 2,
+        .value = &v }), 0);
+    assert_null(acceptor_get(&a, 2));
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_ACCEPT, .ballot = B(2, 1), .slot = 0,
+        .value = &v }), 0);
+    assert_int_equal(a.max_slot, 1);
+    stop(&a, &r);
+}
 
 /* A compacted write-ahead file starts with the trim: the acceptor then
  * takes the slots above it, however far from slot 1. */
@@ -381,7 +667,15 @@ int main(void)
         cmocka_unit_test(test_higher_ballot_overwrites_slot),
         cmocka_unit_test(test_empty_accept_is_a_promise_when_higher),
         cmocka_unit_test(test_accept_of_trimmed_slots_is_only_a_promise),
+        cmocka_unit_test(test_listing_lists_everything_by_default),
+        cmocka_unit_test(test_listing_stops_at_limit),
+        cmocka_unit_test(test_listing_stops_at_bytes_but_carries_one),
+        cmocka_unit_test(test_learners_progress_trims_below_the_slowest),
+        cmocka_unit_test(test_unknown_learner_is_refused),
         cmocka_unit_test(test_trim_forgets_chosen_slots_only),
+        cmocka_unit_test(test_snapshot_orders_trim_slots_promise),
+        cmocka_unit_test(test_replay_rebuilds_the_same_state),
+        cmocka_unit_test(test_restore_skips_what_the_rules_refuse),
         cmocka_unit_test(test_restored_trim_then_accepts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
