@@ -290,6 +290,12 @@ static void acceptor_tick(struct node *n, int64_t now)
 {
 }
 
+static void acceptor_status_number(struct json_object *o, const char *name,
+                                   uint64_t value)
+{
+    json_object_object_add(o, name, json_object_new_int64((int64_t)value));
+}
+
 static void acceptor_status(struct node *n, struct json_object *o)
 {
     struct acceptor_node *an = acceptor_node_of(n);
@@ -297,12 +303,9 @@ static void acceptor_status(struct node *n, struct json_object *o)
     uint64_t first = an->a.max_slot > 10 ? an->a.max_slot - 9 : 1;
 
     json_object_object_add(o, "promised", node_json_ballot(an->a.promised));
-    json_object_object_add(o, "commit",
-                           json_object_new_int64((int64_t)an->a.commit));
-    json_object_object_add(o, "max_slot",
-                           json_object_new_int64((int64_t)an->a.max_slot));
-    json_object_object_add(o, "trimmed",
-                           json_object_new_int64((int64_t)an->a.trimmed));
+    acceptor_status_number(o, "commit", an->a.commit);
+    acceptor_status_number(o, "max_slot", an->a.max_slot);
+    acceptor_status_number(o, "trimmed", an->a.trimmed);
     for (uint64_t s = first; s <= an->a.max_slot; s++) {
         const struct acceptor_slot *as = acceptor_get(&an->a, s);
         struct json_object *e;
@@ -313,12 +316,12 @@ static void acceptor_status(struct node *n, struct json_object *o)
         json_object_array_add(recent, e);
     }
     json_object_object_add(o, "accepted", recent);
-    json_object_object_add(o, "prepares", json_object_new_int64((int64_t)an->prepares));
-    json_object_object_add(o, "accepts", json_object_new_int64((int64_t)an->accepts));
-    json_object_object_add(o, "rejected", json_object_new_int64((int64_t)an->rejected));
-    json_object_object_add(o, "wal_bytes", json_object_new_int64((int64_t)wal_size(an->wal)));
-    json_object_object_add(o, "wal_syncs", json_object_new_int64((int64_t)wal_syncs(an->wal)));
-    json_object_object_add(o, "wal_compactions", json_object_new_int64((int64_t)an->compactions));
+    acceptor_status_number(o, "prepares", an->prepares);
+    acceptor_status_number(o, "accepts", an->accepts);
+    acceptor_status_number(o, "rejected", an->rejected);
+    acceptor_status_number(o, "wal_bytes", wal_size(an->wal));
+    acceptor_status_number(o, "wal_syncs", wal_syncs(an->wal));
+    acceptor_status_number(o, "wal_compactions", an->compactions);
     json_object_object_add(o, "fsync", json_object_new_boolean(n->cfg->fsync));
 }
 
@@ -365,8 +368,8 @@ static void acceptor_metrics(struct node *n, FILE *out)
                    "Size of the write-ahead file.", NULL,
                    (double)wal_size(an->wal));
     metrics_sample(out, "counter", "paxos_wal_syncs_total",
-                   "Group commits (write + fdatasync) of the write-ahead file.",
-                   NULL, (double)wal_syncs(an->wal));
+                   "Group commits (write + fdatasync) of the write-ahead "
+                   "file.", NULL, (double)wal_syncs(an->wal));
 }
 
 const struct role_ops acceptor_role = {
