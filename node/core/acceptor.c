@@ -1,13 +1,80 @@
-/* acceptor.c -- the acceptor's promise and accept rules; see acceptor.h. */
+/* acceptor.c -- the acceptor's promise, accept, listing and trim rules,
+ * and the records that make them durable; see acceptor.h. */
 #include "core/acceptor.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void acceptor_init(struct acceptor *a)
+#include "array.h"
+
+/* ---- what a call decided ---- */
+
+void acceptor_ready_free(struct acceptor_ready *r)
+{
+    free(r->records);
+    free(r->entries);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Empties out for a new call, keeping its room. */
+static void ready_reset(struct acceptor_ready *out)
+{
+    out->n_records = 0;
+    memset(&out->reply, 0, sizeof(out->reply));
+}
+
+static int ready_add(struct acceptor_ready *out, struct acceptor_record r)
+{
+    if (array_reserve(&out->records, &out->cap_records,
+                      out->n_records + 1) < 0)
+        return -1;
+    out->records[out->n_records++] = r;
+    return 0;
+}
+
+static int record_promise(struct acceptor_ready *out, struct ballot b)
+{
+    return ready_add(out, (struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_PROMISE, .ballot = b });
+}
+
+static int record_accept(struct acceptor_ready *out, uint64_t slot,
+                         struct ballot b, const struct pvalue *v)
+{
+    return ready_add(out, (struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_ACCEPT, .ballot = b, .slot = slot,
+        .value = v });
+}
+
+static int record_trim(struct acceptor_ready *out, uint64_t upto)
+{
+    return ready_add(out, (struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_TRIM, .upto = upto });
+}
+
+/* The refusal of a message below the promise: it carries the promise. */
+static void reply_stale(const struct acceptor *a, enum msg_type t,
+                        struct acceptor_ready *out)
+{
+    out->reply = (struct msg){ .type = t, .from = a->id, .ok = false,
+                               .ballot = a->promised };
+}
+
+/* ---- the state ---- */
+
+int acceptor_init(struct acceptor *a, uint32_t id, const uint32_t *learners,
+                  size_t n_learners)
 {
     memset(a, 0, sizeof(*a));
+    a->id = id;
     a->base = 1;
+    a->learners = calloc(n_learners, sizeof(*a->learners));
+    if (n_learners && !a->learners)
+        return -1;
+    for (size_t i = 0; i < n_learners; i++)
+        a->learners[i].id = learners[i];
+    a->n_learners = n_learners;
+    return 0;
 }
 
 void acceptor_free(struct acceptor *a)
@@ -15,6 +82,7 @@ void acceptor_free(struct acceptor *a)
     for (uint64_t i = 0; i < a->cap; i++)
         pvalue_free(&a->slots[i].value);
     free(a->slots);
+    free(a->learners);
     memset(a, 0, sizeof(*a));
 }
 
@@ -37,17 +105,29 @@ static int acceptor_reserve(struct acceptor *a, uint64_t slot)
     return 0;
 }
 
-enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b)
+const struct acceptor_slot *acceptor_get(const struct acceptor *a,
+                                         uint64_t slot)
 {
-    if (ballot_cmp(b, a->promised) <= 0)
-        return ACCEPTOR_STALE;
-    a->promised = b;
-    return ACCEPTOR_OK;
+    if (slot <= a->trimmed || slot - a->base >= a->cap ||
+        ballot_is_zero(a->slots[slot - a->base].ballot))
+        return NULL;
+    return &a->slots[slot - a->base];
 }
 
-enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
-                                      const struct msg_entry *entries,
-                                      size_t n, uint64_t commit)
+/* Takes b as the promise when it is above it. */
+static bool raise_promise(struct acceptor *a, struct ballot b)
+{
+    if (ballot_cmp(b, a->promised) <= 0)
+        return false;
+    a->promised = b;
+    return true;
+}
+
+/* Applies ACCEPT(b, entries) to the state (see acceptor_accept). */
+static enum acceptor_verdict accept_entries(struct acceptor *a,
+                                            struct ballot b,
+                                            const struct msg_entry *entries,
+                                            size_t n, uint64_t commit)
 {
     uint64_t highest = 0;
 
@@ -83,16 +163,9 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
     return ACCEPTOR_OK;
 }
 
-const struct acceptor_slot *acceptor_get(const struct acceptor *a,
-                                         uint64_t slot)
-{
-    if (slot <= a->trimmed || slot - a->base >= a->cap ||
-        ballot_is_zero(a->slots[slot - a->base].ballot))
-        return NULL;
-    return &a->slots[slot - a->base];
-}
-
-uint64_t acceptor_trim(struct acceptor *a, uint64_t upto)
+/* Forgets the slots up to upto, capped at the commit index. Returns the
+ * slots now trimmed. */
+static uint64_t trim(struct acceptor *a, uint64_t upto)
 {
     uint64_t drop;
 
@@ -121,9 +194,195 @@ uint64_t acceptor_trim(struct acceptor *a, uint64_t upto)
     return a->trimmed;
 }
 
-void acceptor_restore_trim(struct acceptor *a, uint64_t upto)
+/* ---- the calls ---- */
+
+/* Lists in out->reply the accepted entries from slot first on: at most
+ * max of them and about max_bytes of values (one at least). The reply's
+ * upto is the last slot the list covers (INT64_MAX: every one). */
+static int list_entries(const struct acceptor *a, uint64_t first,
+                        size_t max, size_t max_bytes,
+                        struct acceptor_ready *out)
 {
-    if (upto > a->commit)
-        a->commit = upto;
-    acceptor_trim(a, upto);
+    struct msg *m = &out->reply;
+    size_t bytes = 0;
+
+    m->n_entries = 0;
+    m->upto = INT64_MAX;
+    for (uint64_t s = first > a->trimmed ? first : a->trimmed + 1;
+         s <= a->max_slot; s++) {
+        const struct acceptor_slot *as = acceptor_get(a, s);
+        if (!as)
+            continue;
+        if (m->n_entries == max || (m->n_entries && bytes > max_bytes)) {
+            m->upto = s - 1;
+            break;
+        }
+        bytes += as->value.data ? strlen(as->value.data) : 0;
+        if (array_reserve(&out->entries, &out->cap_entries,
+                          m->n_entries + 1) < 0)
+            return -1;
+        out->entries[m->n_entries++] = (struct msg_entry){ s, as->ballot,
+                                                           as->value };
+    }
+    m->entries = out->entries;
+    return 0;
+}
+
+enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
+                                       uint64_t from_slot,
+                                       struct acceptor_ready *out)
+{
+    ready_reset(out);
+    if (!raise_promise(a, b)) {
+        reply_stale(a, MSG_PROMISE, out);
+        return ACCEPTOR_STALE;
+    }
+    out->reply = (struct msg){ .type = MSG_PROMISE, .from = a->id,
+                               .ok = true, .ballot = b,
+                               .commit = a->commit };
+    if (record_promise(out, b) < 0 ||
+        list_entries(a, from_slot > a->commit ? from_slot : a->commit + 1,
+                     SIZE_MAX, SIZE_MAX, out) < 0)
+        return ACCEPTOR_NO_MEMORY;
+    return ACCEPTOR_OK;
+}
+
+enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
+                                      const struct msg_entry *entries,
+                                      size_t n, uint64_t commit,
+                                      struct acceptor_ready *out)
+{
+    struct ballot before = a->promised;
+    enum acceptor_verdict verdict;
+    size_t stored = 0;
+
+    ready_reset(out);
+    verdict = accept_entries(a, b, entries, n, commit);
+    if (verdict == ACCEPTOR_STALE)
+        reply_stale(a, MSG_ACCEPTED, out);
+    if (verdict != ACCEPTOR_OK)
+        return verdict;
+    for (size_t i = 0; i < n; i++) {
+        if (entries[i].slot <= a->trimmed)
+            continue;
+        if (record_accept(out, entries[i].slot, b, &entries[i].value) < 0)
+            return ACCEPTOR_NO_MEMORY;
+        stored++;
+    }
+    /* A higher ballot with nothing stored under it is a promise too. */
+    if (!stored && ballot_cmp(b, before) > 0 && record_promise(out, b) < 0)
+        return ACCEPTOR_NO_MEMORY;
+    out->reply = (struct msg){ .type = MSG_ACCEPTED, .from = a->id,
+                               .ok = true, .ballot = b };
+    return ACCEPTOR_OK;
+}
+
+/* Forgets the slots up to upto (see trim); a trim record says so when
+ * any went. */
+static enum acceptor_verdict forget(struct acceptor *a, uint64_t upto,
+                                    struct acceptor_ready *out)
+{
+    uint64_t before = a->trimmed;
+
+    if (trim(a, upto) == before)
+        return ACCEPTOR_OK;
+    return record_trim(out, a->trimmed) < 0 ? ACCEPTOR_NO_MEMORY
+                                            : ACCEPTOR_OK;
+}
+
+/* Learner id says the slots below from are in its log on disk; the
+ * acceptor forgets what no learner needs any more (see acceptor_list). */
+static enum acceptor_verdict learner_says(struct acceptor *a, uint32_t id,
+                                          uint64_t from,
+                                          struct acceptor_ready *out)
+{
+    uint64_t lowest = UINT64_MAX;
+    bool known = false;
+
+    for (size_t i = 0; i < a->n_learners; i++)
+        if (a->learners[i].id == id) {
+            a->learners[i].applied = from ? from - 1 : 0;
+            known = true;
+        }
+    if (!known)
+        return ACCEPTOR_NOT_LEARNER;
+    for (size_t i = 0; i < a->n_learners; i++)
+        if (a->learners[i].applied < lowest)
+            lowest = a->learners[i].applied;
+    if (lowest <= ACCEPTOR_KEEP_LEARNED)
+        return ACCEPTOR_OK;
+    return forget(a, lowest - ACCEPTOR_KEEP_LEARNED, out);
+}
+
+enum acceptor_verdict acceptor_list(struct acceptor *a, uint32_t learner,
+                                    uint64_t from, size_t limit,
+                                    struct acceptor_ready *out)
+{
+    enum acceptor_verdict verdict = ACCEPTOR_OK;
+
+    ready_reset(out);
+    if (learner)
+        verdict = learner_says(a, learner, from, out);
+    if (verdict != ACCEPTOR_OK)
+        return verdict;
+    out->reply = (struct msg){ .type = MSG_LISTING, .from = a->id,
+                               .ballot = a->promised, .commit = a->commit,
+                               .trimmed = a->trimmed, .from_slot = from };
+    if (list_entries(a, from, limit, ACCEPTOR_LISTING_MAX_BYTES, out) < 0)
+        return ACCEPTOR_NO_MEMORY;
+    return ACCEPTOR_OK;
+}
+
+/* Orders accept records as a replay must see them: by ballot, then by
+ * slot. */
+static int by_ballot_then_slot(const void *x, const void *y)
+{
+    const struct acceptor_record *rx = x, *ry = y;
+    int by_ballot = ballot_cmp(rx->ballot, ry->ballot);
+
+    if (by_ballot)
+        return by_ballot;
+    return (rx->slot > ry->slot) - (rx->slot < ry->slot);
+}
+
+int acceptor_snapshot(const struct acceptor *a, struct acceptor_ready *out)
+{
+    size_t first_accept;
+
+    ready_reset(out);
+    if (record_trim(out, a->trimmed) < 0)
+        return -1;
+    first_accept = out->n_records;
+    for (uint64_t s = a->trimmed + 1; s <= a->max_slot; s++) {
+        const struct acceptor_slot *as = acceptor_get(a, s);
+        if (as && record_accept(out, s, as->ballot, &as->value) < 0)
+            return -1;
+    }
+    qsort(out->records + first_accept, out->n_records - first_accept,
+          sizeof(*out->records), by_ballot_then_slot);
+    if (!ballot_is_zero(a->promised) && record_promise(out, a->promised) < 0)
+        return -1;
+    return 0;
+}
+
+int acceptor_restore(struct acceptor *a, const struct acceptor_record *r)
+{
+    struct msg_entry e;
+
+    switch (r->kind) {
+    case ACCEPTOR_RECORD_PROMISE:
+        raise_promise(a, r->ballot);    /* an accept may have raised it */
+        break;
+    case ACCEPTOR_RECORD_ACCEPT:
+        e = (struct msg_entry){ .slot = r->slot, .value = *r->value };
+        if (accept_entries(a, r->ballot, &e, 1, 0) == ACCEPTOR_NO_MEMORY)
+            return -1;
+        break;
+    case ACCEPTOR_RECORD_TRIM:
+        if (r->upto > a->commit)
+            a->commit = r->upto;
+        trim(a, r->upto);
+        break;
+    }
+    return 0;
 }

@@ -8,7 +8,7 @@
  *  - what replay hands over is sane: a no-op has no writer, a value has
  *    one, and its data and writer are NUL-terminated strings (the slot is
  *    any number here: the WAL keeps what it is given, slot 0 included, as
- *    test_wal.c relies on; acceptor_accept refuses slot 0 on replay);
+ *    test_wal.c relies on; acceptor_restore skips slot 0 on replay);
  *  - the cut is exact and idempotent: after the first open the file is as
  *    long as wal_size() says, and a second open replays the same records
  *    and cuts nothing more;

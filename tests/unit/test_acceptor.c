@@ -1,12 +1,23 @@
-/* test_acceptor.c -- the acceptor's promise and accept rules. */
+/* test_acceptor.c -- the acceptor's rules: promises, accepts, listings,
+ * the learners' progress and trimming, and the records that make each
+ * decision durable (what is written, what a compacted file holds, and
+ * what a replay of them rebuilds). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/acceptor.h"
+
+#define SELF 4                  /* the acceptor's node id */
+#define LEARNER_A 7
+#define LEARNER_B 8
+#define MIB (1u << 20)
+
+static const uint32_t learners[] = { LEARNER_A, LEARNER_B };
 
 static struct ballot B(uint32_t round, uint32_t node)
 {
@@ -19,93 +30,447 @@ static struct msg_entry entry(uint64_t slot, const char *data)
                                .value = { (char *)data, (char *)"9", slot } };
 }
 
+/* An acceptor with node id SELF and the learners LEARNER_A, LEARNER_B. */
+static void start(struct acceptor *a)
+{
+    assert_int_equal(acceptor_init(a, SELF, learners, 2), 0);
+}
+
+static void stop(struct acceptor *a, struct acceptor_ready *r)
+{
+    acceptor_free(a);
+    acceptor_ready_free(r);
+}
+
+/* Accepts one value (a test's set-up): r's records then borrow an entry
+ * gone out of scope, so they are not for reading. */
+static void accept_one(struct acceptor *a, struct ballot b, uint64_t slot,
+                       const char *data, uint64_t commit,
+                       struct acceptor_ready *r)
+{
+    struct msg_entry e = entry(slot, data);
+
+    assert_int_equal(acceptor_accept(a, b, &e, 1, commit, r), ACCEPTOR_OK);
+}
+
+static void assert_ballot(struct ballot got, struct ballot want)
+{
+    assert_int_equal(got.round, want.round);
+    assert_int_equal(got.node, want.node);
+}
+
+static void assert_promise_record(const struct acceptor_record *r,
+                                  struct ballot b)
+{
+    assert_int_equal(r->kind, ACCEPTOR_RECORD_PROMISE);
+    assert_ballot(r->ballot, b);
+}
+
+static void assert_accept_record(const struct acceptor_record *r,
+                                 uint64_t slot, struct ballot b,
+                                 const char *data)
+{
+    assert_int_equal(r->kind, ACCEPTOR_RECORD_ACCEPT);
+    assert_int_equal(r->slot, slot);
+    assert_ballot(r->ballot, b);
+    assert_string_equal(r->value->data, data);
+}
+
+static void assert_trim_record(const struct acceptor_record *r,
+                               uint64_t upto)
+{
+    assert_int_equal(r->kind, ACCEPTOR_RECORD_TRIM);
+    assert_int_equal(r->upto, upto);
+}
+
+/* ---- promises ---- */
+
 static void test_prepare_raises_and_rejects_lower(void **state)
 {
     struct acceptor a;
+    struct acceptor_ready r = { 0 };
 
-    acceptor_init(&a);
-    assert_int_equal(acceptor_prepare(&a, B(2, 1)), ACCEPTOR_OK);
-    assert_int_equal(acceptor_prepare(&a, B(1, 3)), ACCEPTOR_STALE);
-    assert_int_equal(ballot_cmp(a.promised, B(2, 1)), 0);
+    start(&a);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_promise_record(&r.records[0], B(2, 1));
+    assert_int_equal(r.reply.type, MSG_PROMISE);
+    assert_int_equal(r.reply.from, SELF);
+    assert_true(r.reply.ok);
+    assert_ballot(r.reply.ballot, B(2, 1));
+
+    assert_int_equal(acceptor_prepare(&a, B(1, 3), 1, &r), ACCEPTOR_STALE);
+    assert_int_equal(r.n_records, 0);
+    assert_ballot(a.promised, B(2, 1));
     /* the same ballot again is refused: it may come from a proposer that
      * restarted and forgot it already used it */
-    assert_int_equal(acceptor_prepare(&a, B(2, 1)), ACCEPTOR_STALE);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_STALE);
+    assert_int_equal(r.n_records, 0);
     /* same round, higher node id wins */
-    assert_int_equal(acceptor_prepare(&a, B(2, 2)), ACCEPTOR_OK);
-    acceptor_free(&a);
+    assert_int_equal(acceptor_prepare(&a, B(2, 2), 1, &r), ACCEPTOR_OK);
+    assert_promise_record(&r.records[0], B(2, 2));
+    stop(&a, &r);
 }
+
+/* A refused PREPARE says which ballot the acceptor promised, and nothing
+ * else. */
+static void test_stale_prepare_reply_carries_the_promise(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    accept_one(&a, B(5, 2), 1, "a", 1, &r);
+    assert_int_equal(acceptor_prepare(&a, B(4, 1), 1, &r), ACCEPTOR_STALE);
+    assert_int_equal(r.reply.type, MSG_PROMISE);
+    assert_int_equal(r.reply.from, SELF);
+    assert_false(r.reply.ok);
+    assert_ballot(r.reply.ballot, B(5, 2));
+    assert_int_equal(r.reply.commit, 0);
+    assert_int_equal(r.reply.n_entries, 0);
+    stop(&a, &r);
+}
+
+/* A promise lists every slot accepted from from_slot on, with its ballot,
+ * but only above the commit index: those slots are chosen already. */
+static void test_promise_lists_slots_above_commit(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[5] = { entry(1, "a"), entry(2, "b"), entry(3, "c"),
+                              entry(4, "d"), entry(6, "f") };
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 5, 2, &r), ACCEPTOR_OK);
+    accept_one(&a, B(2, 3), 4, "D", 0, &r);
+
+    assert_int_equal(acceptor_prepare(&a, B(3, 1), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.commit, 2);
+    assert_int_equal(r.reply.n_entries, 3);
+    assert_int_equal(r.reply.entries[0].slot, 3);
+    assert_ballot(r.reply.entries[0].ballot, B(1, 1));
+    assert_int_equal(r.reply.entries[1].slot, 4);
+    assert_string_equal(r.reply.entries[1].value.data, "D");
+    assert_ballot(r.reply.entries[1].ballot, B(2, 3));
+    assert_int_equal(r.reply.entries[2].slot, 6);
+
+    assert_int_equal(acceptor_prepare(&a, B(4, 1), 5, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 1);
+    assert_int_equal(r.reply.entries[0].slot, 6);
+    stop(&a, &r);
+}
+
+/* A promise is not bounded like a listing: the new leader needs every
+ * slot above the commit index at once. */
+static void test_promise_lists_more_than_a_listing(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    size_t n = ACCEPTOR_LISTING_MAX_ENTRIES + 100;
+    struct msg_entry *e = calloc(n, sizeof(*e));
+
+    assert_non_null(e);
+    start(&a);
+    for (size_t i = 0; i < n; i++)
+        e[i] = entry(i + 1, "v");
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, n, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, n);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, n);
+    free(e);
+    stop(&a, &r);
+}
+
+/* ---- accepts ---- */
 
 static void test_accept_stores_and_raises_promise(void **state)
 {
     struct acceptor a;
+    struct acceptor_ready r = { 0 };
     struct msg_entry e[2] = { entry(1, "a"), entry(2, "b") };
 
-    acceptor_init(&a);
-    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0), ACCEPTOR_OK);
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, &r), ACCEPTOR_OK);
     assert_string_equal(acceptor_get(&a, 2)->value.data, "b");
-    assert_int_equal(ballot_cmp(acceptor_get(&a, 1)->ballot, B(3, 1)), 0);
-    assert_int_equal(ballot_cmp(a.promised, B(3, 1)), 0);
+    assert_ballot(acceptor_get(&a, 1)->ballot, B(3, 1));
+    assert_ballot(a.promised, B(3, 1));
     assert_int_equal(a.max_slot, 2);
     assert_null(acceptor_get(&a, 3));
-    acceptor_free(&a);
+    /* one accept record per slot stored, and no promise record: replaying
+     * an accept raises the promise */
+    assert_int_equal(r.n_records, 2);
+    assert_accept_record(&r.records[0], 1, B(3, 1), "a");
+    assert_accept_record(&r.records[1], 2, B(3, 1), "b");
+    assert_ptr_equal(r.records[1].value, &e[1].value);   /* borrowed */
+    assert_int_equal(r.reply.type, MSG_ACCEPTED);
+    assert_int_equal(r.reply.from, SELF);
+    assert_true(r.reply.ok);
+    assert_ballot(r.reply.ballot, B(3, 1));
+    stop(&a, &r);
 }
 
 static void test_accept_below_promise_changes_nothing(void **state)
 {
     struct acceptor a;
+    struct acceptor_ready r = { 0 };
     struct msg_entry e = entry(1, "late");
 
-    acceptor_init(&a);
-    acceptor_prepare(&a, B(5, 2));
-    assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 7), ACCEPTOR_STALE);
+    start(&a);
+    acceptor_prepare(&a, B(5, 2), 1, &r);
+    assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 7, &r),
+                     ACCEPTOR_STALE);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(r.reply.type, MSG_ACCEPTED);
+    assert_false(r.reply.ok);
+    assert_ballot(r.reply.ballot, B(5, 2));
     assert_null(acceptor_get(&a, 1));
     assert_int_equal(a.commit, 0);
-    assert_int_equal(ballot_cmp(a.promised, B(5, 2)), 0);
-    acceptor_free(&a);
+    assert_ballot(a.promised, B(5, 2));
+    stop(&a, &r);
 }
 
 static void test_bad_slot_rejects_whole_batch(void **state)
 {
     struct acceptor a;
+    struct acceptor_ready r = { 0 };
     struct msg_entry zero[2] = { entry(1, "a"), entry(0, "b") };
     struct msg_entry far[2] = { entry(1, "a"),
                                 entry(ACCEPTOR_MAX_SLOT_JUMP + 5, "b") };
 
-    acceptor_init(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), zero, 2, 0), ACCEPTOR_BAD_SLOT);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), far, 2, 0), ACCEPTOR_BAD_SLOT);
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), zero, 2, 0, &r),
+                     ACCEPTOR_BAD_SLOT);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), far, 2, 0, &r),
+                     ACCEPTOR_BAD_SLOT);
+    assert_int_equal(r.n_records, 0);
     assert_null(acceptor_get(&a, 1));
     assert_true(ballot_is_zero(a.promised));
-    acceptor_free(&a);
+    stop(&a, &r);
 }
 
 static void test_higher_ballot_overwrites_slot(void **state)
 {
     struct acceptor a;
-    struct msg_entry first = entry(4, "old"), second = entry(4, "new");
-    struct msg_entry noop = { .slot = 5 };
+    struct acceptor_ready r = { 0 };
+    struct msg_entry second = entry(4, "new"), noop = { .slot = 5 };
 
-    acceptor_init(&a);
-    acceptor_accept(&a, B(1, 1), &first, 1, 0);
-    acceptor_accept(&a, B(2, 2), &second, 1, 3);
-    acceptor_accept(&a, B(2, 2), &noop, 1, 2);
+    start(&a);
+    accept_one(&a, B(1, 1), 4, "old", 0, &r);
+    assert_int_equal(acceptor_accept(&a, B(2, 2), &second, 1, 3, &r),
+                     ACCEPTOR_OK);
+    assert_accept_record(&r.records[0], 4, B(2, 2), "new");
+    assert_int_equal(acceptor_accept(&a, B(2, 2), &noop, 1, 2, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_null(r.records[0].value->data);
     assert_string_equal(acceptor_get(&a, 4)->value.data, "new");
-    assert_int_equal(ballot_cmp(acceptor_get(&a, 4)->ballot, B(2, 2)), 0);
+    assert_ballot(acceptor_get(&a, 4)->ballot, B(2, 2));
     assert_true(pvalue_is_noop(&acceptor_get(&a, 5)->value));
     assert_int_equal(a.commit, 3);      /* the commit index never goes back */
-    acceptor_free(&a);
+    stop(&a, &r);
 }
 
-static void test_empty_accept_only_checks_ballot(void **state)
+/* An empty ACCEPT (a leader confirming it leads) under a higher ballot
+ * stores nothing, but it raised the promise: that is a promise record. */
+static void test_empty_accept_is_a_promise_when_higher(void **state)
 {
     struct acceptor a;
+    struct acceptor_ready r = { 0 };
 
-    acceptor_init(&a);
-    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0), ACCEPTOR_OK);
-    assert_int_equal(ballot_cmp(a.promised, B(3, 1)), 0);
-    assert_int_equal(acceptor_accept(&a, B(2, 9), NULL, 0, 0), ACCEPTOR_STALE);
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0, &r),
+                     ACCEPTOR_OK);
+    assert_ballot(a.promised, B(3, 1));
+    assert_int_equal(r.n_records, 1);
+    assert_promise_record(&r.records[0], B(3, 1));
+    assert_true(r.reply.ok);
+    /* the same ballot again changes nothing: nothing to write */
+    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(acceptor_accept(&a, B(2, 9), NULL, 0, 0, &r),
+                     ACCEPTOR_STALE);
+    assert_int_equal(r.n_records, 0);
     assert_int_equal(a.max_slot, 0);
-    acceptor_free(&a);
+    stop(&a, &r);
+}
+
+/* An ACCEPT for slots already chosen and forgotten is answered without
+ * storing them; when it raised the ballot, that is a promise record. */
+static void test_accept_of_trimmed_slots_is_only_a_promise(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[2] = { entry(5, "x"), entry(10, "y") };
+
+    start(&a);
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_TRIM, .upto = 10 }), 0);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_promise_record(&r.records[0], B(2, 1));
+    assert_true(r.reply.ok);
+    assert_null(acceptor_get(&a, 10));
+    /* under the same ballot, nothing at all */
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    /* a batch that reaches past the trim stores only what lies past it */
+    e[1] = entry(11, "z");
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_accept_record(&r.records[0], 11, B(3, 1), "z");
+    stop(&a, &r);
+}
+
+/* ---- listings ---- */
+
+static void test_listing_lists_everything_by_default(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[3] = { entry(1, "a"), entry(2, "b"), entry(4, "d") };
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 2), e, 3, 2, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_list(&a, 0, 2, ACCEPTOR_LISTING_MAX_ENTRIES,
+                                   &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(r.reply.type, MSG_LISTING);
+    assert_int_equal(r.reply.from, SELF);
+    assert_ballot(r.reply.ballot, B(1, 2));
+    assert_int_equal(r.reply.commit, 2);
+    assert_int_equal(r.reply.trimmed, 0);
+    assert_int_equal(r.reply.from_slot, 2);
+    assert_int_equal(r.reply.upto, INT64_MAX);
+    assert_int_equal(r.reply.n_entries, 2);
+    assert_int_equal(r.reply.entries[0].slot, 2);
+    assert_ballot(r.reply.entries[0].ballot, B(1, 2));
+    assert_int_equal(r.reply.entries[1].slot, 4);
+    assert_string_equal(r.reply.entries[1].value.data, "d");
+    stop(&a, &r);
+}
+
+/* At most limit entries; upto says where the listing stops, so the
+ * learner asks again from upto + 1. */
+static void test_listing_stops_at_limit(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e[4] = { entry(1, "a"), entry(2, "b"), entry(3, "c"),
+                              entry(5, "e") };
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 4, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_list(&a, 0, 1, 3, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 3);
+    assert_int_equal(r.reply.entries[2].slot, 3);
+    assert_int_equal(r.reply.upto, 4);      /* slot 4 is empty: covered */
+    assert_int_equal(acceptor_list(&a, 0, 5, 3, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 1);
+    assert_int_equal(r.reply.upto, INT64_MAX);
+    stop(&a, &r);
+}
+
+/* About ACCEPTOR_LISTING_MAX_BYTES of values per listing, but one value
+ * always, however big. */
+static void test_listing_stops_at_bytes_but_carries_one(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    size_t big = ACCEPTOR_LISTING_MAX_BYTES + MIB, part = 3 * MIB / 2;
+    char *huge = malloc(big + 1), *medium = malloc(part + 1);
+
+    assert_non_null(huge);
+    assert_non_null(medium);
+    memset(huge, 'h', big);
+    huge[big] = '\0';
+    memset(medium, 'm', part);
+    medium[part] = '\0';
+    start(&a);
+    accept_one(&a, B(1, 1), 1, huge, 0, &r);
+    for (uint64_t s = 2; s <= 7; s++)
+        accept_one(&a, B(1, 1), s, medium, 0, &r);
+    free(huge);
+    free(medium);
+
+    assert_int_equal(acceptor_list(&a, 0, 1, ACCEPTOR_LISTING_MAX_ENTRIES,
+                                   &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 1);
+    assert_int_equal(r.reply.upto, 1);
+    /* 1.5 MiB values: the third goes past 4 MiB, the fourth waits */
+    assert_int_equal(acceptor_list(&a, 0, 2, ACCEPTOR_LISTING_MAX_ENTRIES,
+                                   &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.n_entries, 3);
+    assert_int_equal(r.reply.upto, 4);
+    stop(&a, &r);
+}
+
+/* ---- the learners' progress and trimming ---- */
+
+/* Nothing is forgotten until every configured learner has said how far
+ * it got; then the slots below the one furthest behind go, but for
+ * ACCEPTOR_KEEP_LEARNED, and never past the commit index. */
+static void test_learners_progress_trims_below_the_slowest(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    for (uint64_t s = 1; s <= 10000; s++)
+        accept_one(&a, B(1, 1), s, "v", s <= 9000 ? s : 9000, &r);
+
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 9001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);       /* LEARNER_B not heard from */
+    assert_int_equal(a.trimmed, 0);
+    assert_int_equal(r.reply.trimmed, 0);
+
+    assert_int_equal(acceptor_list(&a, LEARNER_B, 6001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_trim_record(&r.records[0], 6000 - ACCEPTOR_KEEP_LEARNED);
+    assert_int_equal(r.reply.trimmed, 6000 - ACCEPTOR_KEEP_LEARNED);
+    assert_null(acceptor_get(&a, 6000 - ACCEPTOR_KEEP_LEARNED));
+    assert_non_null(acceptor_get(&a, 6001 - ACCEPTOR_KEEP_LEARNED));
+
+    /* both far ahead: capped at the commit index */
+    assert_int_equal(acceptor_list(&a, LEARNER_B, 50000, 10, &r),
+                     ACCEPTOR_OK);
+    assert_trim_record(&r.records[0], 9000 - ACCEPTOR_KEEP_LEARNED);
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 50000, 10, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_trim_record(&r.records[0], 9000);
+    assert_int_equal(r.reply.trimmed, 9000);
+    assert_non_null(acceptor_get(&a, 9001));
+    /* nothing new to forget: no record */
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 50000, 10, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    stop(&a, &r);
+}
+
+/* Only a learner that is part of the configuration counts: any other id
+ * is refused and changes nothing; a listing without an id counts for no
+ * one. */
+static void test_unknown_learner_is_refused(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    for (uint64_t s = 1; s <= 9000; s++)
+        accept_one(&a, B(1, 1), s, "v", s, &r);
+    assert_int_equal(acceptor_list(&a, LEARNER_A, 9001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_list(&a, SELF, 9001, 10, &r),
+                     ACCEPTOR_NOT_LEARNER);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(acceptor_list(&a, 0, 9001, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.trimmed, 0);
+    assert_int_equal(acceptor_list(&a, LEARNER_B, 9001, 10, &r),
+                     ACCEPTOR_OK);
+    assert_trim_record(&r.records[0], 9000 - ACCEPTOR_KEEP_LEARNED);
+    stop(&a, &r);
 }
 
 /* Only chosen slots are forgotten; an ACCEPT for one is answered without
@@ -113,31 +478,162 @@ static void test_empty_accept_only_checks_ballot(void **state)
 static void test_trim_forgets_chosen_slots_only(void **state)
 {
     struct acceptor a;
-    struct msg_entry e;
+    struct acceptor_ready r = { 0 };
+    const uint32_t one = LEARNER_A;
 
-    acceptor_init(&a);
-    for (uint64_t s = 1; s <= 3000; s++) {
-        e = entry(s, "v");
-        assert_int_equal(acceptor_accept(&a, B(1, 1), &e, 1, s / 2), ACCEPTOR_OK);
-    }
-    assert_int_equal(acceptor_trim(&a, 5000), 1500);   /* the commit index */
+    assert_int_equal(acceptor_init(&a, SELF, &one, 1), 0);
+    for (uint64_t s = 1; s <= 3000; s++)
+        accept_one(&a, B(1, 1), s, "v", s / 2, &r);
+    acceptor_list(&a, LEARNER_A, 5001 + ACCEPTOR_KEEP_LEARNED, 1, &r);
+    assert_int_equal(a.trimmed, 1500);      /* the commit index */
     assert_null(acceptor_get(&a, 1));
     assert_null(acceptor_get(&a, 1500));
     assert_non_null(acceptor_get(&a, 1501));
     assert_string_equal(acceptor_get(&a, 3000)->value.data, "v");
-    e = entry(10, "again");
-    assert_int_equal(acceptor_accept(&a, B(1, 1), &e, 1, 0), ACCEPTOR_OK);
+    accept_one(&a, B(1, 1), 10, "again", 0, &r);
     assert_null(acceptor_get(&a, 10));
     for (uint64_t s = 3001; s <= 100000; s++) {
-        e = entry(s, "v");
-        assert_int_equal(acceptor_accept(&a, B(1, 1), &e, 1, s - 1), ACCEPTOR_OK);
+        accept_one(&a, B(1, 1), s, "v", s - 1, &r);
         if (s % 1000 == 0)
-            acceptor_trim(&a, s - 100);
+            acceptor_list(&a, LEARNER_A, s - 99 + ACCEPTOR_KEEP_LEARNED, 1,
+                          &r);
     }
     assert_true(a.cap <= 4096);
     assert_non_null(acceptor_get(&a, 99950));
     assert_null(acceptor_get(&a, 99800));
+    stop(&a, &r);
+}
+
+/* ---- compaction and replay ---- */
+
+static void assert_same_state(const struct acceptor *x,
+                              const struct acceptor *y)
+{
+    assert_ballot(x->promised, y->promised);
+    assert_int_equal(x->trimmed, y->trimmed);
+    assert_int_equal(x->max_slot, y->max_slot);
+    for (uint64_t s = 1; s <= x->max_slot; s++) {
+        const struct acceptor_slot *sx = acceptor_get(x, s);
+        const struct acceptor_slot *sy = acceptor_get(y, s);
+        if (!sx || !sy) {
+            assert_ptr_equal(sx, sy);
+            continue;
+        }
+        assert_ballot(sx->ballot, sy->ballot);
+        assert_true(pvalue_equal(&sx->value, &sy->value));
+    }
+}
+
+/* Hands every record of r to the acceptor, as a replay does. */
+static void restore_all(struct acceptor *a, const struct acceptor_ready *r)
+{
+    for (size_t i = 0; i < r->n_records; i++)
+        assert_int_equal(acceptor_restore(a, &r->records[i]), 0);
+}
+
+/* A compacted file holds the trim, the slots kept ordered by ballot (as
+ * a replay must see them: each accept raises the promise), and the
+ * promise last. */
+static void test_snapshot_orders_trim_slots_promise(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    start(&a);
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_int_equal(r.n_records, 1);       /* nothing promised yet */
+    assert_trim_record(&r.records[0], 0);
+
+    accept_one(&a, B(1, 1), 1, "gone", 1, &r);
+    accept_one(&a, B(1, 1), 4, "d", 0, &r);
+    accept_one(&a, B(1, 1), 2, "b", 0, &r);
+    accept_one(&a, B(2, 3), 3, "c", 0, &r);
+    accept_one(&a, B(2, 3), 2, "B", 0, &r);
+    accept_one(&a, B(3, 1), 6, "f", 0, &r);
+    acceptor_prepare(&a, B(5, 2), 1, &r);
+    acceptor_list(&a, LEARNER_A, ACCEPTOR_KEEP_LEARNED + 2, 1, &r);
+    acceptor_list(&a, LEARNER_B, ACCEPTOR_KEEP_LEARNED + 2, 1, &r);
+    assert_int_equal(a.trimmed, 1);
+
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_int_equal(r.n_records, 6);
+    assert_trim_record(&r.records[0], 1);
+    assert_accept_record(&r.records[1], 4, B(1, 1), "d");
+    assert_accept_record(&r.records[2], 2, B(2, 3), "B");
+    assert_accept_record(&r.records[3], 3, B(2, 3), "c");
+    assert_accept_record(&r.records[4], 6, B(3, 1), "f");
+    assert_promise_record(&r.records[5], B(5, 2));
+    assert_ptr_equal(r.records[4].value, &acceptor_get(&a, 6)->value);
+    assert_int_equal(r.reply.n_entries, 0);
+    stop(&a, &r);
+}
+
+/* Every call's records, replayed in order into a fresh acceptor, rebuild
+ * the same promise and slots; so do the records of a snapshot. */
+static void test_replay_rebuilds_the_same_state(void **state)
+{
+    struct acceptor a, replayed, compacted;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry three[3] = { entry(1, "a"), entry(2, "b"),
+                                  entry(3, "c") };
+    struct msg_entry two = entry(2, "two");
+    struct msg_entry later[2] = { entry(4, "d"), entry(5, "e") };
+
+    start(&a);
+    start(&replayed);
+    start(&compacted);
+    acceptor_prepare(&a, B(1, 1), 1, &r);
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(1, 1), three, 3, 0, &r);
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(2, 2), &two, 1, 3, &r);
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(3, 1), NULL, 0, 0, &r);
+    restore_all(&replayed, &r);
+    acceptor_list(&a, LEARNER_A, 5000, 1, &r);
+    restore_all(&replayed, &r);
+    acceptor_list(&a, LEARNER_B, 5000, 1, &r);
+    assert_int_equal(r.n_records, 1);       /* trimmed up to the commit */
+    restore_all(&replayed, &r);
+    acceptor_accept(&a, B(3, 1), later, 2, 0, &r);
+    restore_all(&replayed, &r);
+    acceptor_prepare(&a, B(4, 1), 1, &r);
+    restore_all(&replayed, &r);
+
+    assert_same_state(&a, &replayed);
+    assert_int_equal(replayed.commit, 3);   /* a trim says they were chosen */
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    restore_all(&compacted, &r);
+    assert_same_state(&a, &compacted);
+    stop(&compacted, &r);
+    acceptor_free(&replayed);
     acceptor_free(&a);
+}
+
+/* Replay applies each record by the acceptor's rules: a promise below
+ * what an accept raised and an accept below the promise are skipped. */
+static void test_restore_skips_what_the_rules_refuse(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct pvalue v = { (char *)"x", (char *)"9", 1 };
+
+    start(&a);
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_ACCEPT, .ballot = B(2, 1), .slot = 1,
+        .value = &v }), 0);
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_PROMISE, .ballot = B(1, 1) }), 0);
+    assert_ballot(a.promised, B(2, 1));
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_ACCEPT, .ballot = B(1, 5), .slot = 2,
+        .value = &v }), 0);
+    assert_null(acceptor_get(&a, 2));
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_ACCEPT, .ballot = B(2, 1), .slot = 0,
+        .value = &v }), 0);
+    assert_int_equal(a.max_slot, 1);
+    stop(&a, &r);
 }
 
 /* A compacted write-ahead file starts with the trim: the acceptor then
@@ -145,28 +641,41 @@ static void test_trim_forgets_chosen_slots_only(void **state)
 static void test_restored_trim_then_accepts(void **state)
 {
     struct acceptor a;
-    struct msg_entry e = entry(5000001, "kept");
+    struct acceptor_ready r = { 0 };
 
-    acceptor_init(&a);
-    acceptor_restore_trim(&a, 5000000);
+    start(&a);
+    assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_TRIM, .upto = 5000000 }), 0);
     assert_int_equal(a.trimmed, 5000000);
     assert_int_equal(a.commit, 5000000);
-    assert_int_equal(acceptor_accept(&a, B(3, 1), &e, 1, 0), ACCEPTOR_OK);
+    accept_one(&a, B(3, 1), 5000001, "kept", 0, &r);
     assert_string_equal(acceptor_get(&a, 5000001)->value.data, "kept");
     assert_null(acceptor_get(&a, 10));
-    acceptor_free(&a);
+    stop(&a, &r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prepare_raises_and_rejects_lower),
+        cmocka_unit_test(test_stale_prepare_reply_carries_the_promise),
+        cmocka_unit_test(test_promise_lists_slots_above_commit),
+        cmocka_unit_test(test_promise_lists_more_than_a_listing),
         cmocka_unit_test(test_accept_stores_and_raises_promise),
         cmocka_unit_test(test_accept_below_promise_changes_nothing),
         cmocka_unit_test(test_bad_slot_rejects_whole_batch),
         cmocka_unit_test(test_higher_ballot_overwrites_slot),
-        cmocka_unit_test(test_empty_accept_only_checks_ballot),
+        cmocka_unit_test(test_empty_accept_is_a_promise_when_higher),
+        cmocka_unit_test(test_accept_of_trimmed_slots_is_only_a_promise),
+        cmocka_unit_test(test_listing_lists_everything_by_default),
+        cmocka_unit_test(test_listing_stops_at_limit),
+        cmocka_unit_test(test_listing_stops_at_bytes_but_carries_one),
+        cmocka_unit_test(test_learners_progress_trims_below_the_slowest),
+        cmocka_unit_test(test_unknown_learner_is_refused),
         cmocka_unit_test(test_trim_forgets_chosen_slots_only),
+        cmocka_unit_test(test_snapshot_orders_trim_slots_promise),
+        cmocka_unit_test(test_replay_rebuilds_the_same_state),
+        cmocka_unit_test(test_restore_skips_what_the_rules_refuse),
         cmocka_unit_test(test_restored_trim_then_accepts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

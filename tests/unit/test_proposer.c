@@ -26,6 +26,7 @@ struct sim {
     struct proposer_settings set;
     struct proposer p;
     struct acceptor acc[N_ACC];
+    struct acceptor_ready ready;    /* what an acceptor last decided */
     uint32_t reachable;         /* acceptors messages get to */
     bool drop_accepts;          /* lose every ACCEPT with values */
     int64_t now;
@@ -53,7 +54,7 @@ static struct sim *sim_new(uint32_t id, int rank)
 
     assert_non_null(s);
     for (int i = 0; i < N_ACC; i++)
-        acceptor_init(&s->acc[i]);
+        assert_int_equal(acceptor_init(&s->acc[i], 10 + i, NULL, 0), 0);
     s->reachable = (1u << N_ACC) - 1;
     s->now = 1000;
     s->set = set;
@@ -66,32 +67,17 @@ static void sim_free(struct sim *s)
     proposer_free(&s->p);
     for (int i = 0; i < N_ACC; i++)
         acceptor_free(&s->acc[i]);
+    acceptor_ready_free(&s->ready);
     free(s);
 }
 
+/* The acceptor's own PROMISE (or refusal) goes back to the proposer. */
 static void sim_prepare(struct sim *s, size_t i, const struct proposer_out *o)
 {
-    struct acceptor *a = &s->acc[i];
-    struct msg_entry e[64];
-    size_t n = 0;
-
-    if (acceptor_prepare(a, o->ballot) != ACCEPTOR_OK) {
-        proposer_on_promise(&s->p, i, o->ballot,
-                            &(struct msg){ .ok = false, .ballot = a->promised },
-                            s->now);
-        return;
-    }
-    for (uint64_t slot = o->first > a->commit ? o->first : a->commit + 1;
-         slot <= a->max_slot && n < 64; slot++) {
-        const struct acceptor_slot *as = acceptor_get(a, slot);
-        if (as)
-            e[n++] = (struct msg_entry){ slot, as->ballot, as->value };
-    }
-    proposer_on_promise(&s->p, i, o->ballot,
-                        &(struct msg){ .ok = true, .ballot = o->ballot,
-                                       .commit = a->commit, .entries = e,
-                                       .n_entries = n },
-                        s->now);
+    assert_int_not_equal(acceptor_prepare(&s->acc[i], o->ballot, o->first,
+                                          &s->ready),
+                         ACCEPTOR_NO_MEMORY);
+    proposer_on_promise(&s->p, i, o->ballot, &s->ready.reply, s->now);
 }
 
 static void sim_accept(struct sim *s, size_t i, const struct proposer_out *o)
@@ -104,7 +90,7 @@ static void sim_accept(struct sim *s, size_t i, const struct proposer_out *o)
         e[k].slot = o->first + k;
         e[k].value = proposer_get(&s->p, o->first + k)->value;
     }
-    v = acceptor_accept(a, o->ballot, e, o->count, s->p.commit);
+    v = acceptor_accept(a, o->ballot, e, o->count, s->p.commit, &s->ready);
     free(e);
     if (o->kind == PROPOSER_SEND_CONFIRM)
         proposer_on_confirm(&s->p, i, o->ballot, v == ACCEPTOR_OK,
@@ -429,9 +415,9 @@ static void test_new_leader_adopts_highest_ballot_and_fills_gaps(void **state)
 
     /* Earlier leaders left: acceptor0 slot 2 "old" at 1.1, acceptor1
      * slot 2 "newer" at 2.3 and slot 4 "far"; nothing at slots 1 and 3. */
-    acceptor_accept(&s->acc[0], B(1, 1), &old, 1, 0);
-    acceptor_accept(&s->acc[1], B(2, 3), &newer, 1, 0);
-    acceptor_accept(&s->acc[1], B(2, 3), &far, 1, 0);
+    acceptor_accept(&s->acc[0], B(1, 1), &old, 1, 0, &s->ready);
+    acceptor_accept(&s->acc[1], B(2, 3), &newer, 1, 0, &s->ready);
+    acceptor_accept(&s->acc[1], B(2, 3), &far, 1, 0, &s->ready);
     s->p.highest = B(2, 3);
     s->reachable = 0x3;         /* acceptor2 knows nothing and is away */
     sim_advance(s, 5 * TIMEOUT);
@@ -461,7 +447,7 @@ static void test_new_leader_starts_above_acceptors_commit(void **state)
                                    .value = { (char *)"old", (char *)"9",
                                               (uint64_t)k + 1 } };
     for (int i = 0; i < N_ACC; i++)
-        acceptor_accept(&s->acc[i], B(1, 1), e, 3, 3);
+        acceptor_accept(&s->acc[i], B(1, 1), e, 3, 3, &s->ready);
     sim_advance(s, 5 * TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     assert_int_equal(s->p.commit, 3);
@@ -483,8 +469,10 @@ static void test_far_behind_proposer_leads_with_a_small_window(void **state)
     int token;
 
     for (int i = 0; i < N_ACC; i++) {
-        acceptor_restore_trim(&s->acc[i], 3000000);
-        assert_int_equal(acceptor_accept(&s->acc[i], B(1, 1), &e, 1, 3000000),
+        acceptor_restore(&s->acc[i], &(struct acceptor_record){
+            .kind = ACCEPTOR_RECORD_TRIM, .upto = 3000000 });
+        assert_int_equal(acceptor_accept(&s->acc[i], B(1, 1), &e, 1, 3000000,
+                                         &s->ready),
                          ACCEPTOR_OK);
     }
     sim_advance(s, 5 * TIMEOUT);
@@ -507,7 +495,7 @@ static void test_higher_ballot_makes_leader_step_down(void **state)
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     /* another proposer won Phase 1 at a higher ballot meanwhile */
     for (int i = 0; i < N_ACC; i++)
-        acceptor_prepare(&s->acc[i], B(9, 3));
+        acceptor_prepare(&s->acc[i], B(9, 3), 1, &s->ready);
     sim_write(s, "lost", 1, &token);
     sim_advance(s, 10);
     assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
