@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "store/wal.h"
 #include "tmpdir.h"
@@ -37,7 +38,7 @@ struct event {
 
 struct recorder {
     struct event *ev;
-    size_t n;
+    size_t n, cap;
 };
 
 static struct tmpdir tmp;     /* made once, removed at exit */
@@ -99,11 +100,8 @@ static void fix_crcs(uint8_t *p, size_t n)
 
 static struct event *record(struct recorder *rec)
 {
-    struct event *grown = realloc(rec->ev, (rec->n + 1) * sizeof *grown);
-
-    if (!grown)
+    if (array_reserve(&rec->ev, &rec->cap, rec->n + 1) < 0)
         fail("out of memory");
-    rec->ev = grown;
     memset(&rec->ev[rec->n], 0, sizeof rec->ev[rec->n]);
     return &rec->ev[rec->n++];
 }
@@ -137,8 +135,7 @@ static void recorder_free(struct recorder *rec)
     for (size_t i = 0; i < rec->n; i++)
         pvalue_free(&rec->ev[i].v);
     free(rec->ev);
-    rec->ev = NULL;
-    rec->n = 0;
+    *rec = (struct recorder){ 0 };
 }
 
 static bool event_equal(const struct event *a, const struct event *b)

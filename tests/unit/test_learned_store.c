@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "store/learned_store.h"
 #include "store/wal.h"
 #include "tmpdir.h"
@@ -27,7 +28,7 @@
 /* Copies of the entries a read or replay handed over. */
 struct collected {
     struct learned *e;
-    size_t n;
+    size_t n, cap;
 };
 
 /* ---- fixture ---- */
@@ -72,10 +73,8 @@ static void assert_entry(const struct learned *e, uint64_t slot)
 static void collect(void *ud, const struct learned *e)
 {
     struct collected *c = ud;
-    struct learned *grown = realloc(c->e, (c->n + 1) * sizeof(*grown));
 
-    assert_non_null(grown);
-    c->e = grown;
+    assert_int_equal(array_reserve(&c->e, &c->cap, c->n + 1), 0);
     c->e[c->n].slot = e->slot;
     c->e[c->n].ballot = e->ballot;
     assert_int_equal(pvalue_copy(&c->e[c->n].value, &e->value), 0);
@@ -87,8 +86,7 @@ static void collected_clear(struct collected *c)
     for (size_t i = 0; i < c->n; i++)
         pvalue_free(&c->e[i].value);
     free(c->e);
-    c->e = NULL;
-    c->n = 0;
+    *c = (struct collected){ 0 };
 }
 
 /* c holds n entries, the first at entry number first. */

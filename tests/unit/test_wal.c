@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "ballot.h"
 #include "store/wal.h"
 #include "tmpdir.h"
@@ -35,7 +36,7 @@ struct event {
 
 struct recorder {
     struct event *ev;
-    size_t n;
+    size_t n, cap;
 };
 
 /* ---- fixture ---- */
@@ -49,10 +50,7 @@ static int setup(void **state)
 
 static struct event *recorder_add(struct recorder *rec)
 {
-    struct event *grown = realloc(rec->ev, (rec->n + 1) * sizeof(*grown));
-
-    assert_non_null(grown);
-    rec->ev = grown;
+    assert_int_equal(array_reserve(&rec->ev, &rec->cap, rec->n + 1), 0);
     memset(&rec->ev[rec->n], 0, sizeof(rec->ev[rec->n]));
     return &rec->ev[rec->n++];
 }
@@ -89,8 +87,7 @@ static void recorder_clear(struct recorder *rec)
     for (size_t i = 0; i < rec->n; i++)
         pvalue_free(&rec->ev[i].v);
     free(rec->ev);
-    rec->ev = NULL;
-    rec->n = 0;
+    *rec = (struct recorder){ 0 };
 }
 
 /* Opens dir, replaying into rec (cleared first). */
