@@ -103,8 +103,10 @@ t_abort() {
     exit 1
 }
 
+# Ends the test as skipped (exit 77), also once t_init has run.
 t_skip() {
     t_say "SKIP: $*"
+    T_FINISHED=yes
     exit 77
 }
 
