@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
+
 #define LOOP_MAX_EVENTS 256
 
 struct watch {
@@ -54,7 +56,7 @@ struct loop {
     uint64_t last_timer_id;
 
     struct hook *hooks;
-    size_t hooks_len;
+    size_t hooks_len, hooks_cap;
 
     int64_t wait_bound_ms;  /* -1: no bound for the coming wait */
     bool stopping;
@@ -203,14 +205,8 @@ static void remove_timer_at(struct loop *l, size_t i)
 
 uint64_t loop_timer(struct loop *l, int64_t ms, loop_timer_fn fn, void *ud)
 {
-    if (l->timers_len == l->timers_cap) {
-        size_t cap = l->timers_cap ? 2 * l->timers_cap : 16;
-        struct timer *grown = realloc(l->timers, cap * sizeof *grown);
-        if (!grown)
-            return 0;
-        l->timers = grown;
-        l->timers_cap = cap;
-    }
+    if (array_reserve(&l->timers, &l->timers_cap, l->timers_len + 1) < 0)
+        return 0;
     struct timer *t = &l->timers[l->timers_len];
     *t = (struct timer){ loop_now_ms() + (ms > 0 ? ms : 0),
                          ++l->last_timer_id, fn, ud };
@@ -248,12 +244,9 @@ static void fire_timers(struct loop *l)
 
 int loop_before_sleep(struct loop *l, loop_hook_fn fn, void *ud)
 {
-    struct hook *grown = realloc(l->hooks, (l->hooks_len + 1) * sizeof *grown);
-
-    if (!grown)
+    if (array_reserve(&l->hooks, &l->hooks_cap, l->hooks_len + 1) < 0)
         return -1;
-    grown[l->hooks_len++] = (struct hook){ fn, ud };
-    l->hooks = grown;
+    l->hooks[l->hooks_len++] = (struct hook){ fn, ud };
     return 0;
 }
 

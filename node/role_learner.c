@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "core/learner.h"
 #include "log.h"
 #include "metrics.h"
@@ -132,15 +133,10 @@ static void learner_on_get_values(struct http_request *req, void *ud)
         learner_reply_values(n, req, &q);
         return;
     }
-    if (ln->n_waiters == ln->cap_waiters) {
-        size_t cap = ln->cap_waiters ? ln->cap_waiters * 2 : 16;
-        struct values_waiter *grown = realloc(ln->waiters, cap * sizeof(*grown));
-        if (!grown) {
-            httpd_reply_error(req, 503, "out of memory");
-            return;
-        }
-        ln->waiters = grown;
-        ln->cap_waiters = cap;
+    if (array_reserve(&ln->waiters, &ln->cap_waiters,
+                      ln->n_waiters + 1) < 0) {
+        httpd_reply_error(req, 503, "out of memory");
+        return;
     }
     ln->waiters[ln->n_waiters++] = (struct values_waiter){
         req, wait_for, q, loop_now_ms() + n->cfg->request_timeout_ms };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "array.h"
 #include "endpoints.h"
 #include "fetch.h"
 #include "loop.h"
@@ -31,6 +32,7 @@
 /* What the command line says beyond the app's options. */
 struct cli {
     struct app_options opt;
+    size_t writes_cap;          /* room in opt.writes */
     const char *endpoints, *run_dir, *namespace, *node_ip, *token;
     bool k8s, port_forward;
     bool done;                  /* --help or --version: exit 0 */
@@ -126,13 +128,10 @@ static int parse_count(const char *option, const char *text, bool positive,
 
 static int add_write(struct cli *cli, const char *value)
 {
-    const char **grown = realloc(cli->opt.writes,
-                                 (cli->opt.n_writes + 1) * sizeof *grown);
-
-    if (!grown)
+    if (array_reserve(&cli->opt.writes, &cli->writes_cap,
+                      cli->opt.n_writes + 1) < 0)
         return usage_error("out of memory");
-    grown[cli->opt.n_writes++] = value;
-    cli->opt.writes = grown;
+    cli->opt.writes[cli->opt.n_writes++] = value;
     return 0;
 }
 

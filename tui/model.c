@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonread.h"
 
 #define JSON_MAX_DEPTH 16
@@ -601,14 +602,8 @@ static struct log_entry *log_slot(struct model *m, uint64_t slot)
     }
     if (lo < m->log_len && m->log[lo].slot == slot)
         return &m->log[lo];
-    if (m->log_len == m->log_cap) {
-        size_t cap = m->log_cap ? 2 * m->log_cap : 256;
-        struct log_entry *grown = realloc(m->log, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        m->log = grown;
-        m->log_cap = cap;
-    }
+    if (array_reserve(&m->log, &m->log_cap, m->log_len + 1) < 0)
+        return NULL;
     memmove(&m->log[lo + 1], &m->log[lo], (m->log_len - lo) * sizeof *m->log);
     m->log_len++;
     memset(&m->log[lo], 0, sizeof m->log[lo]);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "array.h"
 #include "fetch.h"
 #include "jsonread.h"
 #include "loop.h"
@@ -484,14 +485,8 @@ static const struct command_spec COMMANDS[] = {
 
 static struct command *new_command(struct script *s)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 16;
-        struct command *grown = realloc(s->cmds, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        s->cmds = grown;
-        s->cap = cap;
-    }
+    if (array_reserve(&s->cmds, &s->cap, s->n + 1) < 0)
+        return NULL;
     memset(&s->cmds[s->n], 0, sizeof s->cmds[s->n]);
     return &s->cmds[s->n++];
 }

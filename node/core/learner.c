@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 /* Beyond this many slots past the applied prefix, reports are ignored
  * until the prefix catches up: a bound on what one message can reserve. */
 #define LEARNER_MAX_WINDOW (1u << 20)
@@ -110,14 +112,8 @@ static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
     if (stored || l->highest_heard > slot || l->known_commit > slot)
         idmap_aging_tick_count(&l->applied_ids);    /* catching up */
     if (!stored) {
-        if (l->n_out == l->cap_out) {
-            size_t cap = l->cap_out ? l->cap_out * 2 : 256;
-            struct learned *grown = realloc(l->out, cap * sizeof(*grown));
-            if (!grown)
-                return -1;
-            l->out = grown;
-            l->cap_out = cap;
-        }
+        if (array_reserve(&l->out, &l->cap_out, l->n_out + 1) < 0)
+            return -1;
         l->out[l->n_out++] = (struct learned){ slot, b, *v };
         *v = (struct pvalue){ 0 };
     }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 static const char *const state_names[] = {
     [MEMBER_ALIVE] = "alive", [MEMBER_SUSPECT] = "suspect",
     [MEMBER_DEAD] = "dead",
@@ -54,14 +56,8 @@ int membership_retransmits(const struct membership *m)
 
 static void membership_push(struct membership *m, struct membership_out o)
 {
-    if (m->n_out == m->cap_out) {
-        size_t cap = m->cap_out ? m->cap_out * 2 : 16;
-        struct membership_out *grown = realloc(m->out, cap * sizeof(*grown));
-        if (!grown)
-            return;             /* as if the message were lost */
-        m->out = grown;
-        m->cap_out = cap;
-    }
+    if (array_reserve(&m->out, &m->cap_out, m->n_out + 1) < 0)
+        return;                 /* as if the message were lost */
     m->out[m->n_out++] = o;
 }
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 /* Chosen slots whose values a leader keeps (for /status). */
 #define PROPOSER_KEEP_CHOSEN 16
 /* A leader remembers at least this many identities of writes, and for at
@@ -44,14 +46,8 @@ static bool proposer_has_quorum(const struct proposer *p, uint32_t mask)
  * an answer a client waits for, so it ends the process instead. */
 static void proposer_push(struct proposer *p, struct proposer_out o)
 {
-    if (p->n_out == p->cap_out) {
-        size_t cap = p->cap_out ? p->cap_out * 2 : 64;
-        struct proposer_out *grown = realloc(p->out, cap * sizeof(*grown));
-        if (!grown)
-            abort();
-        p->out = grown;
-        p->cap_out = cap;
-    }
+    if (array_reserve(&p->out, &p->cap_out, p->n_out + 1) < 0)
+        abort();
     p->out[p->n_out++] = o;
 }
 
@@ -586,18 +582,6 @@ void proposer_flush(struct proposer *p, int64_t now)
         proposer_start_confirm(p, now);
 }
 
-static int proposer_grow(void **arr, size_t *cap, size_t elem)
-{
-    size_t n = *cap ? *cap * 2 : 64;
-    void *grown = realloc(*arr, n * elem);
-
-    if (!grown)
-        return -1;
-    *arr = grown;
-    *cap = n;
-    return 0;
-}
-
 enum proposer_submit_result proposer_submit(struct proposer *p,
                                             const struct pvalue *v,
                                             void *token, int64_t now)
@@ -620,9 +604,7 @@ enum proposer_submit_result proposer_submit(struct proposer *p,
     }
     if (p->n_pending >= p->set.max_pending)
         return PROPOSER_BUSY;
-    if (p->n_pending == p->cap_pending &&
-        proposer_grow((void **)&p->pending, &p->cap_pending,
-                      sizeof(*p->pending)) < 0)
+    if (array_reserve(&p->pending, &p->cap_pending, p->n_pending + 1) < 0)
         return PROPOSER_NO_MEMORY;
     w = &p->pending[p->n_pending];
     if (pvalue_copy(&w->value, v) < 0)
@@ -639,9 +621,7 @@ enum proposer_submit_result proposer_read(struct proposer *p, void *token)
         return PROPOSER_NOT_LEADER;
     if (p->n_reads >= p->set.max_pending)
         return PROPOSER_BUSY;
-    if (p->n_reads == p->cap_reads &&
-        proposer_grow((void **)&p->reads, &p->cap_reads,
-                      sizeof(*p->reads)) < 0)
+    if (array_reserve(&p->reads, &p->cap_reads, p->n_reads + 1) < 0)
         return PROPOSER_NO_MEMORY;
     /* Every write acknowledged so far, by this leader or one before it
      * (Phase 1 found those), sits below next_slot. */

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "array.h"
 #include "log.h"
 #include "loop.h"
 
@@ -48,7 +49,7 @@ struct httpd {
     uint64_t guard_timer;
     unsigned long long slow_closed;
     struct httpd_route *routes;     /* strings kept as given, not copied */
-    size_t routes_len;
+    size_t routes_len, routes_cap;
     struct http_request *suspended; /* waiting for a late httpd_reply() */
     bool resumed;                   /* MHD must run to see resumptions */
     httpd_done_fn done;             /* told of every answered request */
@@ -267,13 +268,9 @@ void httpd_on_done(struct httpd *h, httpd_done_fn fn, void *ud)
 int httpd_route(struct httpd *h, const char *method, const char *path,
                 httpd_handler fn, void *ud)
 {
-    struct httpd_route *grown =
-        realloc(h->routes, (h->routes_len + 1) * sizeof *grown);
-
-    if (!grown)
+    if (array_reserve(&h->routes, &h->routes_cap, h->routes_len + 1) < 0)
         return -1;
-    grown[h->routes_len++] = (struct httpd_route){ method, path, fn, ud };
-    h->routes = grown;
+    h->routes[h->routes_len++] = (struct httpd_route){ method, path, fn, ud };
     return 0;
 }
 

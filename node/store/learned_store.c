@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "log.h"
 #include "store/wal.h"
 
@@ -57,9 +58,6 @@ struct replaying {
 static int admit(struct learned_store *s, uint64_t slot,
                  const struct pvalue *v)
 {
-    struct index_entry *grown;
-    size_t cap;
-
     if (pvalue_is_noop(v)) {
         log_error("learned store: slot %llu: a no-op is never stored",
                   (unsigned long long)slot);
@@ -71,17 +69,12 @@ static int admit(struct learned_store *s, uint64_t slot,
                   (unsigned long long)s->last_slot);
         return -1;
     }
-    if (s->count % INDEX_EVERY || s->n_index < s->cap_index)
-        return 0;
-    cap = s->cap_index ? 2 * s->cap_index : 16;
-    grown = realloc(s->index, cap * sizeof(*grown));
-    if (!grown) {
+    if (s->count % INDEX_EVERY == 0 &&
+        array_reserve(&s->index, &s->cap_index, s->n_index + 1) < 0) {
         log_error("learned store: out of memory indexing slot %llu",
                   (unsigned long long)slot);
         return -1;
     }
-    s->index = grown;
-    s->cap_index = cap;
     return 0;
 }
 

@@ -22,6 +22,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "array.h"
+
 #define REPLY_MAX 1024          /* bytes of each answer kept, for --log */
 
 struct latencies {              /* microseconds, unsorted */
@@ -77,14 +79,8 @@ static int64_t now_us(void)
 
 static void latencies_add(struct latencies *l, uint32_t us)
 {
-    if (l->len == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4096;
-        uint32_t *grown = realloc(l->us, cap * sizeof(*grown));
-        if (!grown)
-            return;             /* the sample is lost, the count is not */
-        l->us = grown;
-        l->cap = cap;
-    }
+    if (array_reserve(&l->us, &l->cap, l->len + 1) < 0)
+        return;                 /* the sample is lost, the count is not */
     l->us[l->len++] = us;
 }
 

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "faultlog.h"
 
 #define MAX_LOGS 16
@@ -175,14 +176,8 @@ static int read_log(struct checker *c, const char *path)
 
 static struct op *ops_add(struct ops *o)
 {
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 1024;
-        struct op *grown = realloc(o->v, cap * sizeof(*grown));
-        if (!grown)
-            return NULL;
-        o->v = grown;
-        o->cap = cap;
-    }
+    if (array_reserve(&o->v, &o->cap, o->n + 1) < 0)
+        return NULL;
     o->v[o->n] = (struct op){ .complete = NEVER, .pos = NOWHERE };
     return &o->v[o->n++];
 }

@@ -22,8 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "store/wal.h"
+#include "tmpdir.h"
 
 #define HEADER_SIZE 9u          /* u32 length, u32 CRC, u8 type */
 
@@ -36,11 +38,10 @@ struct event {
 
 struct recorder {
     struct event *ev;
-    size_t n;
+    size_t n, cap;
 };
 
-static char dir[64];
-static char file[96];
+static struct tmpdir tmp;     /* made once, removed at exit */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,21 +52,16 @@ static void fail(const char *what)
     abort();
 }
 
-static void remove_dir(void)
+static void remove_tmp(void)
 {
-    unlink(file);
-    rmdir(dir);
+    tmpdir_remove(&tmp);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(dir, sizeof dir, "%s/fuzz_wal.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        fail("mkdtemp failed");
-    snprintf(file, sizeof file, "%s/acceptor.wal", dir);
-    atexit(remove_dir);
+    if (tmpdir_make(&tmp, "fuzz_wal", "acceptor.wal") < 0)
+        fail("cannot make the temporary directory");
+    atexit(remove_tmp);
     log_init("fuzz_wal", LOG_ERROR);    /* every cut tail logs a warning */
     return 0;
 }
@@ -104,11 +100,8 @@ static void fix_crcs(uint8_t *p, size_t n)
 
 static struct event *record(struct recorder *rec)
 {
-    struct event *grown = realloc(rec->ev, (rec->n + 1) * sizeof *grown);
-
-    if (!grown)
+    if (array_reserve(&rec->ev, &rec->cap, rec->n + 1) < 0)
         fail("out of memory");
-    rec->ev = grown;
     memset(&rec->ev[rec->n], 0, sizeof rec->ev[rec->n]);
     return &rec->ev[rec->n++];
 }
@@ -142,8 +135,7 @@ static void recorder_free(struct recorder *rec)
     for (size_t i = 0; i < rec->n; i++)
         pvalue_free(&rec->ev[i].v);
     free(rec->ev);
-    rec->ev = NULL;
-    rec->n = 0;
+    *rec = (struct recorder){ 0 };
 }
 
 static bool event_equal(const struct event *a, const struct event *b)
@@ -157,19 +149,19 @@ static bool event_equal(const struct event *a, const struct event *b)
 static struct wal *open_checked(struct recorder *rec)
 {
     struct wal_replay r = { on_promise, on_accept, rec, NULL };
-    struct wal *w = wal_open(dir, "acceptor.wal", false, &r);
+    struct wal *w = wal_open(tmp.dir, "acceptor.wal", false, &r);
     struct stat st;
 
     if (!w)
         fail("wal_open failed");
-    if (stat(file, &st) != 0 || (uint64_t)st.st_size != wal_size(w))
+    if (stat(tmp.file, &st) != 0 || (uint64_t)st.st_size != wal_size(w))
         fail("the file size is not what wal_size says after the cut");
     return w;
 }
 
 static void write_file(const uint8_t *data, size_t size)
 {
-    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(tmp.file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
     if (fd < 0)
         fail("cannot create the file");

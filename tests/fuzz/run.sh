@@ -25,11 +25,9 @@
 # Environment: PAXOS_SRCDIR (default: two levels above), PAXOS_FUZZ_SECONDS,
 # PAXOS_SKIP_FUZZ=1 (skip), CLANG (default clang).
 
-# Automake runs this with sh; the script is written for bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,17 +36,19 @@ FUZZ_DIR="$SRC_DIR/tests/fuzz"
 CLANG=${CLANG:-clang}
 SECONDS_EACH=${PAXOS_FUZZ_SECONDS:-60}
 HARNESSES=(codec gossip wal config status auth)
-# The project's sources the harnesses need (linked from one archive).
-SOURCES=(common/ballot.c common/jsonread.c common/log.c node/config.c
-         node/core/cluster.c node/core/gossip_msg.c node/core/membership.c
-         node/core/msg.c node/net/auth.c node/net/codec.c node/store/wal.c
-         tui/model.c)
+# The project's sources the harnesses need (linked from one archive), and
+# the tests' temporary directories.
+SOURCES=(common/array.c common/ballot.c common/jsonread.c common/log.c
+         node/config.c node/core/cluster.c node/core/gossip_msg.c
+         node/core/membership.c node/core/msg.c node/net/auth.c
+         node/net/codec.c node/store/wal.c tui/model.c tests/lib/tmpdir.c)
 SAN_FLAGS=("-fsanitize=address,undefined" -fno-sanitize-recover=undefined
            -fno-omit-frame-pointer)
 CFLAGS=(-std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wpointer-arith
         -Wcast-align -Wwrite-strings -Wstrict-prototypes -Wmissing-prototypes
         -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
-        -I"$SRC_DIR/common" -I"$SRC_DIR/node" -I"$SRC_DIR/tui")
+        -I"$SRC_DIR/common" -I"$SRC_DIR/node" -I"$SRC_DIR/tui"
+        -I"$SRC_DIR/tests/lib")
 BUILD=""
 TEMP_BUILD=no
 PASSED=0

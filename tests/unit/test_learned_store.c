@@ -1,11 +1,10 @@
 /* test_learned_store.c -- unit tests for the learner's applied log on disk
  * (node/learned_store.c).
  *
- * Each test runs in its own mkdtemp directory, removed afterwards. Most
- * tests store N entries at every third slot (3, 6, 9, ...), each with a
- * value, writer and ballot derived from its slot, and check what reads
- * hand back against that. */
-#include <ftw.h>
+ * Each test runs in its own temporary directory (tests/lib/tmpdir.h),
+ * removed afterwards. Most tests store N entries at every third slot (3,
+ * 6, 9, ...), each with a value, writer and ballot derived from its slot,
+ * and check what reads hand back against that. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,51 +16,26 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "store/learned_store.h"
 #include "store/wal.h"
+#include "tmpdir.h"
 
 #define N 1000
 #define SLOT(i) (3 * (uint64_t)(i) + 3)     /* the slot of entry i */
 #define LAST_SLOT SLOT(N - 1)
 
-struct fixture {
-    char dir[40];       /* /tmp/test_learned_store.XXXXXX */
-    char file[64];
-};
-
 /* Copies of the entries a read or replay handed over. */
 struct collected {
     struct learned *e;
-    size_t n;
+    size_t n, cap;
 };
 
 /* ---- fixture ---- */
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/test_learned_store.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->file, sizeof(f->file), "%s/learned.log", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
+    return tmpdir_setup(state, "test_learned_store", "learned.log");
 }
 
 /* ---- entries derived from their slot ---- */
@@ -99,10 +73,8 @@ static void assert_entry(const struct learned *e, uint64_t slot)
 static void collect(void *ud, const struct learned *e)
 {
     struct collected *c = ud;
-    struct learned *grown = realloc(c->e, (c->n + 1) * sizeof(*grown));
 
-    assert_non_null(grown);
-    c->e = grown;
+    assert_int_equal(array_reserve(&c->e, &c->cap, c->n + 1), 0);
     c->e[c->n].slot = e->slot;
     c->e[c->n].ballot = e->ballot;
     assert_int_equal(pvalue_copy(&c->e[c->n].value, &e->value), 0);
@@ -114,8 +86,7 @@ static void collected_clear(struct collected *c)
     for (size_t i = 0; i < c->n; i++)
         pvalue_free(&c->e[i].value);
     free(c->e);
-    c->e = NULL;
-    c->n = 0;
+    *c = (struct collected){ 0 };
 }
 
 /* c holds n entries, the first at entry number first. */
@@ -200,9 +171,9 @@ static void write_raw_log(const char *dir, uint64_t a, uint64_t b, bool noop)
 
 static void test_new_store_is_empty(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct collected c = { 0 };
-    struct learned_store *s = open_store(f->dir, &c);
+    struct learned_store *s = open_store(tmp->dir, &c);
     struct stat st;
 
     assert_int_equal(c.n, 0);
@@ -212,14 +183,14 @@ static void test_new_store_is_empty(void **state)
     assert_int_equal(learned_store_read(s, 0, 10, SIZE_MAX, collect, &c), 0);
     assert_int_equal(learned_store_read_last(s, 10, collect, &c), 0);
     assert_int_equal(c.n, 0);
-    assert_int_equal(stat(f->file, &st), 0);
+    assert_int_equal(stat(tmp->file, &st), 0);
     learned_store_close(s);
 }
 
 static void test_append_counts_and_reads_everything_in_order(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = filled_store(f->dir, N);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = filled_store(tmp->dir, N);
 
     assert_int_equal(learned_store_count(s), N);
     assert_int_equal(learned_store_last_slot(s), LAST_SLOT);
@@ -233,8 +204,8 @@ static void test_append_counts_and_reads_everything_in_order(void **state)
  * 195, 387, ...). */
 static void test_read_from_slots_on_and_between_entries(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = filled_store(f->dir, N);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = filled_store(tmp->dir, N);
 
     assert_read(s, SLOT(0), N, 0, N);
     assert_read(s, SLOT(0) + 1, N, 1, N - 1);      /* in a gap */
@@ -253,8 +224,8 @@ static void test_read_from_slots_on_and_between_entries(void **state)
 
 static void test_read_stops_at_limit(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = filled_store(f->dir, N);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = filled_store(tmp->dir, N);
 
     assert_read(s, 0, 0, 0, 0);
     assert_read(s, 0, 1, 0, 1);
@@ -269,8 +240,8 @@ static void test_read_stops_at_limit(void **state)
  * once it has passed max_bytes of them, but passes one at least. */
 static void test_read_stops_at_max_bytes(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = filled_store(f->dir, N);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = filled_store(tmp->dir, N);
     struct collected c = { 0 };
 
     assert_int_equal(learned_store_read(s, 0, N, 15, collect, &c), 3);
@@ -284,8 +255,8 @@ static void test_read_stops_at_max_bytes(void **state)
 
 static void test_read_last(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = filled_store(f->dir, N);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = filled_store(tmp->dir, N);
 
     assert_read_last(s, 0, 0, 0);
     assert_read_last(s, 1, N - 1, 1);
@@ -303,8 +274,8 @@ static void test_read_last(void **state)
  * asking for no entries must not look one past its end. */
 static void test_read_last_when_the_index_is_exactly_full(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = filled_store(f->dir, 16 * 64);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = filled_store(tmp->dir, 16 * 64);
 
     assert_read_last(s, 0, 0, 0);
     assert_read_last(s, 1, 16 * 64 - 1, 1);
@@ -317,12 +288,12 @@ static void test_read_last_when_the_index_is_exactly_full(void **state)
 
 static void test_reopen_replays_in_order_and_rebuilds_the_index(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct collected replayed = { 0 };
-    struct learned_store *s = filled_store(f->dir, N);
+    struct learned_store *s = filled_store(tmp->dir, N);
 
     learned_store_close(s);
-    s = open_store(f->dir, &replayed);
+    s = open_store(tmp->dir, &replayed);
     assert_run(&replayed, 0, N);
     assert_int_equal(learned_store_count(s), N);
     assert_int_equal(learned_store_last_slot(s), LAST_SLOT);
@@ -333,7 +304,7 @@ static void test_reopen_replays_in_order_and_rebuilds_the_index(void **state)
     assert_int_equal(append_slot(s, SLOT(N)), 0);
     assert_int_equal(learned_store_sync(s), 0);
     learned_store_close(s);
-    s = open_store(f->dir, &replayed);
+    s = open_store(tmp->dir, &replayed);
     assert_run(&replayed, 0, N + 1);
     assert_int_equal(learned_store_last_slot(s), SLOT(N));
     learned_store_close(s);
@@ -342,8 +313,8 @@ static void test_reopen_replays_in_order_and_rebuilds_the_index(void **state)
 
 static void test_slot_not_above_the_last_is_refused(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = open_store(f->dir, NULL);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = open_store(tmp->dir, NULL);
     size_t pending;
 
     assert_int_equal(append_slot(s, 0), -1);       /* slots start at 1 */
@@ -362,8 +333,8 @@ static void test_slot_not_above_the_last_is_refused(void **state)
 /* The learner never applies a no-op: the store refuses one. */
 static void test_noop_is_refused(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = open_store(f->dir, NULL);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = open_store(tmp->dir, NULL);
     struct learned noop = { 1, { 1, 1 }, { NULL, NULL, 0 } };
 
     assert_int_equal(learned_store_append(s, &noop), -1);
@@ -379,32 +350,32 @@ static void test_noop_is_refused(void **state)
 static void test_file_with_noop_or_slots_out_of_order_does_not_open(
     void **state)
 {
-    struct fixture *f = *state;
-    char dir[64];
+    struct tmpdir *tmp = *state;
+    char dir[TMPDIR_PATH_MAX + 32];
 
-    snprintf(dir, sizeof(dir), "%s/noop", f->dir);
+    snprintf(dir, sizeof(dir), "%s/noop", tmp->dir);
     write_raw_log(dir, 1, 2, true);
     assert_null(learned_store_open(dir, false, NULL, NULL));
-    snprintf(dir, sizeof(dir), "%s/order", f->dir);
+    snprintf(dir, sizeof(dir), "%s/order", tmp->dir);
     write_raw_log(dir, 2, 2, false);
     assert_null(learned_store_open(dir, false, NULL, NULL));
-    snprintf(dir, sizeof(dir), "%s/fine", f->dir);
+    snprintf(dir, sizeof(dir), "%s/fine", tmp->dir);
     write_raw_log(dir, 1, 2, false);
     learned_store_close(open_store(dir, NULL));
 }
 
 static void test_torn_tail_loses_only_the_last_entry(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct collected replayed = { 0 };
-    struct learned_store *s = filled_store(f->dir, N);
+    struct learned_store *s = filled_store(tmp->dir, N);
     struct stat st;
 
     learned_store_close(s);
-    assert_int_equal(stat(f->file, &st), 0);
-    assert_int_equal(truncate(f->file, st.st_size - 3), 0);
+    assert_int_equal(stat(tmp->file, &st), 0);
+    assert_int_equal(truncate(tmp->file, st.st_size - 3), 0);
 
-    s = open_store(f->dir, &replayed);
+    s = open_store(tmp->dir, &replayed);
     assert_run(&replayed, 0, N - 1);
     assert_int_equal(learned_store_count(s), N - 1);
     assert_int_equal(learned_store_last_slot(s), SLOT(N - 2));
@@ -413,7 +384,7 @@ static void test_torn_tail_loses_only_the_last_entry(void **state)
     assert_int_equal(learned_store_sync(s), 0);
     learned_store_close(s);
 
-    s = open_store(f->dir, &replayed);
+    s = open_store(tmp->dir, &replayed);
     assert_run(&replayed, 0, N);
     learned_store_close(s);
     collected_clear(&replayed);
@@ -423,8 +394,8 @@ static void test_torn_tail_loses_only_the_last_entry(void **state)
  * them count as synced. */
 static void test_reads_see_unsynced_appends(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = filled_store(f->dir, 100);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = filled_store(tmp->dir, 100);
     size_t pending;
 
     for (size_t i = 100; i < 200; i++)
@@ -441,17 +412,17 @@ static void test_reads_see_unsynced_appends(void **state)
 
 static void test_second_open_of_same_dir_fails(void **state)
 {
-    struct fixture *f = *state;
-    struct learned_store *s = open_store(f->dir, NULL);
+    struct tmpdir *tmp = *state;
+    struct learned_store *s = open_store(tmp->dir, NULL);
 
-    assert_null(learned_store_open(f->dir, false, NULL, NULL));
+    assert_null(learned_store_open(tmp->dir, false, NULL, NULL));
     learned_store_close(s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tmpdir_teardown)
         T(test_new_store_is_empty),
         T(test_append_counts_and_reads_everything_in_order),
         T(test_read_from_slots_on_and_between_entries),

@@ -1,10 +1,9 @@
 /* test_wal.c -- unit tests for the append-only record files (wal.c).
  *
- * Each test runs in its own mkdtemp directory, removed afterwards. Records
- * are replayed (or read with wal_read) into a recorder and compared field
- * by field. */
+ * Each test runs in its own temporary directory (tests/lib/tmpdir.h),
+ * removed afterwards. Records are replayed (or read with wal_read) into a
+ * recorder and compared field by field. */
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,8 +15,10 @@
 
 #include <cmocka.h>
 
+#include "array.h"
 #include "ballot.h"
 #include "store/wal.h"
+#include "tmpdir.h"
 
 #define HEADER_SIZE 9
 #define ACCEPT_FIXED 31     /* accept payload without client and data */
@@ -35,51 +36,21 @@ struct event {
 
 struct recorder {
     struct event *ev;
-    size_t n;
-};
-
-struct fixture {
-    char dir[32];       /* /tmp/test_wal.XXXXXX */
-    char file[64];
+    size_t n, cap;
 };
 
 /* ---- fixture ---- */
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/test_wal.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->file, sizeof(f->file), "%s/acceptor.wal", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
+    return tmpdir_setup(state, "test_wal", "acceptor.wal");
 }
 
 /* ---- recording replays ---- */
 
 static struct event *recorder_add(struct recorder *rec)
 {
-    struct event *grown = realloc(rec->ev, (rec->n + 1) * sizeof(*grown));
-
-    assert_non_null(grown);
-    rec->ev = grown;
+    assert_int_equal(array_reserve(&rec->ev, &rec->cap, rec->n + 1), 0);
     memset(&rec->ev[rec->n], 0, sizeof(rec->ev[rec->n]));
     return &rec->ev[rec->n++];
 }
@@ -116,8 +87,7 @@ static void recorder_clear(struct recorder *rec)
     for (size_t i = 0; i < rec->n; i++)
         pvalue_free(&rec->ev[i].v);
     free(rec->ev);
-    rec->ev = NULL;
-    rec->n = 0;
+    *rec = (struct recorder){ 0 };
 }
 
 /* Opens dir, replaying into rec (cleared first). */
@@ -255,13 +225,13 @@ static void write_three_records(const char *dir, uint64_t ends[3])
 
 static void test_missing_file_is_empty_log_in_new_private_dir(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    char dir[64], file[96];
+    char dir[TMPDIR_PATH_MAX + 32], file[TMPDIR_PATH_MAX + 64];
     struct stat st;
     struct wal *w;
 
-    snprintf(dir, sizeof(dir), "%s/a/b", f->dir);
+    snprintf(dir, sizeof(dir), "%s/a/b", tmp->dir);
     snprintf(file, sizeof(file), "%s/acceptor.wal", dir);
     w = open_wal(dir, true, &rec);
     assert_int_equal(rec.n, 0);
@@ -275,7 +245,7 @@ static void test_missing_file_is_empty_log_in_new_private_dir(void **state)
 
 static void test_records_survive_reopen_in_order(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     const char *odd = "say \"hi\"\nline2\n\tcaf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
     char *big = malloc(64 * 1024 + 1);
@@ -287,7 +257,7 @@ static void test_records_survive_reopen_in_order(void **state)
         big[i] = (char)('a' + i % 26);
     big[64 * 1024] = '\0';
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(wal_append_promise(w, (struct ballot){ 7, 3 }), 0);
     assert_int_equal(wal_append_accept(w, 1, (struct ballot){ 7, 3 }, &noop),
                      0);
@@ -298,7 +268,7 @@ static void test_records_survive_reopen_in_order(void **state)
     assert_int_equal(wal_sync(w), 0);
     wal_close(w);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 6);
     assert_promise(&rec.ev[0], 7, 3);
     assert_accept(&rec.ev[1], 1, 7, 3, NULL, 0, NULL);
@@ -313,7 +283,7 @@ static void test_records_survive_reopen_in_order(void **state)
 
 static void test_promise_record_has_documented_layout(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     unsigned char want[HEADER_SIZE + 8] = {
         8, 0, 0, 0,  0, 0, 0, 0,  1,
@@ -326,13 +296,13 @@ static void test_promise_record_has_documented_layout(void **state)
     assert_int_equal(reference_crc32c((const unsigned char *)"123456789", 9),
                      0xE3069283u);
     put_le32(want + 4, reference_crc32c(want + 8, 1 + 8));
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(wal_append_promise(w, (struct ballot){ 0x01020304, 5 }),
                      0);
     assert_int_equal(wal_sync(w), 0);
     wal_close(w);
 
-    fd = open(f->file, O_RDONLY);
+    fd = open(tmp->file, O_RDONLY);
     assert_true(fd >= 0);
     assert_int_equal(read(fd, got, sizeof(got)), sizeof(want));
     close(fd);
@@ -341,9 +311,9 @@ static void test_promise_record_has_documented_layout(void **state)
 
 static void test_unsynced_appends_do_not_survive_reopen(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
 
     assert_int_equal(wal_append_promise(w, (struct ballot){ 1, 1 }), 0);
     assert_int_equal(wal_sync(w), 0);
@@ -352,7 +322,7 @@ static void test_unsynced_appends_do_not_survive_reopen(void **state)
     assert_true(wal_pending(w) > 0);
     wal_close(w);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 1);
     assert_promise(&rec.ev[0], 1, 1);
     wal_close(w);
@@ -363,15 +333,15 @@ static void test_unsynced_appends_do_not_survive_reopen(void **state)
  * directory of its own. */
 static void test_torn_last_record_is_dropped_and_file_cut(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    char dir[64], file[96];
+    char dir[TMPDIR_PATH_MAX + 32], file[TMPDIR_PATH_MAX + 64];
     uint64_t ends[3];
 
     for (uint64_t cut = 1; cut <= LAST_RECORD_SIZE; cut++) {
         struct wal *w;
 
-        snprintf(dir, sizeof(dir), "%s/cut%llu", f->dir,
+        snprintf(dir, sizeof(dir), "%s/cut%llu", tmp->dir,
                  (unsigned long long)cut);
         snprintf(file, sizeof(file), "%s/acceptor.wal", dir);
         write_three_records(dir, ends);
@@ -400,19 +370,19 @@ static void test_torn_last_record_is_dropped_and_file_cut(void **state)
 static void test_flipped_byte_in_middle_record_drops_it_and_all_after(
     void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     uint64_t ends[3];
     struct wal *w;
 
-    write_three_records(f->dir, ends);
-    flip_byte(f->file, ends[0] + HEADER_SIZE + 20);
+    write_three_records(tmp->dir, ends);
+    flip_byte(tmp->file, ends[0] + HEADER_SIZE + 20);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 1);
     assert_promise(&rec.ev[0], 1, 1);
     assert_int_equal(wal_size(w), ends[0]);
-    assert_int_equal(file_size(f->file), ends[0]);
+    assert_int_equal(file_size(tmp->file), ends[0]);
     wal_close(w);
     recorder_clear(&rec);
 }
@@ -421,7 +391,7 @@ static void test_flipped_byte_in_middle_record_drops_it_and_all_after(
  * is one byte over the 16 MiB limit: only the length check rejects it. */
 static void test_absurd_length_is_corruption_even_with_valid_crc(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     size_t payload_len = (16u << 20) + 1;
     unsigned char *bad = calloc(1, HEADER_SIZE + payload_len);
@@ -430,47 +400,47 @@ static void test_absurd_length_is_corruption_even_with_valid_crc(void **state)
     struct wal *w;
 
     assert_non_null(bad);
-    write_three_records(f->dir, ends);
+    write_three_records(tmp->dir, ends);
     put_le32(bad, (uint32_t)payload_len);
     bad[8] = 2;
     put_le32(payload + 27, (uint32_t)(payload_len - ACCEPT_FIXED));
     memset(payload + ACCEPT_FIXED, 'x', payload_len - ACCEPT_FIXED);
     put_le32(bad + 4, reference_crc32c(bad + 8, 1 + payload_len));
-    append_raw(f->file, bad, HEADER_SIZE + payload_len);
+    append_raw(tmp->file, bad, HEADER_SIZE + payload_len);
     free(bad);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 3);
-    assert_int_equal(file_size(f->file), ends[2]);
+    assert_int_equal(file_size(tmp->file), ends[2]);
     wal_close(w);
     recorder_clear(&rec);
 }
 
 static void test_unknown_type_with_valid_crc_is_corruption(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     unsigned char bad[HEADER_SIZE + 8] = { 8, 0, 0, 0, 0, 0, 0, 0, 9 };
     uint64_t ends[3];
     struct wal *w;
 
-    write_three_records(f->dir, ends);
+    write_three_records(tmp->dir, ends);
     put_le32(bad + 4, reference_crc32c(bad + 8, 1 + 8));
-    append_raw(f->file, bad, sizeof(bad));
-    append_raw(f->file, bad, sizeof(bad));
+    append_raw(tmp->file, bad, sizeof(bad));
+    append_raw(tmp->file, bad, sizeof(bad));
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 3);
-    assert_int_equal(file_size(f->file), ends[2]);
+    assert_int_equal(file_size(tmp->file), ends[2]);
     wal_close(w);
     recorder_clear(&rec);
 }
 
 static void test_sync_with_nothing_pending_does_not_count(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
 
     assert_int_equal(wal_sync(w), 0);
     assert_int_equal(wal_syncs(w), 0);
@@ -483,9 +453,9 @@ static void test_sync_with_nothing_pending_does_not_count(void **state)
 
 static void test_size_grows_by_what_was_synced(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
     size_t pending;
 
     assert_int_equal(wal_pending(w), 0);
@@ -499,10 +469,10 @@ static void test_size_grows_by_what_was_synced(void **state)
     assert_int_equal(wal_sync(w), 0);
     assert_int_equal(wal_pending(w), 0);
     assert_int_equal(wal_size(w), pending);
-    assert_int_equal(file_size(f->file), pending);
+    assert_int_equal(file_size(tmp->file), pending);
     wal_close(w);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(wal_size(w), pending);
     wal_close(w);
     recorder_clear(&rec);
@@ -510,17 +480,17 @@ static void test_size_grows_by_what_was_synced(void **state)
 
 static void test_fsync_false_still_writes(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, false, &rec);
+    struct wal *w = open_wal(tmp->dir, false, &rec);
 
     append_accept(w, 5, 3, "dev", 1, "not fsynced");
     assert_int_equal(wal_sync(w), 0);
     assert_int_equal(wal_syncs(w), 1);
-    assert_true(file_size(f->file) > 0);
+    assert_true(file_size(tmp->file) > 0);
     wal_close(w);
 
-    w = open_wal(f->dir, false, &rec);
+    w = open_wal(tmp->dir, false, &rec);
     assert_int_equal(rec.n, 1);
     assert_accept(&rec.ev[0], 5, 3, 1, "dev", 1, "not fsynced");
     wal_close(w);
@@ -529,9 +499,9 @@ static void test_fsync_false_still_writes(void **state)
 
 static void test_group_commit_1000_appends_one_sync(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
     char data[32];
 
     for (uint64_t slot = 0; slot < 1000; slot++) {
@@ -543,7 +513,7 @@ static void test_group_commit_1000_appends_one_sync(void **state)
     assert_int_equal(wal_syncs(w), 1);
     wal_close(w);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 1000);
     assert_accept(&rec.ev[999], 999, 1, 1, "c", 999, "v999");
     wal_close(w);
@@ -552,9 +522,9 @@ static void test_group_commit_1000_appends_one_sync(void **state)
 
 static void test_value_too_large_is_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
     size_t n = 16u << 20;
     char *huge = malloc(n + 1);
     struct pvalue v;
@@ -571,12 +541,12 @@ static void test_value_too_large_is_refused(void **state)
 
 static void test_second_open_of_same_dir_fails(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
     struct wal_replay r = { on_promise, on_accept, &rec, NULL };
 
-    assert_null(wal_open(f->dir, "acceptor.wal", true, &r));
+    assert_null(wal_open(tmp->dir, "acceptor.wal", true, &r));
     wal_close(w);
 }
 
@@ -608,9 +578,9 @@ static bool fewer_than_three(void *ud)
 /* wal_end() before an append is the offset replay reports for it. */
 static void test_replay_gives_each_accept_its_offset(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
     uint64_t at[3];
 
     assert_int_equal(wal_end(w), 0);
@@ -628,25 +598,25 @@ static void test_replay_gives_each_accept_its_offset(void **state)
     assert_int_equal(wal_sync(w), 0);
     wal_close(w);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 4);
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(rec.ev[i + 1].offset, at[i]);
-    assert_int_equal(wal_end(w), file_size(f->file));
+    assert_int_equal(wal_end(w), file_size(tmp->file));
     wal_close(w);
     recorder_clear(&rec);
 }
 
 static void test_null_promise_callback_skips_promises(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     struct wal_replay r = { NULL, on_accept, &rec, NULL };
     uint64_t ends[3];
     struct wal *w;
 
-    write_three_records(f->dir, ends);
-    w = wal_open(f->dir, "acceptor.wal", true, &r);
+    write_three_records(tmp->dir, ends);
+    w = wal_open(tmp->dir, "acceptor.wal", true, &r);
     assert_non_null(w);
     assert_int_equal(rec.n, 2);
     assert_accept(&rec.ev[0], 1, 1, 1, "c1", 1, "middle");
@@ -662,19 +632,19 @@ static void test_null_promise_callback_skips_promises(void **state)
 
 static void test_read_from_start_matches_replay(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder replayed = { 0 }, read = { 0 };
     uint64_t ends[3];
     struct wal *w;
 
-    write_three_records(f->dir, ends);
-    w = open_wal(f->dir, true, &replayed);
+    write_three_records(tmp->dir, ends);
+    w = open_wal(tmp->dir, true, &replayed);
     assert_int_equal(replayed.n, 3);
     assert_int_equal(read_wal(w, 0, &read, NULL), 0);
     assert_same_events(&replayed, &read);
     assert_int_equal(read.ev[1].offset, ends[0]);
     assert_int_equal(read.ev[2].offset, ends[1]);
-    assert_int_equal(file_size(f->file), ends[2]);
+    assert_int_equal(file_size(tmp->file), ends[2]);
     wal_close(w);
     recorder_clear(&read);
     recorder_clear(&replayed);
@@ -682,14 +652,14 @@ static void test_read_from_start_matches_replay(void **state)
 
 static void test_read_from_mid_file_offset_taken_from_replay(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     uint64_t ends[3];
     uint64_t mid;
     struct wal *w;
 
-    write_three_records(f->dir, ends);
-    w = open_wal(f->dir, true, &rec);
+    write_three_records(tmp->dir, ends);
+    w = open_wal(tmp->dir, true, &rec);
     mid = rec.ev[2].offset;
     assert_int_equal(mid, ends[1]);
 
@@ -709,9 +679,9 @@ static void test_read_from_mid_file_offset_taken_from_replay(void **state)
 static void test_read_sees_appended_unsynced_records_and_sync_still_syncs(
     void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
     uint64_t second;
     size_t pending;
 
@@ -741,9 +711,9 @@ static void test_read_sees_appended_unsynced_records_and_sync_still_syncs(
 
 static void test_read_stops_when_more_says_so(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
 
     for (uint64_t slot = 1; slot <= 10; slot++)
         append_accept(w, slot, 1, "c", slot, "v");
@@ -763,11 +733,11 @@ static void test_read_stops_when_more_says_so(void **state)
  * small ones, read from the start and from each big one. */
 static void test_read_record_larger_than_read_buffer(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder replayed = { 0 }, read = { 0 };
     size_t sizes[2] = { 100 * 1024, 200 * 1024 };
     char *big[2];
-    struct wal *w = open_wal(f->dir, true, &replayed);
+    struct wal *w = open_wal(tmp->dir, true, &replayed);
 
     for (size_t i = 0; i < 2; i++) {
         big[i] = malloc(sizes[i] + 1);
@@ -783,7 +753,7 @@ static void test_read_record_larger_than_read_buffer(void **state)
     assert_int_equal(wal_sync(w), 0);
     wal_close(w);
 
-    w = open_wal(f->dir, true, &replayed);
+    w = open_wal(tmp->dir, true, &replayed);
     assert_int_equal(replayed.n, 5);
     assert_int_equal(read_wal(w, 0, &read, NULL), 0);
     assert_same_events(&replayed, &read);
@@ -804,21 +774,21 @@ static void test_read_record_larger_than_read_buffer(void **state)
  * file is left as it is. */
 static void test_read_corruption_or_bad_offset_is_an_error(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     uint64_t ends[3];
     struct wal *w;
 
-    write_three_records(f->dir, ends);
-    w = open_wal(f->dir, true, &rec);
+    write_three_records(tmp->dir, ends);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(read_wal(w, ends[2] + 1, &rec, NULL), -1);
     assert_int_equal(read_wal(w, ends[0] + 1, &rec, NULL), -1);
-    flip_byte(f->file, ends[1] + HEADER_SIZE + 20);
+    flip_byte(tmp->file, ends[1] + HEADER_SIZE + 20);
     assert_int_equal(read_wal(w, 0, &rec, NULL), -1);
     assert_int_equal(rec.n, 2);
     assert_int_equal(read_wal(w, ends[1], &rec, NULL), -1);
     assert_int_equal(rec.n, 0);
-    assert_int_equal(file_size(f->file), ends[2]);
+    assert_int_equal(file_size(tmp->file), ends[2]);
     wal_close(w);
     recorder_clear(&rec);
 }
@@ -826,16 +796,16 @@ static void test_read_corruption_or_bad_offset_is_an_error(void **state)
 /* A trim replays in its place among the others. */
 static void test_trim_record_replays_in_order(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
 
     append_accept(w, 1, 1, "9", 1, "a");
     assert_int_equal(wal_append_trim(w, 1), 0);
     append_accept(w, 2, 1, "9", 2, "b");
     assert_int_equal(wal_sync(w), 0);
     wal_close(w);
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 3);
     assert_accept(&rec.ev[0], 1, 1, 1, "9", 1, "a");
     assert_true(rec.ev[1].trim);
@@ -866,11 +836,11 @@ static int write_plan(void *ud, struct wal *fresh)
  * appends go to; one that fails leaves the file as it was. */
 static void test_rewrite_replaces_the_file(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal *w = open_wal(f->dir, true, &rec);
+    struct wal *w = open_wal(tmp->dir, true, &rec);
     struct rewrite_plan plan = { 91, 100, true };
-    char leftover[96];
+    char leftover[sizeof(tmp->file) + sizeof(".new")];
     uint64_t before;
 
     for (uint64_t s = 1; s <= 100; s++)
@@ -878,19 +848,19 @@ static void test_rewrite_replaces_the_file(void **state)
     assert_int_equal(wal_sync(w), 0);
     append_accept(w, 101, 2, "9", 101, "unsynced, synced by the rewrite");
     assert_int_equal(wal_rewrite(w, write_plan, &plan), -1);
-    before = file_size(f->file);
-    snprintf(leftover, sizeof leftover, "%s.new", f->file);
+    before = file_size(tmp->file);
+    snprintf(leftover, sizeof leftover, "%s.new", tmp->file);
     assert_int_equal(access(leftover, F_OK), -1);
     plan.fail = false;
     assert_int_equal(wal_rewrite(w, write_plan, &plan), 0);
-    assert_true(file_size(f->file) < before / 4);
-    assert_int_equal(wal_size(w), file_size(f->file));
+    assert_true(file_size(tmp->file) < before / 4);
+    assert_int_equal(wal_size(w), file_size(tmp->file));
     assert_int_equal(access(leftover, F_OK), -1);
     append_accept(w, 102, 3, "9", 102, "after");
     assert_int_equal(wal_sync(w), 0);
     wal_close(w);
 
-    w = open_wal(f->dir, true, &rec);
+    w = open_wal(tmp->dir, true, &rec);
     assert_int_equal(rec.n, 1 + 10 + 1 + 1);
     assert_true(rec.ev[0].trim);
     assert_int_equal(rec.ev[0].slot, 90);
@@ -905,7 +875,7 @@ static void test_rewrite_replaces_the_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tmpdir_teardown)
         T(test_missing_file_is_empty_log_in_new_private_dir),
         T(test_records_survive_reopen_in_order),
         T(test_promise_record_has_documented_layout),
