@@ -11,4 +11,7 @@ void msg_free(struct msg *m)
     m->entries = NULL;
     m->n_entries = 0;
     pvalue_free(&m->value);
+    free(m->config);
+    free(m->founding);
+    m->config = m->founding = NULL;
 }

@@ -10,10 +10,12 @@
 #include <stdint.h>
 
 #include "ballot.h"
+#include "core/voters.h"
 
 enum msg_type {
     MSG_PREPARE, MSG_PROMISE, MSG_ACCEPT, MSG_ACCEPTED, MSG_LEARN,
     MSG_HEARTBEAT, MSG_LISTING, MSG_NOTIFY, MSG_PROPOSE, MSG_CHOSEN,
+    MSG_IDENTITY,
 };
 
 struct msg_entry {
@@ -35,10 +37,20 @@ struct msg {
     struct pvalue value;        /* PROPOSE, CHOSEN */
     struct msg_entry *entries;
     size_t n_entries;
+    /* An acceptor's identity, in its answers (see core/admission.h). */
+    char member[MEMBER_ID_LEN + 1];
+    char cluster[CLUSTER_ID_LEN + 1];   /* IDENTITY, LISTING */
+    bool active;                        /* IDENTITY */
+    /* The configuration in force after commit, and the founding one
+     * (LISTING, IDENTITY). A decoded message owns them; one built to be
+     * encoded may borrow them (and is then not passed to msg_free, as
+     * when it borrows its entries' strings). NULL: absent. */
+    struct voters *config;
+    struct voters *founding;
 };
 
 /* Frees what a decoded or built message owns (entries and their
- * strings). */
+ * strings, configurations). */
 void msg_free(struct msg *m);
 
 #endif

@@ -35,6 +35,11 @@ enum field_flag {
     F_ENTRIES_OPTIONAL = 1 << 9,    /* "entries" may be absent */
     F_ENTRY_BALLOT = 1 << 10,       /* each entry carries its ballot */
     F_TRIMMED = 1 << 11,
+    F_MEMBER = 1 << 12,             /* the acceptor's member identity */
+    F_CONFIG = 1 << 13,             /* the configuration after commit */
+    F_FOUNDING = 1 << 14,           /* the cluster and its founding one */
+    F_CONFIG_OPTIONAL = 1 << 15,    /* config and founding may be absent */
+    F_ACTIVE = 1 << 16,
 };
 
 /* How a value is written. Entries always name their writer; PROPOSE and
@@ -57,18 +62,23 @@ static const struct value_rules entry_value_rules = {
 static const struct msg_layout layouts[] = {
     [MSG_PREPARE] = { .fields = F_FROM | F_BALLOT | F_FROM_SLOT },
     [MSG_PROMISE] = { .fields = F_FROM | F_OK | F_BALLOT | F_COMMIT | F_ENTRIES |
-                                F_ENTRIES_OPTIONAL | F_ENTRY_BALLOT },
-    [MSG_ACCEPT] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_ENTRIES },
-    [MSG_ACCEPTED] = { .fields = F_FROM | F_OK | F_BALLOT },
+                                F_ENTRIES_OPTIONAL | F_ENTRY_BALLOT | F_MEMBER |
+                                F_CONFIG },
+    [MSG_ACCEPT] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_ENTRIES |
+                               F_CONFIG },
+    [MSG_ACCEPTED] = { .fields = F_FROM | F_OK | F_BALLOT | F_MEMBER },
     [MSG_LEARN] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_ENTRIES },
-    [MSG_HEARTBEAT] = { .fields = F_FROM | F_BALLOT | F_COMMIT },
+    [MSG_HEARTBEAT] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_CONFIG },
     [MSG_LISTING] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_FROM_SLOT |
-                                F_UPTO | F_TRIMMED | F_ENTRIES | F_ENTRY_BALLOT },
+                                F_UPTO | F_TRIMMED | F_ENTRIES | F_ENTRY_BALLOT |
+                                F_MEMBER | F_CONFIG | F_FOUNDING },
     [MSG_NOTIFY] = { .fields = F_FROM | F_ENTRIES },
     [MSG_PROPOSE] = { .fields = F_VALUE,
                       .value = { .noop_allowed = false, .writer_optional = true } },
     [MSG_CHOSEN] = { .fields = F_SLOT | F_BALLOT | F_FROM | F_VALUE,
                      .value = { .noop_allowed = true, .writer_optional = true } },
+    [MSG_IDENTITY] = { .fields = F_FROM | F_MEMBER | F_ACTIVE | F_COMMIT |
+                                 F_CONFIG | F_FOUNDING | F_CONFIG_OPTIONAL },
 };
 
 static const struct msg_layout *layout_of(enum msg_type type)
@@ -179,6 +189,16 @@ char *msg_encode(const struct msg *m)
     if ((f & F_ENTRIES) &&
         !put(root, "entries", entries_to_json(m, f & F_ENTRY_BALLOT)))
         goto cleanup;
+    if ((f & F_MEMBER) && !put(root, "member", json_object_new_string(m->member)))
+        goto cleanup;
+    if ((f & F_ACTIVE) && !put(root, "active", json_object_new_boolean(m->active)))
+        goto cleanup;
+    if ((f & F_CONFIG) && m->config && !put(root, "config", voters_json(m->config)))
+        goto cleanup;
+    if ((f & F_FOUNDING) &&
+        (!put(root, "cluster", json_object_new_string(m->cluster)) ||
+         (m->founding && !put(root, "founding", voters_json(m->founding)))))
+        goto cleanup;
 
     text = json_object_to_json_string_length(
         root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
@@ -196,12 +216,20 @@ struct decoder {
     size_t max_value;
 };
 
-/* The writer id: a string, or for lenient writers also a number. */
+/* The writer id: a string, or for lenient writers also a number. A
+ * lenient writer (a client's own write) may not take a name that starts
+ * with '#': those are the cluster's own values (VOTERS_WRITER). */
 static int read_client_id(struct decoder *d, json_object *val, const struct jr_path *field,
                           struct value_rules rules, char **out)
 {
-    if (!rules.writer_optional || !json_object_is_type(val, json_type_int))
-        return jr_string(&d->jr, val, field, CLIENT_ID_MAX, out);
+    if (!rules.writer_optional || !json_object_is_type(val, json_type_int)) {
+        if (jr_string(&d->jr, val, field, CLIENT_ID_MAX, out) != 0)
+            return -1;
+        if (rules.writer_optional && (*out)[0] == '#')
+            return jr_fail_field(&d->jr, field, "must not start with '#' "
+                                 "(the cluster's own values)");
+        return 0;
+    }
     if (json_object_get_int64(val) < 0)
         return jr_fail_field(&d->jr, field, "must be a string or a non-negative integer");
     if (asprintf(out, "%" PRIu64, json_object_get_uint64(val)) < 0) {
@@ -283,6 +311,47 @@ static int read_entries(struct decoder *d, json_object *obj, unsigned fields,
     return 0;
 }
 
+/* A member or cluster identity: exactly len lowercase hex digits (or ""
+ * when empty_allowed). */
+static int read_id(struct decoder *d, json_object *root, const char *key,
+                   size_t len, bool empty_allowed, char *out)
+{
+    const struct jr_path field = { NULL, key, 0 };
+    char *s = NULL;
+    size_t n;
+
+    if (jr_string(&d->jr, jr_member(root, &field), &field, len, &s) != 0)
+        return -1;
+    n = strspn(s, "0123456789abcdef");
+    if ((n != len || s[n]) && !(empty_allowed && !s[0])) {
+        free(s);
+        return jr_fail_field(&d->jr, &field, "must be %zu lowercase hex digits",
+                             len);
+    }
+    memcpy(out, s, strlen(s) + 1);
+    free(s);
+    return 0;
+}
+
+/* A configuration object, required unless F_CONFIG_OPTIONAL. */
+static int read_config(struct decoder *d, json_object *root, const char *key,
+                       unsigned fields, struct voters **out)
+{
+    const struct jr_path field = { NULL, key, 0 };
+    json_object *val = jr_member(root, &field);
+
+    if (!val)
+        return fields & F_CONFIG_OPTIONAL ? 0
+                                          : jr_fail_field(&d->jr, &field, "is missing");
+    if (!(*out = malloc(sizeof(**out))))
+        return jr_fail(&d->jr, "out of memory");
+    if (voters_read(&d->jr, val, &field, *out) != 0)
+        return -1;
+    if (!(*out)->epoch)
+        return jr_fail_field(&d->jr, &field, "must have an epoch and a first slot");
+    return 0;
+}
+
 static int read_fields(struct decoder *d, json_object *root,
                        const struct msg_layout *layout, struct msg *m)
 {
@@ -312,6 +381,19 @@ static int read_fields(struct decoder *d, json_object *root,
     if ((f & F_VALUE) && read_value(d, root, NULL, layout->value, &m->value))
         return -1;
     if ((f & F_ENTRIES) && read_entries(d, root, f, m))
+        return -1;
+    if ((f & F_MEMBER) && read_id(d, root, "member", MEMBER_ID_LEN, false,
+                                  m->member))
+        return -1;
+    if ((f & F_ACTIVE) && jr_bool(&d->jr, root, &(struct jr_path){ NULL, "active", 0 },
+                                  &m->active))
+        return -1;
+    if ((f & F_CONFIG) && read_config(d, root, "config", f, &m->config))
+        return -1;
+    if ((f & F_FOUNDING) &&
+        (read_id(d, root, "cluster", CLUSTER_ID_LEN, f & F_CONFIG_OPTIONAL,
+                 m->cluster) ||
+         read_config(d, root, "founding", f, &m->founding)))
         return -1;
     return 0;
 }
