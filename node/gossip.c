@@ -317,6 +317,17 @@ static void gossip_metrics(void *ud, FILE *out)
                    NULL, (double)gs->rejected);
 }
 
+size_t gossip_nodes(const struct gossip *gs, enum role role,
+                    struct node_info *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < gs->m.n_members && n < max; i++)
+        if (gs->m.members[i].info.role == role)
+            out[n++] = gs->m.members[i].info;
+    return n;
+}
+
 void gossip_leader(struct gossip *gs, uint32_t leader, struct ballot b)
 {
     membership_leader(&gs->m, leader, b);

@@ -27,6 +27,10 @@ void gossip_stop(struct gossip *gs);
 /* Adds "members" (as this node sees them), "member_counts" and
  * "leader_hint" to o. */
 void gossip_status(struct gossip *gs, struct json_object *o);
+/* The nodes of a role this node knows of (itself too when of that role),
+ * at most max of them, into out. Returns how many. */
+size_t gossip_nodes(const struct gossip *gs, enum role role,
+                    struct node_info *out, size_t max);
 /* A leader this node knows of first hand (a proposer's own view). */
 void gossip_leader(struct gossip *gs, uint32_t leader, struct ballot b);
 

@@ -1,38 +1,34 @@
-/* role_acceptor.c -- the acceptor node: /prepare, /accept and /accepted
- * on HTTP. The acceptor core (core/acceptor.h) decides everything; this
- * file decodes each request, hands it to the core, appends the records
- * the core returns to the write-ahead file and sends the core's reply.
+/* role_acceptor.c -- the acceptor node: /prepare, /accept, /accepted and
+ * /identity on HTTP. The acceptor core (core/acceptor.h) decides
+ * everything; this file decodes each request, hands it to the core,
+ * appends the records the core returns to the write-ahead file and sends
+ * the core's reply. Until the acceptor is admitted, admit.c asks the
+ * others who they are.
  *
  * Nothing an acceptor says about its promises or accepted values may
  * leave the process before it is on disk. So every answer that reveals
  * state (promises, accepts, listings) is held until the end of the loop
  * turn, when one wal_sync() covers all of that turn's changes (group
  * commit); then they are sent. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
 
 #include "array.h"
 #include "core/acceptor.h"
 #include "log.h"
 #include "metrics.h"
 #include "net/codec.h"
-#include "node.h"
-#include "store/wal.h"
+#include "role_acceptor.h"
+
+/* What the write-ahead file's notes hold (see wal_append_note). */
+enum acceptor_note { NOTE_IDENTITY = 1, NOTE_CONFIG = 2 };
 
 struct held_reply {
     struct http_request *req;
     int status;
     char *body;
-};
-
-struct acceptor_node {
-    struct acceptor a;
-    struct acceptor_ready ready;    /* what the last call decided */
-    struct wal *wal;
-    uint64_t compact_at;        /* file size that makes it compact */
-    uint64_t compactions;
-    struct held_reply *held;
-    size_t n_held, cap_held;
-    uint64_t prepares, accepts, rejected;
 };
 
 static struct acceptor_node *acceptor_node_of(struct node *n)
@@ -57,6 +53,17 @@ static void acceptor_hold(struct acceptor_node *an, struct http_request *req,
     an->held[an->n_held++] = (struct held_reply){ req, status, body };
 }
 
+/* A note of kind with number and a malloc'd text (freed; NULL: out of
+ * memory). */
+static int acceptor_append_note(struct wal *w, enum acceptor_note kind,
+                                uint64_t number, char *text)
+{
+    int rc = text ? wal_append_note(w, kind, number, text) : -1;
+
+    free(text);
+    return rc;
+}
+
 static int acceptor_append(struct wal *w, const struct acceptor_record *r)
 {
     switch (r->kind) {
@@ -66,6 +73,13 @@ static int acceptor_append(struct wal *w, const struct acceptor_record *r)
         return wal_append_accept(w, r->slot, r->ballot, r->value);
     case ACCEPTOR_RECORD_TRIM:
         return wal_append_trim(w, r->upto);
+    case ACCEPTOR_RECORD_IDENTITY:
+        return acceptor_append_note(w, NOTE_IDENTITY, 0,
+                                    admission_identity_encode(r->identity,
+                                                              r->founding));
+    case ACCEPTOR_RECORD_CONFIG:
+        return acceptor_append_note(w, NOTE_CONFIG, r->commit,
+                                    voters_encode(r->config));
     }
     return -1;
 }
@@ -77,6 +91,12 @@ static int acceptor_append_all(struct wal *w, const struct acceptor_ready *r)
         if (acceptor_append(w, &r->records[i]) < 0)
             return -1;
     return 0;
+}
+
+void acceptor_persist(struct acceptor_node *an)
+{
+    if (acceptor_append_all(an->wal, &an->ready) < 0)
+        acceptor_fatal_memory();
 }
 
 /* Answers req as the core decided: a refusal that reveals nothing at
@@ -99,11 +119,19 @@ static void acceptor_answer(struct node *n, struct acceptor_node *an,
     case ACCEPTOR_NOT_LEARNER:
         peer_reply_bad(n->peer, req, 400, "not a configured learner");
         return;
+    case ACCEPTOR_NOT_ADMITTED:
+        an->not_admitted++;
+        httpd_reply_error(req, 503, an->a.me.cluster[0]
+                              ? "not voting yet: waiting for a quorum of the "
+                                "founding acceptors"
+                              : "not admitted: this acceptor's data directory "
+                                "is new; it votes once a configuration names "
+                                "it");
+        return;
     case ACCEPTOR_NO_MEMORY:
         acceptor_fatal_memory();
     }
-    if (acceptor_append_all(an->wal, &an->ready) < 0)
-        acceptor_fatal_memory();
+    acceptor_persist(an);
     acceptor_hold(an, req, verdict == ACCEPTOR_OK ? 200 : 409,
                   msg_encode(&an->ready.reply));
 }
@@ -137,7 +165,7 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
         return;
     an->accepts++;
     verdict = acceptor_accept(&an->a, m.ballot, m.entries, m.n_entries,
-                              m.commit, &an->ready);
+                              m.commit, m.config, &an->ready);
     acceptor_answer(n, an, req, verdict);
     msg_free(&m);
 }
@@ -193,6 +221,16 @@ static void acceptor_on_listing(struct http_request *req, void *ud)
         acceptor_compact(n, an);
 }
 
+/* GET /identity (from acceptors that wait to be admitted). */
+static void acceptor_on_identity(struct http_request *req, void *ud)
+{
+    struct node *n = ud;
+    struct acceptor_node *an = acceptor_node_of(n);
+
+    acceptor_identify(&an->a, &an->ready);
+    acceptor_answer(n, an, req, ACCEPTOR_OK);
+}
+
 static void acceptor_flush(struct node *n)
 {
     struct acceptor_node *an = acceptor_node_of(n);
@@ -234,6 +272,56 @@ static void acceptor_replay_accept(void *ud, uint64_t offset, uint64_t slot,
         .value = v });
 }
 
+/* Scratch room for the configurations a note holds: large. */
+static struct voters acceptor_replayed_config, acceptor_replayed_founding;
+
+static void acceptor_replay_note(void *ud, uint8_t kind, uint64_t number,
+                                 const char *text, size_t len)
+{
+    struct acceptor_identity me;
+    char why[200];
+
+    if (kind == NOTE_IDENTITY &&
+        admission_identity_decode(text, len, &me, &acceptor_replayed_founding,
+                                  why, sizeof(why)) == 0)
+        acceptor_replay(ud, &(struct acceptor_record){
+            .kind = ACCEPTOR_RECORD_IDENTITY, .identity = &me,
+            .founding = &acceptor_replayed_founding });
+    else if (kind == NOTE_CONFIG &&
+             voters_decode(text, len, &acceptor_replayed_config, why,
+                           sizeof(why)) == 0)
+        acceptor_replay(ud, &(struct acceptor_record){
+            .kind = ACCEPTOR_RECORD_CONFIG, .commit = number,
+            .config = &acceptor_replayed_config });
+    else
+        log_error("write-ahead file: a note (kind %u) that cannot be read: "
+                  "%s", (unsigned)kind, kind == NOTE_IDENTITY ||
+                  kind == NOTE_CONFIG ? why : "unknown kind");
+}
+
+/* A new data directory: a new member identity, on disk before anything
+ * else happens. */
+static int acceptor_make_member(struct acceptor_node *an)
+{
+    uint8_t bytes[MEMBER_ID_LEN / 2];
+    char member[MEMBER_ID_LEN + 1];
+
+    if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes)) {
+        log_error("cannot make a member identity: getrandom failed");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(bytes); i++)
+        snprintf(member + 2 * i, 3, "%02x", bytes[i]);
+    if (acceptor_new_member(&an->a, member, &an->ready) < 0)
+        return -1;
+    acceptor_persist(an);
+    if (wal_sync(an->wal) < 0)
+        return -1;
+    log_info("new data directory: member identity %s; asking the other "
+             "acceptors before voting", member);
+    return 0;
+}
+
 /* Starts the acceptor core with this node's id and the ids of the
  * configured learners, whose progress it tracks. Returns 0, or -1 when
  * out of memory. */
@@ -259,7 +347,7 @@ static int acceptor_start(struct node *n)
     struct acceptor_node *an = calloc(1, sizeof(*an));
     struct wal_replay replay = { acceptor_replay_promise,
                                  acceptor_replay_accept, NULL,
-                                 acceptor_replay_trim };
+                                 acceptor_replay_trim, acceptor_replay_note };
 
     if (!an)
         return -1;
@@ -272,11 +360,15 @@ static int acceptor_start(struct node *n)
         goto fail;
     an->compact_at = wal_size(an->wal) + n->cfg->wal_compact_bytes;
     n->role = an;
+    if (!an->a.me.member[0] && acceptor_make_member(an) < 0)
+        return -1;
     log_info("recovered promise %u.%u and %llu accepted slots (highest %llu) "
-             "from %s", an->a.promised.round, an->a.promised.node,
-             (unsigned long long)an->a.accepted_count,
-             (unsigned long long)an->a.max_slot, n->cfg->data_dir);
-    return 0;
+             "from %s; member %s, %s", an->a.promised.round,
+             an->a.promised.node, (unsigned long long)an->a.accepted_count,
+             (unsigned long long)an->a.max_slot, n->cfg->data_dir,
+             an->a.me.member, an->a.me.active ? "voting"
+                                              : "not voting yet");
+    return admit_start(n, an);
 fail:
     acceptor_free(&an->a);
     free(an);
@@ -285,6 +377,7 @@ fail:
 
 static void acceptor_tick(struct node *n, int64_t now)
 {
+    admit_tick(n, acceptor_node_of(n), now);
 }
 
 static void acceptor_status_number(struct json_object *o, const char *name,
@@ -299,6 +392,11 @@ static void acceptor_status(struct node *n, struct json_object *o)
     struct json_object *recent = json_object_new_array();
     uint64_t first = an->a.max_slot > 10 ? an->a.max_slot - 9 : 1;
 
+    json_object_object_add(o, "member", json_object_new_string(an->a.me.member));
+    json_object_object_add(o, "cluster", json_object_new_string(an->a.me.cluster));
+    json_object_object_add(o, "admission", json_object_new_string(admit_state(an)));
+    json_object_object_add(o, "config", an->a.config.epoch
+                                            ? voters_json(&an->a.config) : NULL);
     json_object_object_add(o, "promised", codec_ballot_json(an->a.promised));
     acceptor_status_number(o, "commit", an->a.commit);
     acceptor_status_number(o, "max_slot", an->a.max_slot);
@@ -330,6 +428,7 @@ static void acceptor_stop(struct node *n)
      * on disk; their requests close with the server. */
     for (size_t i = 0; i < an->n_held; i++)
         free(an->held[i].body);
+    admit_stop(an);
     wal_close(an->wal);
     acceptor_free(&an->a);
     acceptor_ready_free(&an->ready);
@@ -342,6 +441,15 @@ static void acceptor_metrics(struct node *n, FILE *out)
 {
     struct acceptor_node *an = acceptor_node_of(n);
 
+    metrics_sample(out, "gauge", "paxos_acceptor_voting",
+                   "1 when this acceptor is admitted and votes.", NULL,
+                   an->a.me.active);
+    metrics_sample(out, "gauge", "paxos_config_epoch",
+                   "Epoch of the configuration this acceptor knows in force "
+                   "(0: none).", NULL, (double)an->a.config.epoch);
+    metrics_sample(out, "counter", "paxos_not_admitted_total",
+                   "Votes and listings refused while not admitted.", NULL,
+                   (double)an->not_admitted);
     metrics_sample(out, "gauge", "paxos_promised_round",
                    "Round of the ballot this acceptor promised.", NULL,
                    an->a.promised.round);
@@ -374,6 +482,7 @@ static const struct route acceptor_routes[] = {
     { "POST", "/prepare", ROUTE_PEER, acceptor_on_prepare },
     { "POST", "/accept", ROUTE_PEER, acceptor_on_accept },
     { "GET", "/accepted", ROUTE_PEER, acceptor_on_listing },
+    { "GET", "/identity", ROUTE_PEER, acceptor_on_identity },
 };
 
 const struct role_ops acceptor_role = {

@@ -52,7 +52,7 @@ struct learner_node {
 
 struct listing_ctx {
     struct node *node;
-    size_t acceptor;
+    uint32_t acceptor;          /* its node id */
 };
 
 static struct learner_node *learner_node_of(struct node *n)
@@ -206,13 +206,13 @@ static void learner_on_listing_answer(void *ud, int status, const char *body,
 
     ln->round_outstanding--;
     if (status != 200) {
-        log_warn("catch-up: acceptor %zu did not answer: %d %s", ctx->acceptor,
+        log_warn("catch-up: acceptor %u did not answer: %d %s", ctx->acceptor,
                  status, status ? body : err);
         goto out;
     }
     if (msg_decode(MSG_LISTING, body, len, n->cfg->max_value, &m, why,
                    sizeof(why)) < 0) {
-        log_warn("bad listing from acceptor %zu: %s", ctx->acceptor, why);
+        log_warn("bad listing from acceptor %u: %s", ctx->acceptor, why);
         goto out;
     }
     if (learner_on_listing(&ln->l, ctx->acceptor, &m) < 0)
@@ -229,9 +229,29 @@ out:
     free(ctx);
 }
 
+static void learner_ask(struct node *n, const struct node_info *to,
+                        const char *path)
+{
+    struct learner_node *ln = learner_node_of(n);
+    struct listing_ctx *ctx = malloc(sizeof(*ctx));
+
+    if (!ctx)
+        learner_fatal_memory();
+    *ctx = (struct listing_ctx){ n, to->id };
+    ln->round_outstanding++;
+    if (peer_send(n->peer, to, path, NULL, learner_on_listing_answer,
+                  ctx) < 0) {
+        ln->round_outstanding--;
+        free(ctx);
+    }
+}
+
+/* Asks the voters in force after the applied index (before any is
+ * known, the founding acceptors of SEED_NODES) for what they accepted. */
 static void learner_start_round(struct node *n, int64_t now)
 {
     struct learner_node *ln = learner_node_of(n);
+    const struct voters *cfg = &ln->l.cfg;
     char path[64];
 
     snprintf(path, sizeof(path), "/accepted?from=%llu&learner=%u",
@@ -240,18 +260,10 @@ static void learner_start_round(struct node *n, int64_t now)
     ln->round_applied = ln->l.applied;
     ln->last_round_at = now;
     ln->rounds++;
-    for (size_t i = 0; i < n->cfg->n_acceptors; i++) {
-        struct listing_ctx *ctx = malloc(sizeof(*ctx));
-        if (!ctx)
-            learner_fatal_memory();
-        *ctx = (struct listing_ctx){ n, i };
-        ln->round_outstanding++;
-        if (peer_send(n->peer, config_node(n->cfg, n->cfg->acceptors[i]), path,
-                      NULL, learner_on_listing_answer, ctx) < 0) {
-            ln->round_outstanding--;
-            free(ctx);
-        }
-    }
+    for (size_t i = 0; i < cfg->n; i++)
+        learner_ask(n, &cfg->v[i].node, path);
+    for (size_t i = 0; !cfg->epoch && i < n->cfg->n_acceptors; i++)
+        learner_ask(n, config_node(n->cfg, n->cfg->acceptors[i]), path);
 }
 
 static bool learner_wants_more(const struct learner_node *ln)
@@ -465,7 +477,7 @@ static int learner_start(struct node *n)
     if (!ln)
         return -1;
     n->role = ln;
-    if (learner_init(&ln->l, n->cfg->n_acceptors,
+    if (learner_init(&ln->l,
                      2 * (int64_t)n->cfg->request_timeout_ms) < 0)
         return -1;
     ln->store = learned_store_open(n->cfg->data_dir, n->cfg->fsync,
@@ -504,6 +516,8 @@ static void learner_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "learns", json_object_new_int64((int64_t)ln->learns));
     json_object_object_add(o, "catchup_rounds", json_object_new_int64((int64_t)ln->rounds));
     json_object_object_add(o, "copies", json_object_new_int64((int64_t)ln->copies));
+    json_object_object_add(o, "config", l->cfg.epoch ? voters_json(&l->cfg)
+                                                   : NULL);
     json_object_object_add(o, "recent", recent.values);
 }
 

@@ -10,13 +10,12 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "core/proposer.h"
 #include "gossip.h"
 #include "jsonread.h"
 #include "log.h"
 #include "metrics.h"
 #include "net/codec.h"
-#include "node.h"
+#include "role_proposer.h"
 
 enum sent_kind { SENT_PREPARE, SENT_ACCEPT, SENT_CONFIRM };
 
@@ -24,17 +23,9 @@ enum sent_kind { SENT_PREPARE, SENT_ACCEPT, SENT_CONFIRM };
 struct sent_msg {
     struct node *node;
     enum sent_kind kind;
-    size_t acceptor;
+    uint32_t to;                /* the acceptor's node id */
     struct ballot ballot;
     uint64_t first, count, round;
-};
-
-struct proposer_node {
-    struct proposer p;
-    uint64_t direct_seq;        /* identity for writes sent without one */
-    enum proposer_state last_state;
-    uint32_t last_leader;
-    uint64_t forwarded, refused;
 };
 
 static struct proposer_node *proposer_node_of(struct node *n)
@@ -73,25 +64,33 @@ static void proposer_log_changes(struct node *n)
 static void proposer_on_sent_answer(void *ud, int status, const char *body,
                                     size_t len, const char *err);
 
-static void proposer_send_to_acceptors(struct node *n, const struct msg *m,
-                                       struct sent_msg proto)
+/* Sends m (its text, body) to one acceptor. */
+static void proposer_send_to(struct node *n, const struct node_info *to,
+                             const char *body, struct sent_msg proto)
 {
+    struct sent_msg *s = malloc(sizeof(*s));
+    const char *path = proto.kind == SENT_PREPARE ? "/prepare" : "/accept";
+
+    if (!s)
+        return;                 /* as if lost: the retransmit timer helps */
+    *s = proto;
+    s->node = n;
+    s->to = to->id;
+    if (peer_send(n->peer, to, path, body, proposer_on_sent_answer, s) < 0)
+        free(s);
+}
+
+/* Sends m to every voter of the configuration in force. */
+static void proposer_send_to_voters(struct node *n, const struct msg *m,
+                                    struct sent_msg proto)
+{
+    const struct voters *v = &proposer_node_of(n)->p.cfg;
     char *body = msg_encode(m);
 
     if (!body)
         return;                 /* as if lost: the retransmit timer helps */
-    for (size_t i = 0; i < n->cfg->n_acceptors; i++) {
-        const struct node_info *acc = config_node(n->cfg, n->cfg->acceptors[i]);
-        struct sent_msg *s = malloc(sizeof(*s));
-        const char *path = proto.kind == SENT_PREPARE ? "/prepare" : "/accept";
-        if (!s)
-            break;
-        *s = proto;
-        s->node = n;
-        s->acceptor = i;
-        if (peer_send(n->peer, acc, path, body, proposer_on_sent_answer, s) < 0)
-            free(s);
-    }
+    for (size_t i = 0; i < v->n; i++)
+        proposer_send_to(n, &v->v[i].node, body, proto);
     free(body);
 }
 
@@ -104,7 +103,7 @@ static void proposer_send_slots(struct node *n, const struct proposer_out *o)
     struct msg m = { .type = o->kind == PROPOSER_SEND_ACCEPT ? MSG_ACCEPT
                                                              : MSG_LEARN,
                      .from = n->cfg->id, .ballot = o->ballot,
-                     .commit = p->commit };
+                     .commit = p->commit, .config = &p->cfg };
 
     m.entries = calloc(o->count ? o->count : 1, sizeof(*m.entries));
     if (!m.entries)
@@ -115,7 +114,7 @@ static void proposer_send_slots(struct node *n, const struct proposer_out *o)
     }
     m.n_entries = o->count;
     if (m.type == MSG_ACCEPT) {
-        proposer_send_to_acceptors(n, &m, (struct sent_msg){
+        proposer_send_to_voters(n, &m, (struct sent_msg){
             .kind = SENT_ACCEPT, .ballot = o->ballot, .first = o->first,
             .count = o->count });
     } else {
@@ -139,8 +138,8 @@ static void proposer_reply_chosen(struct node *n, const struct proposer_out *o)
 
 /* 503: the request was not carried out; 504: a write whose slot was
  * proposed, that a later leader may still choose ("status": "unknown"). */
-static void proposer_reply_refused(struct node *n, struct http_request *req,
-                                   int status, const char *why)
+void proposer_reply_refused(struct node *n, struct http_request *req,
+                            int status, const char *why)
 {
     struct proposer_node *pn = proposer_node_of(n);
     struct json_object *o = json_object_new_object();
@@ -160,21 +159,24 @@ static void proposer_reply_refused(struct node *n, struct http_request *req,
 }
 
 /* Sends what the proposer rules asked for and answers finished requests. */
-static void proposer_drain(struct node *n)
+void proposer_drain(struct node *n)
 {
     struct proposer *p = &proposer_node_of(n)->p;
 
     for (size_t i = 0; i < p->n_out; i++) {
         const struct proposer_out *o = &p->out[i];
         struct msg m = { .from = n->cfg->id, .ballot = o->ballot,
-                         .commit = p->commit };
+                         .commit = p->commit, .config = &p->cfg };
         struct json_object *j;
+        char *body;
         switch (o->kind) {
         case PROPOSER_SEND_PREPARE:
             m.type = MSG_PREPARE;
             m.from_slot = o->first;
-            proposer_send_to_acceptors(n, &m, (struct sent_msg){
-                .kind = SENT_PREPARE, .ballot = o->ballot });
+            if ((body = msg_encode(&m)))
+                proposer_send_to(n, o->to, body, (struct sent_msg){
+                    .kind = SENT_PREPARE, .ballot = o->ballot });
+            free(body);
             break;
         case PROPOSER_SEND_ACCEPT:
         case PROPOSER_SEND_CHOSEN:
@@ -182,11 +184,10 @@ static void proposer_drain(struct node *n)
             break;
         case PROPOSER_SEND_CONFIRM:
             m.type = MSG_ACCEPT;
-            proposer_send_to_acceptors(n, &m, (struct sent_msg){
+            proposer_send_to_voters(n, &m, (struct sent_msg){
                 .kind = SENT_CONFIRM, .ballot = o->ballot, .round = o->round });
             break;
-        case PROPOSER_SEND_HEARTBEAT: {
-            char *body;
+        case PROPOSER_SEND_HEARTBEAT:
             m.type = MSG_HEARTBEAT;
             body = msg_encode(&m);
             if (body)
@@ -194,7 +195,6 @@ static void proposer_drain(struct node *n)
                                peer_ignore_answer, NULL);
             free(body);
             break;
-        }
         case PROPOSER_REPLY_CHOSEN:
             proposer_reply_chosen(n, o);
             break;
@@ -207,6 +207,9 @@ static void proposer_drain(struct node *n)
         case PROPOSER_REPLY_FAILED:
             proposer_reply_refused(n, o->token, o->maybe_chosen ? 504 : 503,
                                    o->reason);
+            break;
+        case PROPOSER_REPLY_CHANGED:
+            reconfig_reply_changed(n, o->token, o->slot);
             break;
         }
     }
@@ -228,20 +231,20 @@ static void proposer_on_sent_answer(void *ud, int status, const char *body,
     if (status != 200 && status != 409)
         goto out;               /* lost: retransmits and elections cover it */
     if (msg_decode(t, body, len, n->cfg->max_value, &m, why, sizeof(why)) < 0) {
-        log_warn("bad answer from acceptor %zu: %s", s->acceptor, why);
+        log_warn("bad answer from acceptor %u: %s", (unsigned)s->to, why);
         goto out;
     }
     struct ballot promised = m.ok ? s->ballot : m.ballot;
     switch (s->kind) {
     case SENT_PREPARE:
-        proposer_on_promise(p, s->acceptor, s->ballot, &m, now);
+        proposer_on_promise(p, s->to, s->ballot, &m, now);
         break;
     case SENT_ACCEPT:
-        proposer_on_accepted(p, s->acceptor, s->ballot, m.ok, promised,
+        proposer_on_accepted(p, s->to, m.member, s->ballot, m.ok, promised,
                              s->first, s->count, now);
         break;
     case SENT_CONFIRM:
-        proposer_on_confirm(p, s->acceptor, s->ballot, m.ok, promised,
+        proposer_on_confirm(p, s->to, m.member, s->ballot, m.ok, promised,
                             s->round, now);
         break;
     }
@@ -292,9 +295,9 @@ out:
 
 /* Forwards req to the leader with body, once; 503 when that is not
  * possible. write: the forwarded write's identity, NULL for a read. */
-static void proposer_forward(struct node *n, struct http_request *req,
-                             const char *path, const char *body,
-                             const struct pvalue *write)
+void proposer_forward(struct node *n, struct http_request *req,
+                      const char *path, const char *body,
+                      const struct pvalue *write)
 {
     struct proposer_node *pn = proposer_node_of(n);
     const struct node_info *leader = config_node(n->cfg, pn->p.leader);
@@ -419,7 +422,7 @@ static void proposer_on_heartbeat_msg(struct http_request *req, void *ud)
         return;
     }
     proposer_on_heartbeat(&proposer_node_of(n)->p, m.from, m.ballot, m.commit,
-                          loop_now_ms());
+                          m.config, loop_now_ms());
     msg_free(&m);
     httpd_reply(req, 200, strdup("{}"));
     proposer_drain(n);
@@ -459,7 +462,6 @@ static int proposer_start(struct node *n)
     struct proposer_node *pn = calloc(1, sizeof(*pn));
     struct proposer_settings set = {
         .id = n->cfg->id,
-        .n_acceptors = n->cfg->n_acceptors,
         .heartbeat_ms = n->cfg->heartbeat_ms,
         .election_timeout_ms = n->cfg->election_timeout_ms,
         .rank = proposer_rank(n->cfg),
@@ -476,11 +478,18 @@ static int proposer_start(struct node *n)
     };
     struct timeval tv;
 
+    struct node_info seeds[VOTERS_MAX];
+
     if (!pn)
         return -1;
     n->role = pn;
     gettimeofday(&tv, NULL);
     pn->direct_seq = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+    /* The acceptors of SEED_NODES are asked first; the voters come from
+     * what they answer. */
+    for (size_t i = 0; i < n->cfg->n_acceptors && i < VOTERS_MAX; i++)
+        seeds[set.n_seeds++] = *config_node(n->cfg, n->cfg->acceptors[i]);
+    set.seeds = seeds;
     return proposer_init(&pn->p, &set, loop_now_ms());
 }
 
@@ -528,6 +537,7 @@ static void proposer_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "retransmits", json_object_new_int64((int64_t)p->retransmits));
     json_object_object_add(o, "forwarded", json_object_new_int64((int64_t)pn->forwarded));
     json_object_object_add(o, "refused", json_object_new_int64((int64_t)pn->refused));
+    json_object_object_add(o, "config", p->cfg.epoch ? voters_json(&p->cfg) : NULL);
     if (p->state == PROPOSER_LEADER)
         for (uint64_t s = last > 9 ? last - 9 : 1; s <= last; s++) {
             const struct proposer_slot *ps = proposer_get(p, s);
@@ -593,6 +603,8 @@ static const struct route proposer_routes[] = {
     { "POST", "/propose", ROUTE_USER, proposer_on_propose },
     { "POST", "/read-index", ROUTE_USER, proposer_on_read_index },
     { "POST", "/heartbeat", ROUTE_PEER, proposer_on_heartbeat_msg },
+    { "GET", "/voters", ROUTE_USER, reconfig_on_get },
+    { "POST", "/voters", ROUTE_USER, reconfig_on_post },
 };
 
 const struct role_ops proposer_role = {

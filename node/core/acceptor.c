@@ -2,6 +2,7 @@
  * and the records that make them durable; see acceptor.h. */
 #include "core/acceptor.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,12 +53,43 @@ static int record_trim(struct acceptor_ready *out, uint64_t upto)
         .kind = ACCEPTOR_RECORD_TRIM, .upto = upto });
 }
 
+static int record_identity(const struct acceptor *a,
+                           struct acceptor_ready *out)
+{
+    return ready_add(out, (struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_IDENTITY, .identity = &a->me,
+        .founding = &a->founding });
+}
+
+static int record_config(const struct acceptor *a, struct acceptor_ready *out)
+{
+    return ready_add(out, (struct acceptor_record){
+        .kind = ACCEPTOR_RECORD_CONFIG, .commit = a->commit,
+        .config = &a->config });
+}
+
+/* A reply of type t from this acceptor: its identity, and for promises
+ * and listings what it knows of the configuration. */
+static void reply_init(const struct acceptor *a, enum msg_type t, bool ok,
+                       struct ballot b, struct acceptor_ready *out)
+{
+    out->reply = (struct msg){ .type = t, .from = a->id, .ok = ok,
+                               .ballot = b };
+    memcpy(out->reply.member, a->me.member, sizeof out->reply.member);
+    if (t == MSG_PROMISE || t == MSG_LISTING) {
+        out->reply.commit = a->commit;
+        out->reply.config = (struct voters *)&a->config;
+        memcpy(out->reply.cluster, a->me.cluster, sizeof out->reply.cluster);
+    }
+    if (t == MSG_LISTING)
+        out->reply.founding = (struct voters *)&a->founding;
+}
+
 /* The refusal of a message below the promise: it carries the promise. */
 static void reply_stale(const struct acceptor *a, enum msg_type t,
                         struct acceptor_ready *out)
 {
-    out->reply = (struct msg){ .type = t, .from = a->id, .ok = false,
-                               .ballot = a->promised };
+    reply_init(a, t, false, a->promised, out);
 }
 
 /* ---- the state ---- */
@@ -123,11 +155,25 @@ static bool raise_promise(struct acceptor *a, struct ballot b)
     return true;
 }
 
+/* Takes a leader's commit index and the configuration in force after it
+ * when they are newer. Returns true when the configuration changed. */
+static bool take_commit(struct acceptor *a, uint64_t commit,
+                        const struct voters *config)
+{
+    bool newer = config && config->epoch > a->config.epoch;
+
+    if (commit > a->commit)
+        a->commit = commit;
+    if (newer)
+        a->config = *config;
+    return newer;
+}
+
 /* Applies ACCEPT(b, entries) to the state (see acceptor_accept). */
 static enum acceptor_verdict accept_entries(struct acceptor *a,
                                             struct ballot b,
                                             const struct msg_entry *entries,
-                                            size_t n, uint64_t commit)
+                                            size_t n)
 {
     uint64_t highest = 0;
 
@@ -157,8 +203,6 @@ static enum acceptor_verdict accept_entries(struct acceptor *a,
     a->promised = b;
     if (highest > a->max_slot)
         a->max_slot = highest;
-    if (commit > a->commit)
-        a->commit = commit;
     a->accepted_count += n;
     return ACCEPTOR_OK;
 }
@@ -233,13 +277,13 @@ enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
                                        struct acceptor_ready *out)
 {
     ready_reset(out);
+    if (!a->me.active)
+        return ACCEPTOR_NOT_ADMITTED;
     if (!raise_promise(a, b)) {
         reply_stale(a, MSG_PROMISE, out);
         return ACCEPTOR_STALE;
     }
-    out->reply = (struct msg){ .type = MSG_PROMISE, .from = a->id,
-                               .ok = true, .ballot = b,
-                               .commit = a->commit };
+    reply_init(a, MSG_PROMISE, true, b, out);
     if (record_promise(out, b) < 0 ||
         list_entries(a, from_slot > a->commit ? from_slot : a->commit + 1,
                      SIZE_MAX, SIZE_MAX, out) < 0)
@@ -250,6 +294,7 @@ enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
 enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
                                       const struct msg_entry *entries,
                                       size_t n, uint64_t commit,
+                                      const struct voters *config,
                                       struct acceptor_ready *out)
 {
     struct ballot before = a->promised;
@@ -257,11 +302,15 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
     size_t stored = 0;
 
     ready_reset(out);
-    verdict = accept_entries(a, b, entries, n, commit);
+    if (!a->me.active)
+        return ACCEPTOR_NOT_ADMITTED;
+    verdict = accept_entries(a, b, entries, n);
     if (verdict == ACCEPTOR_STALE)
         reply_stale(a, MSG_ACCEPTED, out);
     if (verdict != ACCEPTOR_OK)
         return verdict;
+    if (take_commit(a, commit, config) && record_config(a, out) < 0)
+        return ACCEPTOR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         if (entries[i].slot <= a->trimmed)
             continue;
@@ -272,8 +321,7 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
     /* A higher ballot with nothing stored under it is a promise too. */
     if (!stored && ballot_cmp(b, before) > 0 && record_promise(out, b) < 0)
         return ACCEPTOR_NO_MEMORY;
-    out->reply = (struct msg){ .type = MSG_ACCEPTED, .from = a->id,
-                               .ok = true, .ballot = b };
+    reply_init(a, MSG_ACCEPTED, true, b, out);
     return ACCEPTOR_OK;
 }
 
@@ -321,13 +369,15 @@ enum acceptor_verdict acceptor_list(struct acceptor *a, uint32_t learner,
     enum acceptor_verdict verdict = ACCEPTOR_OK;
 
     ready_reset(out);
+    if (!a->me.active)
+        return ACCEPTOR_NOT_ADMITTED;
     if (learner)
         verdict = learner_says(a, learner, from, out);
     if (verdict != ACCEPTOR_OK)
         return verdict;
-    out->reply = (struct msg){ .type = MSG_LISTING, .from = a->id,
-                               .ballot = a->promised, .commit = a->commit,
-                               .trimmed = a->trimmed, .from_slot = from };
+    reply_init(a, MSG_LISTING, true, a->promised, out);
+    out->reply.trimmed = a->trimmed;
+    out->reply.from_slot = from;
     if (list_entries(a, from, limit, ACCEPTOR_LISTING_MAX_BYTES, out) < 0)
         return ACCEPTOR_NO_MEMORY;
     return ACCEPTOR_OK;
@@ -350,7 +400,9 @@ int acceptor_snapshot(const struct acceptor *a, struct acceptor_ready *out)
     size_t first_accept;
 
     ready_reset(out);
-    if (record_trim(out, a->trimmed) < 0)
+    if ((a->me.member[0] && record_identity(a, out) < 0) ||
+        (a->config.epoch && record_config(a, out) < 0) ||
+        record_trim(out, a->trimmed) < 0)
         return -1;
     first_accept = out->n_records;
     for (uint64_t s = a->trimmed + 1; s <= a->max_slot; s++) {
@@ -375,7 +427,7 @@ int acceptor_restore(struct acceptor *a, const struct acceptor_record *r)
         break;
     case ACCEPTOR_RECORD_ACCEPT:
         e = (struct msg_entry){ .slot = r->slot, .value = *r->value };
-        if (accept_entries(a, r->ballot, &e, 1, 0) == ACCEPTOR_NO_MEMORY)
+        if (accept_entries(a, r->ballot, &e, 1) == ACCEPTOR_NO_MEMORY)
             return -1;
         break;
     case ACCEPTOR_RECORD_TRIM:
@@ -383,6 +435,63 @@ int acceptor_restore(struct acceptor *a, const struct acceptor_record *r)
             a->commit = r->upto;
         trim(a, r->upto);
         break;
+    case ACCEPTOR_RECORD_IDENTITY:
+        a->me = *r->identity;
+        if (r->identity->cluster[0])
+            a->founding = *r->founding;
+        break;
+    case ACCEPTOR_RECORD_CONFIG:
+        take_commit(a, r->commit, r->config);
+        break;
     }
     return 0;
+}
+
+/* ---- identity and admission ---- */
+
+int acceptor_new_member(struct acceptor *a, const char *member,
+                        struct acceptor_ready *out)
+{
+    ready_reset(out);
+    memset(&a->me, 0, sizeof(a->me));
+    snprintf(a->me.member, sizeof a->me.member, "%s", member);
+    return record_identity(a, out);
+}
+
+void acceptor_identify(const struct acceptor *a, struct acceptor_ready *out)
+{
+    ready_reset(out);
+    reply_init(a, MSG_IDENTITY, true, a->promised, out);
+    out->reply.commit = a->commit;
+    out->reply.active = a->me.active;
+    memcpy(out->reply.cluster, a->me.cluster, sizeof out->reply.cluster);
+    if (a->me.cluster[0]) {
+        out->reply.config = (struct voters *)&a->config;
+        out->reply.founding = (struct voters *)&a->founding;
+    }
+}
+
+int acceptor_admit(struct acceptor *a, const struct admission *decided,
+                   struct acceptor_ready *out)
+{
+    ready_reset(out);
+    if (decided->verdict != ADMISSION_FOUND &&
+        decided->verdict != ADMISSION_JOIN)
+        return 0;
+    memcpy(a->me.cluster, decided->cluster, sizeof a->me.cluster);
+    a->founding = decided->founding;
+    /* A later configuration names this member: the cluster lives and
+     * counts on it already. */
+    a->me.active = decided->config.epoch > 1;
+    a->config = decided->config;
+    if (decided->commit > a->commit)
+        a->commit = decided->commit;
+    return record_identity(a, out) < 0 || record_config(a, out) < 0 ? -1 : 0;
+}
+
+int acceptor_activate(struct acceptor *a, struct acceptor_ready *out)
+{
+    ready_reset(out);
+    a->me.active = true;
+    return record_identity(a, out);
 }

@@ -19,7 +19,9 @@
 #include <stdint.h>
 
 #include "ballot.h"
+#include "core/admission.h"
 #include "core/msg.h"
+#include "core/voters.h"
 
 /* How far past its highest accepted slot an acceptor accepts a slot: a
  * bound on the memory one message can make it reserve. */
@@ -37,6 +39,9 @@ enum acceptor_record_kind {
     ACCEPTOR_RECORD_PROMISE,    /* ballot was promised */
     ACCEPTOR_RECORD_ACCEPT,     /* (ballot, value) was accepted for slot */
     ACCEPTOR_RECORD_TRIM,       /* the slots up to upto were forgotten */
+    ACCEPTOR_RECORD_IDENTITY,   /* who this acceptor is (and the founding
+                                   configuration once admitted) */
+    ACCEPTOR_RECORD_CONFIG,     /* config is in force after slot commit */
 };
 
 /* One state change to make durable. Fields other than the kind's are
@@ -47,6 +52,10 @@ struct acceptor_record {
     uint64_t slot;              /* ACCEPT */
     const struct pvalue *value; /* ACCEPT, borrowed (see below) */
     uint64_t upto;              /* TRIM */
+    const struct acceptor_identity *identity;   /* IDENTITY, borrowed */
+    const struct voters *founding;  /* IDENTITY (admitted), borrowed */
+    uint64_t commit;                /* CONFIG */
+    const struct voters *config;    /* CONFIG, borrowed */
 };
 
 /* What one call decided. Each call empties it first; the caller owns it,
@@ -77,6 +86,9 @@ struct acceptor_learner {
 
 struct acceptor {
     uint32_t id;                /* this node's, in replies */
+    struct acceptor_identity me;    /* votes only when me.active */
+    struct voters founding;     /* epoch 0 until admitted */
+    struct voters config;       /* in force after commit (epoch 0: none) */
     struct ballot promised;
     uint64_t commit;            /* highest commit index a leader sent */
     uint64_t trimmed;           /* slots <= trimmed are forgotten */
@@ -90,6 +102,9 @@ struct acceptor {
 
 enum acceptor_verdict {
     ACCEPTOR_OK,                /* promised / accepted / listed: reply ok */
+    ACCEPTOR_NOT_ADMITTED,      /* no vote, no listing: not admitted (or
+                                   not active yet); nothing changed, no
+                                   reply */
     ACCEPTOR_STALE,             /* ballot below the promise: the reply
                                    refuses with the promise; no records */
     ACCEPTOR_BAD_SLOT,          /* slot 0 or too far ahead: nothing changed,
@@ -120,15 +135,20 @@ enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
                                        uint64_t from_slot,
                                        struct acceptor_ready *out);
 
-/* ACCEPT(b, entries). All entries are checked before any is applied, so a
- * rejected message changes nothing. An empty list only checks the ballot
- * (a leader confirming it still leads).
+/* ACCEPT(b, entries) from a leader whose commit index is commit, with
+ * config in force after it (NULL: none given). All entries are checked
+ * before any is applied, so a rejected message changes nothing. An empty
+ * list only checks the ballot (a leader confirming it still leads). A
+ * configuration newer than the acceptor's is taken, with a config record:
+ * the acceptor reports it to candidates and to acceptors that wait to be
+ * admitted.
  * On OK: an accept record for each entry stored (one for a trimmed slot
  * is answered without being stored), or, when none is and b is above the
  * promise, a promise record; and an ACCEPTED. */
 enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
                                       const struct msg_entry *entries,
                                       size_t n, uint64_t commit,
+                                      const struct voters *config,
                                       struct acceptor_ready *out);
 
 /* A LISTING of the accepted slots from slot from on: at most limit
@@ -148,8 +168,33 @@ enum acceptor_verdict acceptor_list(struct acceptor *a, uint32_t learner,
                                     uint64_t from, size_t limit,
                                     struct acceptor_ready *out);
 
+/* Promises, accepts and listings are answered only by an active acceptor
+ * (ACCEPTOR_NOT_ADMITTED otherwise; see core/admission.h); their replies
+ * carry its member identity, and promises and listings its commit index
+ * with the configuration in force after it (listings the founding one
+ * too). */
+
+/* A new data directory: the acceptor takes member as its identity (an
+ * identity record), not admitted. Returns 0, or -1 when out of memory. */
+int acceptor_new_member(struct acceptor *a, const char *member,
+                        struct acceptor_ready *out);
+/* What the acceptor says of itself to another (an IDENTITY reply). */
+void acceptor_identify(const struct acceptor *a, struct acceptor_ready *out);
+/* Takes what admission_decide() decided: ADMISSION_FOUND and
+ * ADMISSION_JOIN record the cluster and the configuration; a founding
+ * voter is active only once a quorum of the founding voters recorded the
+ * cluster (acceptor_activate), one admitted by a later configuration at
+ * once. Other verdicts change nothing. Returns 0, or -1 when out of
+ * memory. */
+int acceptor_admit(struct acceptor *a, const struct admission *decided,
+                   struct acceptor_ready *out);
+/* The founding voters recorded the cluster: the acceptor votes from now
+ * on (an identity record). Returns 0, or -1 when out of memory. */
+int acceptor_activate(struct acceptor *a, struct acceptor_ready *out);
+
 /* The records that rebuild this acceptor's state, and only what it still
- * keeps: what a compacted write-ahead file holds. The trim first, then
+ * keeps: what a compacted write-ahead file holds. Its identity and its
+ * configuration first, then the trim, then
  * every slot kept, ordered by ballot as a replay must see them (each
  * accept raises the promise), then the promise (it is at least every
  * accepted ballot). No reply. Returns 0, or -1 when out of memory. */

@@ -2,7 +2,12 @@
  * vote (see admission.h). */
 #include "core/admission.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
+
+#include "jsonread.h"
 
 /* The admitted report with the highest commit: the newest configuration
  * any of them knows. NULL when none is admitted. */
@@ -76,6 +81,8 @@ void admission_decide(const struct node_info *self,
         memcpy(out->cluster, newest->cluster, sizeof out->cluster);
         out->commit = newest->commit;
         out->config = *newest->config;
+        out->founding = newest->founding ? *newest->founding
+                                         : *newest->config;
         return;
     }
     if (!n_founders || founders[0].id != self->id ||
@@ -83,7 +90,74 @@ void admission_decide(const struct node_info *self,
                             &out->config))
         return;
     out->verdict = ADMISSION_FOUND;
+    out->founding = out->config;
     voters_cluster_id(&out->config, out->cluster);
+}
+
+/* ---- in the data directory ---- */
+
+char *admission_identity_encode(const struct acceptor_identity *me,
+                                const struct voters *founding)
+{
+    struct json_object *o = json_object_new_object();
+    char *text;
+
+    json_object_object_add(o, "member", json_object_new_string(me->member));
+    json_object_object_add(o, "cluster", json_object_new_string(me->cluster));
+    json_object_object_add(o, "active", json_object_new_boolean(me->active));
+    if (me->cluster[0])
+        json_object_object_add(o, "founding", voters_json(founding));
+    text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return text;
+}
+
+/* Copies a string field of exactly len hex digits ("" when empty_ok). */
+static int admission_read_id(struct jr *d, json_object *o, const char *key,
+                             size_t len, bool empty_ok, char *out)
+{
+    const struct jr_path field = { NULL, key, 0 };
+    char *s = NULL;
+    int rc = 0;
+
+    if (jr_string(d, jr_member(o, &field), &field, len, &s) < 0)
+        return -1;
+    if (!(empty_ok && !s[0]) &&
+        (strlen(s) != len || strspn(s, "0123456789abcdef") != len))
+        rc = jr_fail_field(d, &field, "must be %zu lowercase hex digits", len);
+    else
+        memcpy(out, s, strlen(s) + 1);
+    free(s);
+    return rc;
+}
+
+int admission_identity_decode(const char *text, size_t len,
+                              struct acceptor_identity *me,
+                              struct voters *founding, char *err,
+                              size_t errlen)
+{
+    const struct jr_path active = { NULL, "active", 0 },
+                         found = { NULL, "founding", 0 };
+    struct jr d = { err, errlen };
+    json_object *root = NULL;
+    int rc = -1;
+
+    memset(me, 0, sizeof(*me));
+    memset(founding, 0, sizeof(*founding));
+    if (jr_parse(&d, text, len, 5, &root) < 0 ||
+        admission_read_id(&d, root, "member", MEMBER_ID_LEN, false,
+                          me->member) < 0 ||
+        admission_read_id(&d, root, "cluster", CLUSTER_ID_LEN, true,
+                          me->cluster) < 0 ||
+        jr_bool(&d, root, &active, &me->active) < 0)
+        goto out;
+    if (me->cluster[0] &&
+        voters_read(&d, jr_member(root, &found), &found, founding) < 0)
+        goto out;
+    rc = 0;
+out:
+    json_object_put(root);
+    return rc;
 }
 
 bool admission_quorum_recorded(const struct voters *founding,

@@ -48,6 +48,8 @@ struct identity_report {
     uint64_t commit;                    /* with the configuration */
     const struct voters *config;        /* in force after commit; NULL
                                            when not admitted */
+    const struct voters *founding;      /* the cluster's first; NULL when
+                                           not admitted */
 };
 
 enum admission_verdict {
@@ -63,7 +65,8 @@ struct admission {
     enum admission_verdict verdict;
     char cluster[CLUSTER_ID_LEN + 1];
     uint64_t commit;
-    struct voters config;
+    struct voters config;               /* in force after commit */
+    struct voters founding;
 };
 
 /* Decides for a new acceptor (self, not admitted) from the reports of
@@ -74,6 +77,16 @@ void admission_decide(const struct node_info *self,
                       const struct node_info *founders, size_t n_founders,
                       const struct identity_report *reports, size_t n,
                       struct admission *out);
+
+/* The identity as the data directory keeps it (JSON, malloc'd; NULL when
+ * out of memory), with the founding configuration once admitted. */
+char *admission_identity_encode(const struct acceptor_identity *me,
+                                const struct voters *founding);
+/* Reads it back. Returns 0, or -1 with a reason in err. */
+int admission_identity_decode(const char *text, size_t len,
+                              struct acceptor_identity *me,
+                              struct voters *founding, char *err,
+                              size_t errlen);
 
 /* True when an admitted founding voter may vote: a quorum of the
  * founding voters (this one included) report this cluster. */

@@ -11,11 +11,9 @@
  * until the prefix catches up: a bound on what one message can reserve. */
 #define LEARNER_MAX_WINDOW (1u << 20)
 
-int learner_init(struct learner *l, size_t n_acceptors, int64_t remember_ms)
+int learner_init(struct learner *l, int64_t remember_ms)
 {
     memset(l, 0, sizeof(*l));
-    l->n_acceptors = n_acceptors;
-    l->quorum = n_acceptors / 2 + 1;
     idmap_aging_init(&l->applied_ids, remember_ms, LEARNER_REMEMBER_IDS, 0);
     l->ring_cap = 256;
     l->ring = calloc(l->ring_cap, sizeof(*l->ring));
@@ -102,13 +100,21 @@ static struct learner_slot *learner_slot(struct learner *l, uint64_t slot,
     return ls;
 }
 
-/* A write joins the applied log: its identity is remembered and, unless
- * it comes from the learner's own store, *v moves into the outbox. */
+/* A value joins the applied log: a write's identity is remembered, a
+ * configuration is in force from the next slot on, and unless it comes
+ * from the learner's own store, *v moves into the outbox. */
 static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
                           struct pvalue *v, bool stored)
 {
-    if (idmap_aging_put(&l->applied_ids, v->client, v->seq, slot) < 0)
+    struct voters next;
+
+    if (voters_is_value(v)) {
+        if (voters_from_value(v, slot, &l->cfg, &next) == 0)
+            l->cfg = next;
+    } else if (idmap_aging_put(&l->applied_ids, v->client, v->seq,
+                               slot) < 0) {
         return -1;
+    }
     if (stored || l->highest_heard > slot || l->known_commit > slot)
         idmap_aging_tick_count(&l->applied_ids);    /* catching up */
     if (!stored) {
@@ -122,12 +128,13 @@ static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
 }
 
 /* True when v is a write already in the applied log (a retry chosen
- * twice), counted as skipped. */
+ * twice), counted as skipped. A configuration is never skipped. */
 static bool learner_is_duplicate(struct learner *l, const struct pvalue *v)
 {
     uint64_t slot;
 
-    if (!idmap_aging_get(&l->applied_ids, v->client, v->seq, &slot))
+    if (voters_is_value(v) ||
+        !idmap_aging_get(&l->applied_ids, v->client, v->seq, &slot))
         return false;
     l->skipped_duplicates++;
     return true;
@@ -158,34 +165,6 @@ static int learner_apply_ready(struct learner *l)
     return 0;
 }
 
-static void learner_vote(struct learner_slot *ls, size_t acceptor,
-                         struct ballot b, const struct pvalue *v,
-                         size_t n_acceptors, size_t quorum, bool *oom)
-{
-    size_t same = 0;
-
-    if (ls->chosen)
-        return;
-    if (ballot_cmp(b, ls->votes[acceptor]) > 0)
-        ls->votes[acceptor] = b;
-    if (ballot_cmp(b, ls->best) > 0) {
-        struct pvalue copy;
-        if (pvalue_copy(&copy, v) < 0) {
-            *oom = true;
-            return;
-        }
-        pvalue_free(&ls->best_value);
-        ls->best_value = copy;
-        ls->best = b;
-    }
-    for (size_t i = 0; i < n_acceptors; i++)
-        same += ballot_cmp(ls->votes[i], b) == 0;
-    /* Everything accepted at or above a chosen ballot carries the chosen
-     * value, so the highest value seen is the one chosen at b. */
-    if (same >= quorum)
-        ls->chosen = true;
-}
-
 /* A slot the leader announced chosen at b: its value is the chosen one. */
 static void learner_choose(struct learner_slot *ls, struct ballot b,
                            const struct pvalue *v, bool *oom)
@@ -204,38 +183,23 @@ static void learner_choose(struct learner_slot *ls, struct ballot b,
     ls->chosen = true;
 }
 
-/* Entries an acceptor reported accepted (chosen_at NULL: votes, each at
- * its own ballot), or that the leader announced chosen at *chosen_at. */
-static int learner_take_entries(struct learner *l,
-                                const struct ballot *chosen_at,
-                                size_t acceptor, uint64_t commit,
-                                const struct msg_entry *e, size_t n)
+int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
+                      const struct msg_entry *e, size_t n)
 {
     bool oom = false;
 
-    if (!chosen_at && acceptor >= l->n_acceptors)
-        return 0;
     if (commit > l->known_commit)
         l->known_commit = commit;
     for (size_t i = 0; i < n && !oom; i++) {
         struct learner_slot *ls = learner_slot(l, e[i].slot, true, &oom);
         if (e[i].slot > l->highest_heard)
             l->highest_heard = e[i].slot;
-        if (ls && chosen_at)
-            learner_choose(ls, *chosen_at, &e[i].value, &oom);
-        else if (ls)
-            learner_vote(ls, acceptor, e[i].ballot, &e[i].value,
-                         l->n_acceptors, l->quorum, &oom);
+        if (ls)
+            learner_choose(ls, b, &e[i].value, &oom);
     }
     if (oom)
         return -1;
     return learner_apply_ready(l);
-}
-
-int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
-                      const struct msg_entry *e, size_t n)
-{
-    return learner_take_entries(l, &b, 0, commit, e, n);
 }
 
 uint64_t learner_round_begin(struct learner *l)
@@ -246,20 +210,21 @@ uint64_t learner_round_begin(struct learner *l)
     }
     l->round_from = l->applied + 1;
     l->round_commit = l->known_commit;
+    l->round_epoch = l->cfg.epoch;
     l->round_answered = 0;
     return l->round_from;
 }
 
+/* Keeps, per slot up to upto, the highest-ballot value the answers hold. */
 static int learner_round_collect(struct learner *l, uint64_t upto,
                                  const struct msg_entry *e, size_t n)
 {
     bool oom = false;
 
-    for (size_t i = 0; i < n; i++) {
-        struct learner_slot *ls;
-        if (e[i].slot > upto)
-            continue;
-        ls = learner_slot(l, e[i].slot, false, &oom);
+    for (size_t i = 0; i < n && e[i].slot <= upto; i++) {
+        struct learner_slot *ls = learner_slot(l, e[i].slot, true, &oom);
+        if (oom)
+            return -1;
         if (!ls || ballot_cmp(e[i].ballot, ls->round_best) <= 0)
             continue;
         pvalue_free(&ls->round_value);
@@ -270,8 +235,10 @@ static int learner_round_collect(struct learner *l, uint64_t upto,
     return 0;
 }
 
-/* Slots known chosen when the round began, answered for by a quorum:
- * the highest-ballot answer is the chosen value. */
+/* Slots known chosen when the round began, answered for by a quorum of
+ * the voters: the highest-ballot answer is the chosen value. In slot
+ * order, up to the first slot no quorum covers, and up to a
+ * configuration: the slots after it have other voters. */
 static void learner_round_decide(struct learner *l)
 {
     bool oom = false;
@@ -279,41 +246,54 @@ static void learner_round_decide(struct learner *l)
     for (uint64_t s = l->applied + 1; s <= l->round_commit; s++) {
         struct learner_slot *ls;
         size_t covering = 0;
-        for (size_t i = 0; i < l->n_acceptors; i++)
+        for (size_t i = 0; i < l->cfg.n; i++)
             covering += (l->round_answered >> i & 1) &&
                         l->round_first[i] <= s && l->round_upto[i] >= s;
-        if (covering < l->quorum)
+        if (covering < voters_quorum(&l->cfg) ||
+            !(ls = learner_slot(l, s, false, &oom)))
             return;
-        ls = learner_slot(l, s, false, &oom);
-        if (!ls || ls->chosen || ballot_is_zero(ls->round_best))
-            continue;
-        pvalue_free(&ls->best_value);
-        ls->best_value = ls->round_value;
-        ls->round_value = (struct pvalue){ 0 };
-        ls->best = ls->round_best;
-        ls->chosen = true;
+        if (!ls->chosen) {
+            if (ballot_is_zero(ls->round_best))
+                return;
+            pvalue_free(&ls->best_value);
+            ls->best_value = ls->round_value;
+            ls->round_value = (struct pvalue){ 0 };
+            ls->best = ls->round_best;
+            ls->chosen = true;
+        }
+        if (voters_is_value(&ls->best_value))
+            return;
     }
 }
 
-int learner_on_listing(struct learner *l, size_t acceptor,
-                       const struct msg *m)
+int learner_on_listing(struct learner *l, uint32_t from, const struct msg *m)
 {
-    if (learner_take_entries(l, NULL, acceptor, m->commit, m->entries,
-                             m->n_entries) < 0)
-        return -1;
-    if (acceptor >= l->n_acceptors)
-        return 0;
+    int voter;
+
+    if (m->commit > l->known_commit)
+        l->known_commit = m->commit;
+    for (size_t i = 0; i < m->n_entries; i++)
+        if (m->entries[i].slot > l->highest_heard)
+            l->highest_heard = m->entries[i].slot;
     if (m->trimmed > l->trimmed_seen)
         l->trimmed_seen = m->trimmed;
-    if (m->from_slot != l->round_from || !m->from_slot)
+    if (!l->cfg.epoch && m->founding) {
+        /* No configuration applied yet: the founding voters count. */
+        l->cfg = *m->founding;
+        if (!l->round_epoch)
+            l->round_epoch = l->cfg.epoch;
+    }
+    voter = voters_find(&l->cfg, from, m->member);
+    if (voter < 0 || l->round_epoch != l->cfg.epoch ||
+        m->from_slot != l->round_from || !m->from_slot)
         return 0;
     if (learner_round_collect(l, m->upto, m->entries, m->n_entries) < 0)
         return -1;
-    l->round_answered |= 1u << acceptor;
-    l->round_first[acceptor] = m->trimmed >= m->from_slot ? m->trimmed + 1
-                                                           : m->from_slot;
-    l->round_upto[acceptor] = m->upto;
-    if ((size_t)__builtin_popcount(l->round_answered) < l->quorum)
+    l->round_answered |= 1u << voter;
+    l->round_first[voter] = m->trimmed >= m->from_slot ? m->trimmed + 1
+                                                        : m->from_slot;
+    l->round_upto[voter] = m->upto;
+    if ((size_t)__builtin_popcount(l->round_answered) < voters_quorum(&l->cfg))
         return 0;
     learner_round_decide(l);
     return learner_apply_ready(l);

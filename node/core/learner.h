@@ -1,18 +1,20 @@
 /* learner.h -- the learner's rules, with no I/O.
  *
- * The leader announces the slots it got chosen. Beyond that, a slot is
- * chosen when a quorum of the configured acceptors reported it accepted
- * at the same ballot. Chosen slots are applied in slot order; a no-op or
- * a write already applied under another slot (a retried write chosen
- * twice) is skipped, so the applied log holds every write exactly once.
+ * The leader announces the slots it got chosen. Chosen slots are applied
+ * in slot order; a no-op or a write already applied under another slot
+ * (a retried write chosen twice) is skipped, so the applied log holds
+ * every write exactly once. A configuration value (core/voters.h) is
+ * applied too, and its voters are the ones counted from the next slot on.
  *
- * Missed messages are repaired by a catch-up round: the learner asks every
- * acceptor for its accepted entries from the first slot it lacks. Any
- * quorum-at-one-ballot in the answers is chosen as usual. Beyond that, a
- * slot that a leader had already reported chosen (the commit index) when
- * the round began takes the highest-ballot value among a quorum of
- * answers: every value accepted at or above the chosen ballot is the
- * chosen value, and any quorum holds one of them.
+ * Missed messages are repaired by a catch-up round: the learner asks the
+ * voters in force after its applied index for their accepted entries
+ * from the first slot it lacks. A slot that a leader had already reported
+ * chosen (the commit index) when the round began takes the highest-ballot
+ * value among the answers of a quorum of those voters, each under its
+ * member identity: every value accepted at or above the chosen ballot is
+ * the chosen value, and any quorum holds one of them. A round decides
+ * slots in order and stops after a configuration value: the slots after
+ * it are counted among the new voters, in the next round.
  *
  * Applied writes leave the core through an outbox (the caller stores
  * them, tells clients, then empties it), so the learner's memory holds
@@ -28,15 +30,14 @@
 #include <stdint.h>
 
 #include "ballot.h"
-#include "core/msg.h"
-#include "core/cluster.h"
 #include "core/idmap.h"
+#include "core/msg.h"
+#include "core/voters.h"
 
 struct learner_slot {
     uint64_t slot;                          /* 0: unused ring entry */
-    struct ballot votes[CLUSTER_MAX_ACCEPTORS];  /* latest per acceptor */
-    struct ballot best;                     /* highest ballot seen */
-    struct pvalue best_value;               /* its value */
+    struct ballot best;                     /* the chosen value's ballot */
+    struct pvalue best_value;               /* the chosen value */
     bool chosen;
     struct ballot round_best;               /* this catch-up round's */
     struct pvalue round_value;
@@ -49,7 +50,8 @@ struct learned {
 };
 
 struct learner {
-    size_t n_acceptors, quorum;
+    struct voters cfg;          /* in force after applied (epoch 0: the
+                                   founding one, not known yet) */
     uint64_t applied;           /* every slot <= applied is applied */
     uint64_t known_commit;      /* highest commit index heard of */
     uint64_t highest_heard;     /* highest slot any acceptor reported */
@@ -64,11 +66,12 @@ struct learner {
     uint64_t skipped_noops, skipped_duplicates;
     uint64_t trimmed_seen;      /* highest slot an acceptor forgot */
 
-    /* The catch-up round in progress (round_from == 0: none). */
-    uint64_t round_from, round_commit;
-    uint64_t round_first[CLUSTER_MAX_ACCEPTORS];   /* what each answer */
-    uint64_t round_upto[CLUSTER_MAX_ACCEPTORS];    /* covers */
-    uint32_t round_answered;    /* mask of acceptor indexes */
+    /* The catch-up round in progress (round_from == 0: none), among the
+     * voters of configuration epoch round_epoch. */
+    uint64_t round_from, round_commit, round_epoch;
+    uint64_t round_first[VOTERS_MAX];  /* what each voter's answer */
+    uint64_t round_upto[VOTERS_MAX];   /* covers */
+    uint32_t round_answered;    /* mask of the indexes of cfg's voters */
 };
 
 /* A write's identity is remembered (to apply a retry chosen twice only
@@ -76,7 +79,7 @@ struct learner {
  * learner is caught up, remember_ms (see learner_tick). */
 #define LEARNER_REMEMBER_IDS 16384
 
-int learner_init(struct learner *l, size_t n_acceptors, int64_t remember_ms);
+int learner_init(struct learner *l, int64_t remember_ms);
 void learner_free(struct learner *l);
 /* Ages the remembered identities; call every loop turn or so. */
 void learner_tick(struct learner *l, int64_t now);
@@ -87,12 +90,16 @@ void learner_tick(struct learner *l, int64_t now);
 int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
                       const struct msg_entry *e, size_t n);
 
-/* Starts a catch-up round; returns the first slot to ask for. */
+/* Starts a catch-up round; returns the first slot to ask for. The
+ * voters to ask are l->cfg's (when it is not known yet, the founding
+ * acceptors of SEED_NODES: their answers say who the founding voters
+ * are). */
 uint64_t learner_round_begin(struct learner *l);
-/* One acceptor's answer (a LISTING): entries with their ballots,
- * covering every slot in [max(from_slot, trimmed + 1), upto]. Answers to
- * an older round only vote. */
-int learner_on_listing(struct learner *l, size_t acceptor,
+/* Acceptor `from`'s answer (a LISTING): entries with their ballots,
+ * covering every slot in [max(from_slot, trimmed + 1), upto]. It counts
+ * only from a voter of l->cfg under its member identity, and only for
+ * the round in progress. */
+int learner_on_listing(struct learner *l, uint32_t from,
                        const struct msg *listing);
 /* True while slots are known to exist above the applied prefix. */
 bool learner_behind(const struct learner *l);

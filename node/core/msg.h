@@ -39,7 +39,7 @@ struct msg {
     size_t n_entries;
     /* An acceptor's identity, in its answers (see core/admission.h). */
     char member[MEMBER_ID_LEN + 1];
-    char cluster[CLUSTER_ID_LEN + 1];   /* IDENTITY, LISTING */
+    char cluster[CLUSTER_ID_LEN + 1];   /* PROMISE, IDENTITY, LISTING */
     bool active;                        /* IDENTITY */
     /* The configuration in force after commit, and the founding one
      * (LISTING, IDENTITY). A decoded message owns them; one built to be

@@ -2,6 +2,7 @@
  * and pipelined Phase 2, and confirmed reads; see proposer.h. */
 #include "core/proposer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,9 +38,23 @@ static int64_t proposer_retry_ms(const struct proposer *p)
     return 3 * (int64_t)p->set.heartbeat_ms;
 }
 
+/* A quorum of the voters in force, as a mask of their indexes. */
 static bool proposer_has_quorum(const struct proposer *p, uint32_t mask)
 {
-    return (size_t)__builtin_popcount(mask) >= p->quorum;
+    return p->cfg.epoch &&
+           (size_t)__builtin_popcount(mask) >= voters_quorum(&p->cfg);
+}
+
+/* A quorum of the voters of v promised this proposer's ballot. */
+static bool proposer_promised_quorum(const struct proposer *p,
+                                     const struct voters *v)
+{
+    size_t promised = 0;
+
+    for (size_t i = 0; i < p->n_promisers; i++)
+        promised += voters_find(v, p->promisers[i].id,
+                                p->promisers[i].member) >= 0;
+    return v->epoch && promised >= voters_quorum(v);
 }
 
 /* The outbox only grows; running out of memory here would silently drop
@@ -148,7 +163,10 @@ int proposer_init(struct proposer *p, const struct proposer_settings *set,
     p->set = *set;
     if (p->set.max_batches < 1 || p->set.max_batches > PROPOSER_MAX_BATCHES)
         p->set.max_batches = PROPOSER_MAX_BATCHES;
-    p->quorum = set->n_acceptors / 2 + 1;
+    if (p->set.n_seeds > VOTERS_MAX)
+        p->set.n_seeds = VOTERS_MAX;
+    memcpy(p->seeds, set->seeds, p->set.n_seeds * sizeof(p->seeds[0]));
+    p->set.seeds = p->seeds;
     p->rng = (set->id + 1) * 0x9E3779B97F4A7C15ULL;
     p->state = PROPOSER_FOLLOWER;
     p->next_slot = 1;
@@ -178,6 +196,11 @@ static void proposer_fail_all(struct proposer *p, const char *why)
         proposer_fail(p, p->reads[i].token, why, false);
     p->n_reads = 0;
     p->confirm_round = 0;
+    if (p->change.token)
+        proposer_fail(p, p->change.token, why, p->change.slot != 0);
+    p->change = (struct proposer_change){ 0 };
+    p->boundary = 0;
+    p->extending = false;
 }
 
 void proposer_free(struct proposer *p)
@@ -216,6 +239,29 @@ static void proposer_observe(struct proposer *p, struct ballot b, int64_t now)
                            now);
 }
 
+/* Sends PREPARE for this proposer's ballot to an acceptor not asked yet
+ * (all of them: the seeds and every voter known). */
+static void proposer_ask(struct proposer *p, const struct node_info *to,
+                         uint64_t from)
+{
+    for (size_t i = 0; i < p->n_asked; i++)
+        if (p->asked[i] == to->id)
+            return;
+    if (p->n_asked == sizeof p->asked / sizeof p->asked[0])
+        return;
+    p->asked[p->n_asked++] = to->id;
+    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_PREPARE,
+                                            .to = to, .ballot = p->ballot,
+                                            .first = from });
+}
+
+static void proposer_ask_voters(struct proposer *p, const struct voters *v,
+                                uint64_t from)
+{
+    for (size_t i = 0; i < v->n; i++)
+        proposer_ask(p, &v->v[i].node, from);
+}
+
 static void proposer_start_election(struct proposer *p, int64_t now)
 {
     p->elections++;
@@ -223,17 +269,19 @@ static void proposer_start_election(struct proposer *p, int64_t now)
     p->ballot = (struct ballot){ p->highest.round + 1, p->set.id };
     p->highest = p->ballot;
     p->leader = 0;
-    p->promised = 0;
+    p->n_promisers = 0;
+    p->n_asked = 0;
     p->phase1_from = p->commit + 1;
     p->phase1_max = p->commit;
     p->phase1_commit = p->commit;
+    p->phase1_cfg = p->cfg;
     /* The window starts afresh past the commit index. */
     proposer_slide(p, p->log_base + p->log_cap);
     p->log_base = p->phase1_from;
     p->election_due = now + proposer_election_timeout(p);
-    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_PREPARE,
-                                            .ballot = p->ballot,
-                                            .first = p->phase1_from });
+    for (size_t i = 0; i < p->set.n_seeds; i++)
+        proposer_ask(p, &p->seeds[i], p->phase1_from);
+    proposer_ask_voters(p, &p->cfg, p->phase1_from);
 }
 
 static void proposer_send_heartbeat(struct proposer *p, int64_t now)
@@ -243,9 +291,25 @@ static void proposer_send_heartbeat(struct proposer *p, int64_t now)
                                             .ballot = p->ballot });
 }
 
+/* The first valid configuration value in the window after slot after
+ * (0: none), and in *made the configuration it makes after the one in
+ * force. A configuration value that is not valid changes nothing (every
+ * node reads it the same way). */
+static uint64_t proposer_find_boundary(const struct proposer *p,
+                                       uint64_t after, struct voters *made)
+{
+    for (uint64_t s = after + 1; s < p->next_slot; s++) {
+        const struct proposer_slot *ps = proposer_get(p, s);
+        if (ps && voters_from_value(&ps->value, s, &p->cfg, made) == 0)
+            return s;
+    }
+    return 0;
+}
+
 /* Phase 1 is won: every slot a promise reported is proposed again with
  * its highest-ballot value; the gaps between them get no-ops. Slots up
- * to the highest commit index a promise reported are chosen already. */
+ * to the highest commit index a promise reported are chosen already; the
+ * configuration reported with it is in force after it. */
 static void proposer_become_leader(struct proposer *p, int64_t now)
 {
     uint64_t from = p->phase1_from;
@@ -261,10 +325,11 @@ static void proposer_become_leader(struct proposer *p, int64_t now)
     p->state = PROPOSER_LEADER;
     p->leader = p->set.id;
     p->phase1_from = from;
+    p->cfg = p->phase1_cfg;
     idmap_aging_clear(&p->ids, now);
     for (uint64_t s = from; s <= p->phase1_max; s++) {
         struct pvalue *v = &proposer_at(p, s)->value;
-        if (!pvalue_is_noop(v))
+        if (!pvalue_is_noop(v) && !voters_is_value(v))
             idmap_aging_put(&p->ids, v->client, v->seq, s);
     }
     p->next_slot = p->phase1_max + 1;
@@ -274,52 +339,147 @@ static void proposer_become_leader(struct proposer *p, int64_t now)
     p->trimmed = from - 1;
     p->progress_at = now;
     p->quorum_at = now;
+    p->extending = false;
+    p->boundary = proposer_find_boundary(p, p->commit, &p->next);
     proposer_send_heartbeat(p, now);
 }
 
-void proposer_on_promise(struct proposer *p, size_t acceptor,
-                         struct ballot sent, const struct msg *promise,
-                         int64_t now)
+/* Records that acceptor `from` promised this ballot under member; false
+ * when it did already. */
+static bool proposer_note_promiser(struct proposer *p, uint32_t from,
+                                   const char *member)
+{
+    struct proposer_promiser *x;
+
+    for (size_t i = 0; i < p->n_promisers; i++)
+        if (p->promisers[i].id == from &&
+            strcmp(p->promisers[i].member, member) == 0)
+            return false;
+    if (p->n_promisers == sizeof p->promisers / sizeof p->promisers[0])
+        return false;
+    x = &p->promisers[p->n_promisers++];
+    x->id = from;
+    memcpy(x->member, member, sizeof x->member);
+    return true;
+}
+
+/* Takes the values a promise reports for slots from `from` on: each slot
+ * keeps the value with the highest ballot, and the slots past next_slot
+ * (when extend) join the window as re-proposals, gaps as no-ops. Returns
+ * 0, or -1 when out of memory (leading without a value reported could
+ * overwrite a chosen one). */
+static int proposer_adopt(struct proposer *p, const struct msg *promise,
+                          uint64_t from, bool extend)
 {
     const struct msg_entry *e = promise->entries;
 
-    if (!promise->ok) {
-        proposer_observe(p, promise->ballot, now);
-        return;
-    }
-    if (p->state != PROPOSER_CANDIDATE || ballot_cmp(sent, p->ballot) != 0 ||
-        acceptor >= p->set.n_acceptors || (p->promised >> acceptor & 1))
-        return;
-    if (promise->commit > p->phase1_commit) {
-        p->phase1_commit = promise->commit;
-        /* Slots up to it are chosen: the window starts after them, so a
-         * proposer far behind does not reserve the log it missed. */
-        if (p->phase1_commit >= p->log_base)
-            proposer_slide(p, p->phase1_commit + 1);
-    }
     for (size_t i = 0; i < promise->n_entries; i++) {
         struct proposer_slot *s;
-        if (e[i].slot < p->phase1_from || e[i].slot <= p->phase1_commit)
+        struct pvalue copy;
+        if (e[i].slot < from)
             continue;
-        if (proposer_reserve(p, e[i].slot) < 0) {
-            /* Leading without this value could overwrite a chosen one. */
-            proposer_step_down(p, 0, "out of memory in phase 1", now);
-            return;
-        }
+        if (proposer_reserve(p, e[i].slot) < 0)
+            return -1;
         s = proposer_at(p, e[i].slot);
         if (ballot_cmp(e[i].ballot, s->adopted) > 0) {
-            struct pvalue copy;
             if (pvalue_copy(&copy, &e[i].value) < 0)
-                continue;
+                return -1;
             pvalue_free(&s->value);
             s->value = copy;
             s->adopted = e[i].ballot;
         }
         if (e[i].slot > p->phase1_max)
             p->phase1_max = e[i].slot;
+        if (extend && e[i].slot >= p->next_slot)
+            p->next_slot = e[i].slot + 1;
     }
-    p->promised |= 1u << acceptor;
-    if (proposer_has_quorum(p, p->promised))
+    return 0;
+}
+
+/* The new voters promised: what comes after the change can be proposed.
+ * A change a client asked for is answered. */
+static void proposer_end_extension(struct proposer *p)
+{
+    p->extending = false;
+    p->boundary = proposer_find_boundary(p, p->commit, &p->next);
+    if (p->change.token && p->change.slot && p->commit >= p->change.slot) {
+        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_REPLY_CHANGED,
+                                                .token = p->change.token,
+                                                .slot = p->change.slot });
+        p->change = (struct proposer_change){ 0 };
+    }
+}
+
+/* The configuration value at the boundary is chosen: it is in force, and
+ * its voters run Phase 1 for this ballot (those that did not promise it
+ * yet) before anything after it is proposed. */
+static void proposer_cross_boundary(struct proposer *p, int64_t now)
+{
+    p->cfg = p->next;
+    p->boundary = 0;
+    p->extending = true;
+    p->extending_since = now;
+    p->confirm_round = 0;       /* its acks counted the old voters */
+    if (proposer_promised_quorum(p, &p->cfg)) {
+        proposer_end_extension(p);
+        return;
+    }
+    for (size_t i = 0; i < p->cfg.n; i++) {
+        const struct voter *v = &p->cfg.v[i];
+        bool promised = false;
+        for (size_t k = 0; k < p->n_promisers; k++)
+            promised |= p->promisers[k].id == v->node.id &&
+                        strcmp(p->promisers[k].member, v->member) == 0;
+        if (!promised)
+            proposer_push(p, (struct proposer_out){
+                .kind = PROPOSER_SEND_PREPARE, .to = &v->node,
+                .ballot = p->ballot, .first = p->commit + 1 });
+    }
+}
+
+void proposer_on_promise(struct proposer *p, uint32_t from,
+                         struct ballot sent, const struct msg *promise,
+                         int64_t now)
+{
+    if (!promise->ok) {
+        proposer_observe(p, promise->ballot, now);
+        return;
+    }
+    if (p->state == PROPOSER_FOLLOWER || ballot_cmp(sent, p->ballot) != 0 ||
+        !proposer_note_promiser(p, from, promise->member))
+        return;
+    if (promise->cluster[0])
+        memcpy(p->cluster, promise->cluster, sizeof p->cluster);
+    if (p->state == PROPOSER_LEADER) {
+        /* A late promise, or one of the new voters: its reports matter
+         * only for the slots held back after a configuration value. */
+        if ((p->boundary || p->extending) &&
+            proposer_adopt(p, promise, p->sent_upto, true) < 0)
+            proposer_step_down(p, 0, "out of memory in phase 1", now);
+        else if (p->extending && proposer_promised_quorum(p, &p->cfg))
+            proposer_end_extension(p);
+        return;
+    }
+    if (promise->config &&
+        (promise->commit > p->phase1_commit ||
+         promise->config->epoch > p->phase1_cfg.epoch)) {
+        if (promise->commit > p->phase1_commit) {
+            p->phase1_commit = promise->commit;
+            /* Slots up to it are chosen: the window starts after them, so
+             * a proposer far behind does not reserve the log it missed. */
+            if (p->phase1_commit >= p->log_base)
+                proposer_slide(p, p->phase1_commit + 1);
+        }
+        p->phase1_cfg = *promise->config;
+        proposer_ask_voters(p, &p->phase1_cfg, p->phase1_from);
+    }
+    if (proposer_adopt(p, promise, p->phase1_commit + 1 > p->phase1_from
+                                       ? p->phase1_commit + 1
+                                       : p->phase1_from, false) < 0) {
+        proposer_step_down(p, 0, "out of memory in phase 1", now);
+        return;
+    }
+    if (proposer_promised_quorum(p, &p->phase1_cfg))
         proposer_become_leader(p, now);
 }
 
@@ -331,18 +491,21 @@ static void proposer_mark_chosen(struct proposer *p, uint64_t slot)
     proposer_answer_waiters(p, slot, NULL);
 }
 
-void proposer_on_accepted(struct proposer *p, size_t acceptor,
-                          struct ballot sent, bool ok, struct ballot promised,
-                          uint64_t first, uint64_t count, int64_t now)
+void proposer_on_accepted(struct proposer *p, uint32_t from,
+                          const char *member, struct ballot sent, bool ok,
+                          struct ballot promised, uint64_t first,
+                          uint64_t count, int64_t now)
 {
     uint64_t end = first + count;
+    int acceptor;
 
     if (!ok) {
         proposer_observe(p, promised, now);
         return;
     }
+    acceptor = voters_find(&p->cfg, from, member);
     if (p->state != PROPOSER_LEADER || ballot_cmp(sent, p->ballot) != 0 ||
-        acceptor >= p->set.n_acceptors)
+        acceptor < 0)
         return;
     if (end > p->next_slot)
         end = p->next_slot;
@@ -360,6 +523,8 @@ void proposer_on_accepted(struct proposer *p, size_t acceptor,
         p->progress_at = now;
         p->quorum_at = now;
     }
+    if (p->boundary && p->commit >= p->boundary)
+        proposer_cross_boundary(p, now);
 }
 
 static void proposer_start_confirm(struct proposer *p, int64_t now)
@@ -374,18 +539,20 @@ static void proposer_start_confirm(struct proposer *p, int64_t now)
                                             .round = p->confirm_round });
 }
 
-void proposer_on_confirm(struct proposer *p, size_t acceptor,
-                         struct ballot sent, bool ok, struct ballot promised,
-                         uint64_t round, int64_t now)
+void proposer_on_confirm(struct proposer *p, uint32_t from,
+                         const char *member, struct ballot sent, bool ok,
+                         struct ballot promised, uint64_t round, int64_t now)
 {
     size_t kept = 0;
+    int acceptor;
 
     if (!ok) {
         proposer_observe(p, promised, now);
         return;
     }
+    acceptor = voters_find(&p->cfg, from, member);
     if (p->state != PROPOSER_LEADER || ballot_cmp(sent, p->ballot) != 0 ||
-        round != p->confirm_round || acceptor >= p->set.n_acceptors)
+        round != p->confirm_round || acceptor < 0)
         return;
     p->confirm_acks |= 1u << acceptor;
     if (!proposer_has_quorum(p, p->confirm_acks))
@@ -405,7 +572,8 @@ void proposer_on_confirm(struct proposer *p, size_t acceptor,
 }
 
 void proposer_on_heartbeat(struct proposer *p, uint32_t from,
-                           struct ballot b, uint64_t commit, int64_t now)
+                           struct ballot b, uint64_t commit,
+                           const struct voters *config, int64_t now)
 {
     if (from == p->set.id || ballot_cmp(b, p->highest) < 0)
         return;                 /* a deposed leader: ignore it */
@@ -414,8 +582,14 @@ void proposer_on_heartbeat(struct proposer *p, uint32_t from,
         return;
     p->leader = from;
     p->election_due = now + proposer_election_timeout(p);
-    if (commit > p->commit)
-        p->commit = commit;
+    /* The commit index and the configuration in force after it go
+     * together: a later Phase 1 starts after that index, under it. */
+    if (commit > p->commit || (config && config->epoch > p->cfg.epoch)) {
+        if (commit > p->commit)
+            p->commit = commit;
+        if (config)
+            p->cfg = *config;
+    }
 }
 
 /* How many slots from first (before end) one ACCEPT carries: at most
@@ -457,6 +631,10 @@ static void proposer_send_slots(struct proposer *p,
  * acceptors sync more slots at a time. */
 static void proposer_send_new_slots(struct proposer *p)
 {
+    /* Nothing after a configuration value until it is chosen, and nothing
+     * new until the voters it makes promised. */
+    uint64_t end = p->extending ? p->sent_upto
+                   : p->boundary ? p->boundary + 1 : p->next_slot;
     size_t done = 0;
 
     while (done < p->n_batches && p->batch_ends[done] <= p->commit + 1)
@@ -464,8 +642,8 @@ static void proposer_send_new_slots(struct proposer *p)
     p->n_batches -= done;
     memmove(p->batch_ends, p->batch_ends + done,
             p->n_batches * sizeof(*p->batch_ends));
-    while (p->sent_upto < p->next_slot && p->n_batches < p->set.max_batches) {
-        uint64_t count = proposer_batch_count(p, p->sent_upto, p->next_slot);
+    while (p->sent_upto < end && p->n_batches < p->set.max_batches) {
+        uint64_t count = proposer_batch_count(p, p->sent_upto, end);
         proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
                                                 .ballot = p->ballot,
                                                 .first = p->sent_upto,
@@ -519,6 +697,12 @@ void proposer_tick(struct proposer *p, int64_t now)
         proposer_step_down(p, 0, "no quorum of acceptors answers", now);
         return;
     }
+    if (p->extending &&
+        now - p->extending_since > 2 * (int64_t)p->set.election_timeout_ms) {
+        /* A new election asks every voter at once, with a higher ballot. */
+        proposer_step_down(p, 0, "the new voters did not promise", now);
+        return;
+    }
     proposer_expire_pending(p, now);
     if (now >= p->heartbeat_due) {
         proposer_send_heartbeat(p, now);
@@ -536,6 +720,8 @@ static void proposer_assign_slots(struct proposer *p)
 {
     size_t taken = 0;
 
+    if (p->boundary || p->extending || p->change.token)
+        return;                 /* writes wait for the change */
     while (taken < p->n_pending &&
            p->next_slot - p->commit - 1 < p->set.max_in_flight &&
            proposer_reserve(p, p->next_slot) == 0) {
@@ -566,11 +752,33 @@ static void proposer_trim(struct proposer *p)
         proposer_slide(p, p->trimmed + 1);
 }
 
+/* A change of the voters takes the next slot once every slot before it
+ * is chosen; until then writes wait. */
+static void proposer_place_change(struct proposer *p)
+{
+    struct proposer_slot *s;
+    struct pvalue v;
+
+    if (!p->change.token || p->change.slot || p->boundary || p->extending ||
+        p->commit + 1 != p->next_slot || proposer_reserve(p, p->next_slot) < 0 ||
+        voters_to_value(&p->change.target, &v) < 0)
+        return;                 /* out of memory: the next turn tries again */
+    s = proposer_at(p, p->next_slot);
+    pvalue_free(&s->value);
+    s->value = v;
+    p->change.slot = p->next_slot++;
+    p->boundary = p->change.slot;
+    p->next = p->change.target;
+    p->next.epoch = p->cfg.epoch + 1;
+    p->next.first_slot = p->change.slot + 1;
+}
+
 void proposer_flush(struct proposer *p, int64_t now)
 {
     if (p->state != PROPOSER_LEADER)
         return;
     proposer_trim(p);
+    proposer_place_change(p);
     proposer_assign_slots(p);
     proposer_send_new_slots(p);
     /* The learners hear of chosen slots from the leader: one message per
@@ -641,4 +849,25 @@ const struct proposer_slot *proposer_get(const struct proposer *p,
 void proposer_out_clear(struct proposer *p)
 {
     p->n_out = 0;
+}
+
+enum proposer_change_result proposer_change(struct proposer *p,
+                                            enum voters_change change,
+                                            uint32_t old,
+                                            const struct voter *who,
+                                            void *token, char *err,
+                                            size_t errlen)
+{
+    if (p->state != PROPOSER_LEADER)
+        return PROPOSER_CHANGE_NOT_LEADER;
+    if (p->change.token || p->boundary || p->extending) {
+        snprintf(err, errlen, "a configuration change is under way");
+        return PROPOSER_CHANGE_BUSY;
+    }
+    if (voters_change(&p->cfg, change, old, who, &p->change.target, err,
+                      errlen) < 0)
+        return PROPOSER_CHANGE_INVALID;
+    p->change.token = token;
+    p->change.slot = 0;
+    return PROPOSER_CHANGE_QUEUED;
 }

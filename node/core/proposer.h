@@ -8,13 +8,25 @@
  * A follower that hears no heartbeat for a randomized election timeout
  * becomes a candidate: it picks a ballot above every ballot it has seen
  * and runs Phase 1 for every slot past its commit index. With promises
- * from a quorum of the configured acceptors it leads: each slot reported
+ * from a quorum of the voters in force there it leads: each slot reported
  * accepted is proposed again with its highest-ballot value, gaps with a
  * no-op, and new writes take the slots after them. Writes are batched
  * (many slots per ACCEPT) and pipelined (many ACCEPTs in flight). A write
  * is answered only when a quorum accepted its slot, and chosen slots are
  * announced to the learners once per loop turn. A higher ballot seen
- * anywhere makes a leader step down and fail what it had not finished. */
+ * anywhere makes a leader step down and fail what it had not finished.
+ *
+ * The voters are a configuration chosen in the log (core/voters.h): the
+ * one chosen at slot s governs the slots after s. Quorums always come
+ * from it: a vote counts only from a voter under its member identity.
+ * A leader proposes a change only when every slot before it is chosen,
+ * and proposes nothing after a configuration value until that value is
+ * chosen and a quorum of the new voters promised its ballot (their
+ * Phase 1, whose reports join those of the old voters). A new leader that
+ * finds a configuration value in Phase 1 does the same. So every slot in
+ * flight belongs to one configuration, and no slot after a change is
+ * chosen by voters the change did not make; docs/protocol.md says why
+ * this is safe. */
 #ifndef PAXOS_PROPOSER_H
 #define PAXOS_PROPOSER_H
 
@@ -23,15 +35,16 @@
 #include <stdint.h>
 
 #include "ballot.h"
-#include "core/msg.h"
 #include "core/idmap.h"
+#include "core/msg.h"
+#include "core/voters.h"
 
 enum proposer_state { PROPOSER_FOLLOWER, PROPOSER_CANDIDATE, PROPOSER_LEADER };
 
 enum proposer_out_kind {
-    PROPOSER_SEND_PREPARE,      /* to every acceptor: ballot, first */
-    PROPOSER_SEND_ACCEPT,       /* to every acceptor: slots [first, first+count) */
-    PROPOSER_SEND_CONFIRM,      /* to every acceptor: empty ACCEPT, round */
+    PROPOSER_SEND_PREPARE,      /* to acceptor `to`: ballot, first */
+    PROPOSER_SEND_ACCEPT,       /* to every voter: slots [first, first+count) */
+    PROPOSER_SEND_CONFIRM,      /* to every voter: empty ACCEPT, round */
     PROPOSER_SEND_HEARTBEAT,    /* to every other proposer */
     PROPOSER_SEND_CHOSEN,       /* to every learner: slots [first,
                                    first+count) are chosen */
@@ -40,10 +53,14 @@ enum proposer_out_kind {
     PROPOSER_REPLY_FAILED,      /* token failed: reason; maybe_chosen when
                                    its slot was proposed and could still be
                                    chosen by a later leader */
+    PROPOSER_REPLY_CHANGED,     /* token's configuration change is in
+                                   force (p->cfg) */
 };
 
 struct proposer_out {
     enum proposer_out_kind kind;
+    const struct node_info *to; /* SEND_PREPARE: borrowed until the outbox
+                                   is cleared */
     struct ballot ballot;
     uint64_t first, count;      /* SEND_PREPARE, SEND_ACCEPT, SEND_CHOSEN */
     uint64_t round;             /* SEND_CONFIRM */
@@ -84,7 +101,9 @@ struct proposer_read {
 
 struct proposer_settings {
     uint32_t id;
-    size_t n_acceptors;
+    const struct node_info *seeds;  /* the acceptors of SEED_NODES: who is
+                                       asked first (copied) */
+    size_t n_seeds;
     int heartbeat_ms;
     int election_timeout_ms;    /* randomized in [t, 2t) */
     int rank;                   /* among proposers by id, from 0: the
@@ -101,9 +120,23 @@ struct proposer_settings {
     int64_t remember_ids_ms;    /* how long a write's identity is kept */
 };
 
+/* An acceptor that promised this proposer's ballot, under its identity. */
+struct proposer_promiser {
+    uint32_t id;
+    char member[MEMBER_ID_LEN + 1];
+};
+
+/* A change of the voters a client asked for (token NULL: none). */
+struct proposer_change {
+    void *token;
+    struct voters target;
+    uint64_t slot;              /* its slot, once given one (0: waiting for
+                                   every slot before to be chosen) */
+};
+
 struct proposer {
     struct proposer_settings set;
-    size_t quorum;
+    struct node_info seeds[VOTERS_MAX];
     uint64_t rng;
 
     enum proposer_state state;
@@ -116,6 +149,10 @@ struct proposer {
     int64_t quorum_at;          /* leader: last time a quorum answered */
 
     uint64_t commit;            /* every slot <= commit is chosen */
+    char cluster[CLUSTER_ID_LEN + 1];   /* as the acceptors say ("": not
+                                           heard yet) */
+    struct voters cfg;          /* in force after commit (epoch 0: not
+                                   known yet: nothing counts) */
     uint64_t next_slot;         /* leader: the next free slot */
     uint64_t sent_upto;         /* leader: slots below it were sent */
     uint64_t batch_ends[PROPOSER_MAX_BATCHES];  /* leader: the end slot of
@@ -128,9 +165,22 @@ struct proposer {
     uint64_t log_base, log_cap;
     struct idmap_aging ids;     /* (client, seq) -> slot, this term */
 
-    uint32_t promised;          /* Phase 1: acceptor indexes promised */
+    /* Phase 1: who promised this ballot, and who was asked. */
+    struct proposer_promiser promisers[2 * VOTERS_MAX];
+    size_t n_promisers;
+    uint32_t asked[3 * VOTERS_MAX];
+    size_t n_asked;
     uint64_t phase1_from, phase1_max;
     uint64_t phase1_commit;     /* highest commit index a promise reported */
+    struct voters phase1_cfg;   /* the configuration in force after it */
+    /* Leader: the first configuration value above commit (0: none) and
+     * the configuration it makes; nothing after it is proposed until it
+     * is chosen and the new voters promised (extending). */
+    uint64_t boundary;
+    struct voters next;
+    bool extending;
+    int64_t extending_since;
+    struct proposer_change change;
     uint64_t trimmed;           /* values of slots <= trimmed are freed */
 
     struct proposer_pending *pending;
@@ -139,7 +189,7 @@ struct proposer {
     struct proposer_read *reads;
     size_t n_reads, cap_reads;
     uint64_t confirm_round;     /* the round in flight, 0 = none */
-    uint32_t confirm_acks;
+    uint32_t confirm_acks;      /* indexes of voters of cfg */
     int64_t confirm_sent_at;
     uint64_t rounds_started;
 
@@ -177,22 +227,41 @@ enum proposer_submit_result proposer_submit(struct proposer *p,
  * log must be applied, once a quorum confirms this leader still leads. */
 enum proposer_submit_result proposer_read(struct proposer *p, void *token);
 
-/* Answers from acceptor number acceptor (its index in the acceptor set)
- * to what this proposer sent with ballot sent. ok=false carries the
+/* Answers from acceptor node `from`, under member identity member, to
+ * what this proposer sent with ballot sent. ok=false carries the
  * acceptor's promised ballot in promised. A PROMISE lists the slots the
- * acceptor accepted above its commit index, which it reports too. */
-void proposer_on_promise(struct proposer *p, size_t acceptor,
+ * acceptor accepted above its commit index, which it reports too, with
+ * the configuration in force after it. */
+void proposer_on_promise(struct proposer *p, uint32_t from,
                          struct ballot sent, const struct msg *promise,
                          int64_t now);
-void proposer_on_accepted(struct proposer *p, size_t acceptor,
-                          struct ballot sent, bool ok, struct ballot promised,
-                          uint64_t first, uint64_t count, int64_t now);
-void proposer_on_confirm(struct proposer *p, size_t acceptor,
-                         struct ballot sent, bool ok, struct ballot promised,
-                         uint64_t round, int64_t now);
-/* A leader's heartbeat, from another proposer. */
+void proposer_on_accepted(struct proposer *p, uint32_t from,
+                          const char *member, struct ballot sent, bool ok,
+                          struct ballot promised, uint64_t first,
+                          uint64_t count, int64_t now);
+void proposer_on_confirm(struct proposer *p, uint32_t from,
+                         const char *member, struct ballot sent, bool ok,
+                         struct ballot promised, uint64_t round, int64_t now);
+/* A leader's heartbeat, from another proposer: its commit index and the
+ * configuration in force after it. */
 void proposer_on_heartbeat(struct proposer *p, uint32_t from,
-                           struct ballot b, uint64_t commit, int64_t now);
+                           struct ballot b, uint64_t commit,
+                           const struct voters *config, int64_t now);
+
+enum proposer_change_result {
+    PROPOSER_CHANGE_QUEUED,     /* answered later: REPLY_CHANGED or FAILED */
+    PROPOSER_CHANGE_NOT_LEADER,
+    PROPOSER_CHANGE_BUSY,       /* another change is under way */
+    PROPOSER_CHANGE_INVALID,    /* the reason is in err */
+};
+/* A change of the voters (see voters_change): chosen in the log as a
+ * configuration value, once every slot before it is chosen. */
+enum proposer_change_result proposer_change(struct proposer *p,
+                                            enum voters_change change,
+                                            uint32_t old,
+                                            const struct voter *who,
+                                            void *token, char *err,
+                                            size_t errlen);
 
 /* A slot in the window (values for encoding an ACCEPT, /status); NULL
  * outside it. */

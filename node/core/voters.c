@@ -88,6 +88,11 @@ struct json_object *voters_json(const struct voters *v)
     return voters_object(v, true);
 }
 
+struct json_object *voters_value_json(const struct voters *v)
+{
+    return voters_object(v, false);
+}
+
 static char *voters_text(const struct voters *v, bool position)
 {
     struct json_object *o = voters_object(v, position);

@@ -67,8 +67,10 @@ char *voters_encode_value(const struct voters *v);
 int voters_decode(const char *text, size_t len, struct voters *out,
                   char *err, size_t errlen);
 
-/* The whole configuration as a JSON object, for messages. */
+/* The whole configuration as a JSON object, for messages; and only its
+ * voters (the form of a log value). */
 struct json_object *voters_json(const struct voters *v);
+struct json_object *voters_value_json(const struct voters *v);
 /* Reads a configuration object (either form) found at `at` (NULL: the
  * top level), as voters_decode does. Returns 0 or -1. */
 int voters_read(struct jr *d, json_object *obj, const struct jr_path *at,

@@ -37,9 +37,10 @@ enum field_flag {
     F_TRIMMED = 1 << 11,
     F_MEMBER = 1 << 12,             /* the acceptor's member identity */
     F_CONFIG = 1 << 13,             /* the configuration after commit */
-    F_FOUNDING = 1 << 14,           /* the cluster and its founding one */
+    F_FOUNDING = 1 << 14,           /* the founding configuration */
     F_CONFIG_OPTIONAL = 1 << 15,    /* config and founding may be absent */
     F_ACTIVE = 1 << 16,
+    F_CLUSTER = 1 << 17,            /* the cluster's identity */
 };
 
 /* How a value is written. Entries always name their writer; PROPOSE and
@@ -63,7 +64,7 @@ static const struct msg_layout layouts[] = {
     [MSG_PREPARE] = { .fields = F_FROM | F_BALLOT | F_FROM_SLOT },
     [MSG_PROMISE] = { .fields = F_FROM | F_OK | F_BALLOT | F_COMMIT | F_ENTRIES |
                                 F_ENTRIES_OPTIONAL | F_ENTRY_BALLOT | F_MEMBER |
-                                F_CONFIG },
+                                F_CONFIG | F_CLUSTER },
     [MSG_ACCEPT] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_ENTRIES |
                                F_CONFIG },
     [MSG_ACCEPTED] = { .fields = F_FROM | F_OK | F_BALLOT | F_MEMBER },
@@ -71,14 +72,15 @@ static const struct msg_layout layouts[] = {
     [MSG_HEARTBEAT] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_CONFIG },
     [MSG_LISTING] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_FROM_SLOT |
                                 F_UPTO | F_TRIMMED | F_ENTRIES | F_ENTRY_BALLOT |
-                                F_MEMBER | F_CONFIG | F_FOUNDING },
+                                F_MEMBER | F_CONFIG | F_CLUSTER | F_FOUNDING },
     [MSG_NOTIFY] = { .fields = F_FROM | F_ENTRIES },
     [MSG_PROPOSE] = { .fields = F_VALUE,
                       .value = { .noop_allowed = false, .writer_optional = true } },
     [MSG_CHOSEN] = { .fields = F_SLOT | F_BALLOT | F_FROM | F_VALUE,
                      .value = { .noop_allowed = true, .writer_optional = true } },
     [MSG_IDENTITY] = { .fields = F_FROM | F_MEMBER | F_ACTIVE | F_COMMIT |
-                                 F_CONFIG | F_FOUNDING | F_CONFIG_OPTIONAL },
+                                 F_CONFIG | F_CLUSTER | F_FOUNDING |
+                                 F_CONFIG_OPTIONAL },
 };
 
 static const struct msg_layout *layout_of(enum msg_type type)
@@ -195,9 +197,10 @@ char *msg_encode(const struct msg *m)
         goto cleanup;
     if ((f & F_CONFIG) && m->config && !put(root, "config", voters_json(m->config)))
         goto cleanup;
-    if ((f & F_FOUNDING) &&
-        (!put(root, "cluster", json_object_new_string(m->cluster)) ||
-         (m->founding && !put(root, "founding", voters_json(m->founding)))))
+    if ((f & F_CLUSTER) && !put(root, "cluster", json_object_new_string(m->cluster)))
+        goto cleanup;
+    if ((f & F_FOUNDING) && m->founding &&
+        !put(root, "founding", voters_json(m->founding)))
         goto cleanup;
 
     text = json_object_to_json_string_length(
@@ -390,10 +393,10 @@ static int read_fields(struct decoder *d, json_object *root,
         return -1;
     if ((f & F_CONFIG) && read_config(d, root, "config", f, &m->config))
         return -1;
-    if ((f & F_FOUNDING) &&
-        (read_id(d, root, "cluster", CLUSTER_ID_LEN, f & F_CONFIG_OPTIONAL,
-                 m->cluster) ||
-         read_config(d, root, "founding", f, &m->founding)))
+    if ((f & F_CLUSTER) && read_id(d, root, "cluster", CLUSTER_ID_LEN,
+                                   f & F_CONFIG_OPTIONAL, m->cluster))
+        return -1;
+    if ((f & F_FOUNDING) && read_config(d, root, "founding", f, &m->founding))
         return -1;
     return 0;
 }
@@ -438,6 +441,18 @@ struct json_object *codec_value_json(uint64_t slot, const struct pvalue *v)
     if (pvalue_is_noop(v)) {
         json_object_object_add(o, "noop", json_object_new_boolean(1));
         return o;
+    }
+    if (voters_is_value(v)) {
+        struct voters *config = malloc(sizeof(*config));
+        char err[160];
+        /* A configuration the log holds: its voters, not text. */
+        if (config && voters_decode(v->data, strlen(v->data), config, err,
+                                    sizeof err) == 0) {
+            json_object_object_add(o, "config", voters_value_json(config));
+            free(config);
+            return o;
+        }
+        free(config);
     }
     json_object_object_add(o, "value", json_object_new_string(v->data));
     json_object_object_add(o, "client_id",

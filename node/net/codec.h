@@ -45,7 +45,8 @@ int msg_decode(enum msg_type type, const char *text, size_t len,
                size_t max_value, struct msg *m, char *err, size_t errlen);
 
 /* For status pages: {"round":R,"node":N}, and a slot's value as
- * {"slot":S,"value":...,"client_id":...,"seq":...} or a no-op. */
+ * {"slot":S,"value":...,"client_id":...,"seq":...}, a no-op, or a
+ * configuration ({"slot":S,"config":{"voters":[...]}}). */
 struct json_object *codec_ballot_json(struct ballot b);
 struct json_object *codec_value_json(uint64_t slot, const struct pvalue *v);
 

@@ -110,7 +110,7 @@ struct learned_store *learned_store_open(const char *dir, bool fsync,
 {
     struct learned_store *s = calloc(1, sizeof(*s));
     struct replaying rp = { s, on_entry, ud, false };
-    struct wal_replay r = { NULL, replay_accept, &rp, NULL };
+    struct wal_replay r = { NULL, replay_accept, &rp, NULL, NULL };
 
     if (!s) {
         log_error("learned store: out of memory");
@@ -198,7 +198,7 @@ static void read_accept(void *ud, uint64_t offset, uint64_t slot,
 /* Runs rd from the entry index[i] points at. */
 static long read_from(struct learned_store *s, size_t i, struct reading *rd)
 {
-    struct wal_replay r = { NULL, read_accept, rd, NULL };
+    struct wal_replay r = { NULL, read_accept, rd, NULL, NULL };
 
     if (wal_read(s->wal, s->index[i].offset, &r, read_more) < 0)
         return -1;

@@ -10,6 +10,7 @@
  *                    u64 seq, u16 client length, client bytes,
  *                    u32 data length, data bytes
  *   trim payload:    u64 slot (the slots up to it were forgotten)
+ *   note payload:    u8 kind, u64 number, text bytes (to the end)
  *
  * wal_open() replays the valid prefix of the file and cuts off the rest
  * (a write torn by a crash, or corruption). Appends only encode into a
@@ -46,12 +47,15 @@
 #define MAX_PAYLOAD    (16u << 20) /* anything longer is corruption */
 #define PROMISE_SIZE   8u
 #define TRIM_SIZE      8u
+#define NOTE_FIXED     9u          /* note payload without its text */
 #define ACCEPT_FIXED   31u         /* accept payload without its strings */
 #define ACCEPT_CLIENT  27u         /* where the client bytes start */
 #define FLAG_NOOP      0x01u
 #define READ_BUFFER    (64u << 10)
 
-enum record_type { RECORD_PROMISE = 1, RECORD_ACCEPT = 2, RECORD_TRIM = 3 };
+enum record_type {
+    RECORD_PROMISE = 1, RECORD_ACCEPT = 2, RECORD_TRIM = 3, RECORD_NOTE = 4,
+};
 
 struct wal {
     int fd;
@@ -235,6 +239,25 @@ int wal_append_trim(struct wal *w, uint64_t upto)
     return 0;
 }
 
+int wal_append_note(struct wal *w, uint8_t kind, uint64_t number,
+                    const char *text)
+{
+    size_t len = strlen(text);
+    uint8_t *p;
+
+    if (len > MAX_PAYLOAD - NOTE_FIXED) {
+        log_error("wal: note of %zu bytes too large", len);
+        return -1;
+    }
+    if (!(p = record_begin(w, NOTE_FIXED + len)))
+        return -1;
+    p = put_u8(p, kind);
+    p = put_le(p, number, 8);
+    put_bytes(p, text, len);
+    record_end(w, RECORD_NOTE, NOTE_FIXED + len);
+    return 0;
+}
+
 size_t wal_pending(const struct wal *w)
 {
     return (size_t)(wal_end(w) - w->synced);
@@ -355,6 +378,27 @@ static int replay_accept(const uint8_t *p, size_t len, uint64_t offset,
     return 0;
 }
 
+/* Calls r->note with the text as a string; returns 0, or -1 when out of
+ * memory. */
+static int replay_note(const uint8_t *p, size_t len,
+                       const struct wal_replay *r)
+{
+    size_t text_len = len - NOTE_FIXED;
+    char *text;
+
+    if (!r->note)
+        return 0;
+    if (!(text = malloc(text_len + 1))) {
+        log_error("wal: out of memory replaying a note");
+        return -1;
+    }
+    memcpy(text, p + NOTE_FIXED, text_len);
+    text[text_len] = '\0';
+    r->note(r->ud, p[0], get_le(p + 1, 8), text, text_len);
+    free(text);
+    return 0;
+}
+
 /* Replays the record at p[0..avail), found at offset in the file; sets
  * *used to its size. Returns 0, -1 when out of memory, or 1 with *reason
  * set when the record is not valid. */
@@ -397,6 +441,9 @@ static int replay_record(const uint8_t *p, size_t avail, uint64_t offset,
         if (r->trim)
             r->trim(r->ud, get_le(p + HEADER_SIZE, 8));
         return 0;
+    case RECORD_NOTE:
+        *reason = "malformed note";
+        return len >= NOTE_FIXED ? replay_note(p + HEADER_SIZE, len, r) : 1;
     default:
         *reason = "unknown type";
         return 1;

@@ -2,7 +2,8 @@
  * the learner's applied log.
  *
  * A file of records, each a promise (ballot), an accept (slot, ballot,
- * value) or a trim (the slots up to one were forgotten). Appends are
+ * value), a trim (the slots up to one were forgotten) or a note (a kind
+ * the caller gives meaning to, a number and a text). Appends are
  * buffered in memory; wal_sync() writes the buffer and fdatasync()s it
  * once for all of them (group commit). Every record carries a CRC32C, so a
  * torn or corrupt tail is detected at open, logged and cut off; everything
@@ -21,14 +22,17 @@
 struct wal;
 
 /* What replay and wal_read() hand records to. offset is where the record
- * starts in the file. promise and trim may be NULL for a file that holds
- * none: such records are then skipped. */
+ * starts in the file. promise, trim and note may be NULL for a file that
+ * holds none: such records are then skipped. */
 struct wal_replay {
     void (*promise)(void *ud, struct ballot b);
     void (*accept)(void *ud, uint64_t offset, uint64_t slot, struct ballot b,
                    const struct pvalue *v);
     void *ud;
     void (*trim)(void *ud, uint64_t upto);
+    /* text is NUL-terminated (len bytes), valid during the call. */
+    void (*note)(void *ud, uint8_t kind, uint64_t number, const char *text,
+                 size_t len);
 };
 
 /* Opens DIR/FILE_NAME (creating dir and file as needed) and replays every
@@ -43,6 +47,8 @@ int wal_append_promise(struct wal *w, struct ballot b);
 int wal_append_accept(struct wal *w, uint64_t slot, struct ballot b,
                       const struct pvalue *v);
 int wal_append_trim(struct wal *w, uint64_t upto);
+int wal_append_note(struct wal *w, uint8_t kind, uint64_t number,
+                    const char *text);
 /* The offset the next appended record will have. */
 uint64_t wal_end(const struct wal *w);
 /* Bytes appended and not yet synced. */

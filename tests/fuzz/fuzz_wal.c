@@ -148,7 +148,7 @@ static bool event_equal(const struct event *a, const struct event *b)
 /* Opens the file, replaying into rec; checks the file ends where wal_size says. */
 static struct wal *open_checked(struct recorder *rec)
 {
-    struct wal_replay r = { on_promise, on_accept, rec, NULL };
+    struct wal_replay r = { on_promise, on_accept, rec, NULL, NULL };
     struct wal *w = wal_open(tmp.dir, "acceptor.wal", false, &r);
     struct stat st;
 

@@ -154,7 +154,7 @@ static void ignore_accept(void *ud, uint64_t offset, uint64_t slot,
  * a no-op when noop is set. */
 static void write_raw_log(const char *dir, uint64_t a, uint64_t b, bool noop)
 {
-    struct wal_replay r = { NULL, ignore_accept, NULL, NULL };
+    struct wal_replay r = { NULL, ignore_accept, NULL, NULL, NULL };
     struct pvalue value = { (char *)"x", (char *)"c", 1 };
     struct pvalue nothing = { NULL, NULL, 0 };
     struct wal *w = wal_open(dir, "learned.log", false, &r);

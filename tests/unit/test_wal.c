@@ -93,7 +93,7 @@ static void recorder_clear(struct recorder *rec)
 /* Opens dir, replaying into rec (cleared first). */
 static struct wal *open_wal(const char *dir, bool fsync, struct recorder *rec)
 {
-    struct wal_replay r = { on_promise, on_accept, rec, on_trim };
+    struct wal_replay r = { on_promise, on_accept, rec, on_trim, NULL };
     struct wal *w;
 
     recorder_clear(rec);
@@ -106,7 +106,7 @@ static struct wal *open_wal(const char *dir, bool fsync, struct recorder *rec)
 static int read_wal(struct wal *w, uint64_t offset, struct recorder *rec,
                     bool (*more)(void *ud))
 {
-    struct wal_replay r = { on_promise, on_accept, rec, on_trim };
+    struct wal_replay r = { on_promise, on_accept, rec, on_trim, NULL };
 
     recorder_clear(rec);
     return wal_read(w, offset, &r, more);
@@ -544,7 +544,7 @@ static void test_second_open_of_same_dir_fails(void **state)
     struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
     struct wal *w = open_wal(tmp->dir, true, &rec);
-    struct wal_replay r = { on_promise, on_accept, &rec, NULL };
+    struct wal_replay r = { on_promise, on_accept, &rec, NULL, NULL };
 
     assert_null(wal_open(tmp->dir, "acceptor.wal", true, &r));
     wal_close(w);
@@ -611,7 +611,7 @@ static void test_null_promise_callback_skips_promises(void **state)
 {
     struct tmpdir *tmp = *state;
     struct recorder rec = { 0 };
-    struct wal_replay r = { NULL, on_accept, &rec, NULL };
+    struct wal_replay r = { NULL, on_accept, &rec, NULL, NULL };
     uint64_t ends[3];
     struct wal *w;
 

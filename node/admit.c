@@ -1,0 +1,249 @@
+/* admit.c -- an acceptor's admission on HTTP. Until it votes, it asks the
+ * other acceptors who they are (GET /identity) every ADMIT_ASK_MS, hands
+ * their answers to the admission rules (core/admission.h), and writes
+ * what those decide to its write-ahead file. The others asked are the
+ * founding acceptors of SEED_NODES and every voter of the configurations
+ * it knows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "core/admission.h"
+#include "log.h"
+#include "net/codec.h"
+#include "role_acceptor.h"
+
+#define ADMIT_ASK_MS 500
+
+/* One acceptor's answer, with room for the configurations it names. */
+struct admit_answer {
+    struct identity_report report;
+    struct voters config, founding;
+};
+
+struct admit {
+    struct node *node;
+    struct acceptor_node *an;
+    struct node_info founders[VOTERS_MAX];  /* by id: the first founds */
+    size_t n_founders;
+    struct admit_answer *answers;   /* this round's */
+    size_t n_answers, cap_answers;
+    size_t outstanding;             /* questions not yet answered */
+    int64_t next_round;
+    enum admission_verdict told;    /* the last verdict logged */
+    struct admission decided;       /* scratch: large */
+};
+
+struct admit_question {
+    struct admit *ad;
+    uint32_t to;
+};
+
+static int admit_by_id(const void *x, const void *y)
+{
+    const struct node_info *a = x, *b = y;
+
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* The founding acceptors: the acceptor set of SEED_NODES, by id. */
+static void admit_find_founders(struct admit *ad, const struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_acceptors && i < VOTERS_MAX; i++)
+        ad->founders[ad->n_founders++] = *config_node(cfg, cfg->acceptors[i]);
+    qsort(ad->founders, ad->n_founders, sizeof(ad->founders[0]), admit_by_id);
+}
+
+int admit_start(struct node *n, struct acceptor_node *an)
+{
+    struct admit *ad = calloc(1, sizeof(*ad));
+
+    if (!ad)
+        return -1;
+    ad->node = n;
+    ad->an = an;
+    ad->told = ADMISSION_ASK_AGAIN;
+    admit_find_founders(ad, n->cfg);
+    an->admit = ad;
+    return 0;
+}
+
+void admit_stop(struct acceptor_node *an)
+{
+    if (!an->admit)
+        return;
+    free(an->admit->answers);
+    free(an->admit);
+    an->admit = NULL;
+}
+
+const char *admit_state(const struct acceptor_node *an)
+{
+    const struct acceptor_identity *me = &an->a.me;
+
+    if (me->active)
+        return "active";
+    if (me->cluster[0])
+        return "joining";
+    return an->admit && an->admit->told == ADMISSION_NOT_NAMED ? "waiting"
+                                                               : "new";
+}
+
+/* ---- deciding ---- */
+
+static void admit_tell(struct admit *ad, enum admission_verdict verdict)
+{
+    const struct acceptor *a = &ad->an->a;
+    const struct identity_report *r = ad->n_answers ? &ad->answers[0].report
+                                                    : NULL;
+
+    if (verdict == ad->told)
+        return;
+    ad->told = verdict;
+    if (verdict != ADMISSION_NOT_NAMED)
+        return;
+    for (size_t i = 0; i < ad->n_answers && r && !r->cluster[0]; i++)
+        r = &ad->answers[i].report;
+    log_warn("not voting: cluster %s exists and no configuration names this "
+             "acceptor's member identity %s (its data directory is new: a "
+             "lost disk, a new claim). Admit it with `paxos-client.sh "
+             "member-add %s` (or POST /voters on a proposer)",
+             r ? r->cluster : "?", a->me.member, ad->node->cfg->name);
+}
+
+/* Every question of the round is answered (or failed): decide. */
+static void admit_decide(struct admit *ad)
+{
+    struct acceptor_node *an = ad->an;
+    struct acceptor *a = &an->a;
+    struct identity_report *reports = NULL;
+    size_t n = ad->n_answers;
+
+    if (!(reports = calloc(n + 1, sizeof(*reports))))
+        return;
+    for (size_t i = 0; i < n; i++)
+        reports[i] = ad->answers[i].report;
+    if (!a->me.cluster[0]) {
+        admission_decide(ad->node->self, &a->me, ad->founders,
+                         ad->n_founders, reports, n, &ad->decided);
+        admit_tell(ad, ad->decided.verdict);
+        if (acceptor_admit(a, &ad->decided, &an->ready) < 0)
+            abort();
+        acceptor_persist(an);
+        if (ad->decided.verdict == ADMISSION_FOUND)
+            log_info("founded cluster %s: %zu founding voters", a->me.cluster,
+                     a->founding.n);
+        else if (ad->decided.verdict == ADMISSION_JOIN)
+            log_info("joined cluster %s (configuration epoch %llu)%s",
+                     a->me.cluster, (unsigned long long)a->config.epoch,
+                     a->me.active ? ": voting" : "");
+    } else if (!a->me.active &&
+               admission_quorum_recorded(&a->founding, &a->me,
+                                         ad->node->cfg->id, reports, n)) {
+        if (acceptor_activate(a, &an->ready) < 0)
+            abort();
+        acceptor_persist(an);
+        log_info("a quorum of the founding voters recorded cluster %s: "
+                 "voting", a->me.cluster);
+    }
+    free(reports);
+}
+
+static void admit_on_answer(void *ud, int status, const char *body,
+                            size_t len, const char *err)
+{
+    struct admit_question *q = ud;
+    struct admit *ad = q->ad;
+    struct admit_answer *x;
+    struct msg m;
+    char why[200];
+
+    ad->outstanding--;
+    if (status == 200 &&
+        msg_decode(MSG_IDENTITY, body, len, ad->node->cfg->max_value, &m, why,
+                   sizeof(why)) == 0) {
+        if (array_reserve(&ad->answers, &ad->cap_answers,
+                          ad->n_answers + 1) == 0) {
+            x = &ad->answers[ad->n_answers++];
+            memset(x, 0, sizeof(*x));
+            x->report.id = q->to;
+            memcpy(x->report.member, m.member, sizeof x->report.member);
+            memcpy(x->report.cluster, m.cluster, sizeof x->report.cluster);
+            x->report.commit = m.commit;
+            if (m.config && m.founding && m.cluster[0]) {
+                x->config = *m.config;
+                x->founding = *m.founding;
+                x->report.config = &x->config;
+                x->report.founding = &x->founding;
+            }
+        }
+        msg_free(&m);
+    } else {
+        log_debug("identity of node %u: %d %s", (unsigned)q->to, status,
+                  status ? body : err);
+    }
+    free(q);
+    if (!ad->outstanding)
+        admit_decide(ad);
+}
+
+/* ---- asking ---- */
+
+static bool admit_listed(const struct node_info *list, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id == id)
+            return true;
+    return false;
+}
+
+/* Adds the voters of v to the list of those to ask. */
+static void admit_add_voters(struct node_info *to, size_t *n,
+                             const struct voters *v)
+{
+    for (size_t i = 0; i < v->n && *n < 3 * VOTERS_MAX; i++)
+        if (!admit_listed(to, *n, v->v[i].node.id))
+            to[(*n)++] = v->v[i].node;
+}
+
+static void admit_ask(struct admit *ad)
+{
+    struct node *n = ad->node;
+    const struct acceptor *a = &ad->an->a;
+    struct node_info *to = calloc(3 * VOTERS_MAX, sizeof(*to));
+    size_t n_to = 0;
+
+    if (!to)
+        return;
+    for (size_t i = 0; i < ad->n_founders; i++)
+        to[n_to++] = ad->founders[i];
+    admit_add_voters(to, &n_to, &a->founding);
+    admit_add_voters(to, &n_to, &a->config);
+    ad->n_answers = 0;
+    for (size_t i = 0; i < n_to; i++) {
+        struct admit_question *q;
+        if (to[i].id == n->cfg->id || !(q = malloc(sizeof(*q))))
+            continue;
+        *q = (struct admit_question){ ad, to[i].id };
+        ad->outstanding++;
+        if (peer_send(n->peer, &to[i], "/identity", NULL, admit_on_answer,
+                      q) < 0) {
+            ad->outstanding--;
+            free(q);
+        }
+    }
+    free(to);
+    if (!ad->outstanding)
+        admit_decide(ad);       /* nobody else: a cluster of one */
+}
+
+void admit_tick(struct node *n, struct acceptor_node *an, int64_t now)
+{
+    struct admit *ad = an->admit;
+
+    if (an->a.me.active || ad->outstanding || now < ad->next_round)
+        return;
+    ad->next_round = now + ADMIT_ASK_MS;
+    admit_ask(ad);
+}
