@@ -359,6 +359,21 @@ static void test_unreadable_answer_asks_the_same_leader(void **state)
     sim_free(s);
 }
 
+static void test_retry_due_after_the_deadline_gives_up(void **state)
+{
+    struct sim *s = sim_with_learners();
+    struct client_op *op = sim_write(s, &tokens[0]);
+
+    sim_fail(s, op, 0, "Connection refused");
+    s->now += TIMEOUT;                  /* the tick comes late */
+    client_tick(&s->c, s->now);
+    sim_drain(s);
+    assert_int_equal(s->n_sent, 1);
+    assert_int_equal(sim_last_reply(s)->status, 504);
+    assert_int_equal(sim_last_reply(s)->attempts, 2);
+    sim_free(s);
+}
+
 /* A write whose first attempt failed, now in its second attempt. */
 static struct client_op *sim_retried_write(struct sim *s, int *token)
 {
@@ -393,6 +408,7 @@ static void test_notify_before_the_leader_answers(void **state)
     struct client_op *op = sim_retried_write(s, &tokens[0]);
 
     sim_notify(s, 7, "42", FIRST_SEQ, 12);
+    sim_notify(s, 8, "42", FIRST_SEQ, 25);     /* the first word stays */
     assert_int_equal(s->n_replies, 0);
     sim_chosen(s, op, 20);
     assert_int_equal(s->n_replies, 1);
@@ -506,6 +522,20 @@ static void test_read_gives_up_at_the_deadline(void **state)
     sim_free(s);
 }
 
+static void test_read_index_after_the_deadline_ends_the_read(void **state)
+{
+    struct sim *s = sim_with_learners();
+    struct client_op *op = sim_read(s, &tokens[0]);
+
+    s->now += TIMEOUT;
+    client_on_read_index(&s->c, op, 15, s->now);
+    sim_drain(s);
+    assert_int_equal(s->n_sent, 1);
+    assert_int_equal(sim_last_reply(s)->kind, CLIENT_REPLY_FAILED);
+    assert_int_equal(sim_last_reply(s)->status, 504);
+    sim_free(s);
+}
+
 static void test_read_needs_a_learner(void **state)
 {
     struct sim *s = sim_new(WITHOUT_LEARNERS);
@@ -585,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_4xx_from_the_leader_fails_at_once),
         cmocka_unit_test(test_unsendable_request_is_tried_again),
         cmocka_unit_test(test_unreadable_answer_asks_the_same_leader),
+        cmocka_unit_test(test_retry_due_after_the_deadline_gives_up),
         cmocka_unit_test(test_retried_write_answered_with_learner_slot),
         cmocka_unit_test(test_notify_before_the_leader_answers),
         cmocka_unit_test(test_retried_write_without_word_gets_leader_slot),
@@ -593,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_failing_learner_rotates),
         cmocka_unit_test(test_read_index_follows_the_leader),
         cmocka_unit_test(test_read_gives_up_at_the_deadline),
+        cmocka_unit_test(test_read_index_after_the_deadline_ends_the_read),
         cmocka_unit_test(test_read_needs_a_learner),
         cmocka_unit_test(test_notify_flips_an_unknown_write_to_chosen),
         cmocka_unit_test(test_notify_from_a_non_learner_is_refused),
