@@ -31,6 +31,17 @@ static struct client *client_of(struct node *n)
 
 static void client_drain(struct node *n);
 
+/* The op whose answer came, and its node; the call is over. */
+static struct client_op *client_call_end(void *ud, struct node **n)
+{
+    struct client_call *call = ud;
+    struct client_op *op = call->op;
+
+    *n = call->node;
+    free(call);
+    return op;
+}
+
 /* Tells the client rules what a failed answer said: its "error" (else
  * the transport's) and the leader it names. */
 static void client_report_failure(struct node *n, struct client_op *op,
@@ -59,13 +70,11 @@ static void client_report_failure(struct node *n, struct client_op *op,
 static void client_on_propose_answer(void *ud, int status, const char *body,
                                      size_t len, const char *err)
 {
-    struct client_call *call = ud;
-    struct node *n = call->node;
-    struct client_op *op = call->op;
+    struct node *n;
+    struct client_op *op = client_call_end(ud, &n);
     struct msg m;
     char why[160];
 
-    free(call);
     if (status != 200) {
         client_report_failure(n, op, status, body, len, err);
     } else if (msg_decode(MSG_CHOSEN, body, len, n->cfg->max_value, &m, why,
@@ -82,15 +91,13 @@ static void client_on_propose_answer(void *ud, int status, const char *body,
 static void client_on_index_answer(void *ud, int status, const char *body,
                                    size_t len, const char *err)
 {
-    struct client_call *call = ud;
-    struct node *n = call->node;
-    struct client_op *op = call->op;
+    struct node *n;
+    struct client_op *op = client_call_end(ud, &n);
     char why[160];
     struct jr d = { why, sizeof(why) };
     json_object *doc = NULL;
     uint64_t index;
 
-    free(call);
     if (status == 200 &&
         jr_parse(&d, body, len, JSON_TOKENER_DEFAULT_DEPTH, &doc) == 0 &&
         jr_uint(&d, doc, &(struct jr_path){ .key = "index" }, 0, UINT64_MAX,
@@ -106,17 +113,15 @@ static void client_on_index_answer(void *ud, int status, const char *body,
 static void client_on_values_answer(void *ud, int status, const char *body,
                                     size_t len, const char *err)
 {
-    struct client_call *call = ud;
-    struct node *n = call->node;
-    struct client_op *op = call->op;
+    struct node *n;
+    struct client_op *op = client_call_end(ud, &n);
     char why[160];
     struct jr d = { why, sizeof(why) };
     json_object *doc = NULL;
 
-    free(call);
     if (status == 200 &&
         jr_parse(&d, body, len, JSON_TOKENER_DEFAULT_DEPTH, &doc) == 0)
-        client_on_values(client_of(n), op, doc);   /* replied with */
+        client_on_values(client_of(n), op, doc);   /* the reply, later */
     else
         client_report_failure(n, op, status, body, len, err);
     client_drain(n);

@@ -172,7 +172,8 @@ enum client_read_result {
     CLIENT_READ_NO_LEARNER,     /* the cluster has no learner to read from */
     CLIENT_READ_NO_MEMORY,
 };
-/* A linearizable read of the values query (copied) asks a learner for. */
+/* A linearizable read. query (copied) says which values to ask a
+ * learner for; the client passes it on without reading it. */
 enum client_read_result client_read(struct client *c, const char *query,
                                     void *token, int64_t now);
 
@@ -186,8 +187,8 @@ struct client_failure {
     uint32_t leader;
 };
 
-/* Answers to SEND_* entries, for the op the entry carried. */
-/* The leader chose op's write in slot at ballot. */
+/* Answers to SEND_* entries, for the op the entry carried. The leader
+ * chose op's write in slot at ballot: */
 void client_on_chosen(struct client *c, struct client_op *op, uint64_t slot,
                       struct ballot ballot, uint32_t leader, int64_t now);
 /* The leader said 200 but its answer could not be read (why). */
@@ -195,7 +196,8 @@ void client_on_unreadable(struct client *c, struct client_op *op,
                           const char *why, int64_t now);
 void client_on_read_index(struct client *c, struct client_op *op,
                           uint64_t index, int64_t now);
-/* The learner's values: answer is handed back in the REPLY_READ. */
+/* The learner's values: answer is handed back in the REPLY_READ. Any
+ * other answer is a failure: */
 void client_on_values(struct client *c, struct client_op *op, void *answer);
 void client_on_failure(struct client *c, struct client_op *op,
                        const struct client_failure *f, int64_t now);
@@ -203,9 +205,9 @@ void client_on_failure(struct client *c, struct client_op *op,
 void client_on_send_failed(struct client *c, struct client_op *op,
                            int64_t now);
 
-/* Learner from applied entries: a write of this client waiting for that
- * word is answered, and the records learn where it is. Returns 0, or -1
- * when from is not a configured learner. */
+/* Learner from says it applied entries: a write of this client waiting
+ * for that word is answered, and the records learn where it is. Returns
+ * 0, or -1 when from is not a configured learner. */
 int client_on_notify(struct client *c, uint32_t from,
                      const struct msg_entry *entries, size_t n, int64_t now);
 
