@@ -13,11 +13,9 @@
 # 1 fail, 77 skip (the cluster cannot start here: a tool is missing or
 # its ports are taken).
 
-# Automake runs this with sh; the test is written for bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 export PAXOS_PORT_OFFSET=950
 ETCD_CLIENT_PORT=23794          # and the next two; peers from 23804

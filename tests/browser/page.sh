@@ -13,6 +13,8 @@
 # scripts/install-deps.sh. Skips (exit 77) when Node.js or Chromium is
 # missing, playwright-core cannot be installed, or Chromium cannot start.
 # Runs beside the other tests: its ports are the guide's plus 600.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 export PAXOS_PORT_OFFSET=600
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh

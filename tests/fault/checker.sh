@@ -11,11 +11,9 @@
 # tests/fault/); by hand: CHECKER=build/tests/fault/checker
 # tests/fault/checker.sh. Needs no root and no network.
 
-# Automake runs this with sh; the test is written for bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 
 FAULT_DIR=$(cd "$(dirname "$0")" && pwd)

@@ -44,11 +44,9 @@
 # (default: tests/fault beside paxosd); PAXOS_TEST_KEEP=1 keeps the
 # directory even on success.
 
-# Automake runs this with sh; the suite is written for bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 
 FAULT_DIR=$(cd "$(dirname "$0")" && pwd)

@@ -15,11 +15,9 @@
 # by hand: PAXOSD=$PWD/build/paxosd sh tests/integration/cluster.sh
 # Exit status: 0 pass, 1 fail, 77 skip (curl or jq missing).
 
-# Automake runs this with sh; the test is written for bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -u -o pipefail
 
 # shellcheck source=tests/integration/lib.sh

@@ -14,10 +14,12 @@
 #      promise and what it forgot
 #
 # Runs beside the other tests: its ports are the guide's plus 300.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 export PAXOS_PORT_OFFSET=300
 export WAL_COMPACT_BYTES=1048576
-# shellcheck source=lib.sh
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BENCH="$(dirname "$PAXOSD")/tests/bench/paxos-bench"
@@ -87,6 +89,7 @@ rm -rf "$T_RUN/data/learner2"
 t_local restart learner2 >"$T_TMP/restart.out" 2>&1 ||
     t_abort "learner2 restarts" "$(cat "$T_TMP/restart.out")"
 count1=$(values_count learner1)
+# shellcheck disable=SC2016  # eval expands it at each try
 if wait_until 30 eval '[[ "$(values_count learner2)" == "$count1" ]]'; then
     t_pass "learner2 caught up to learner1's $count1 values"
 else

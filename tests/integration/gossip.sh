@@ -6,9 +6,11 @@
 # gossip is refused and changes nothing. Prints the measured times.
 #
 # Runs beside cluster.sh: its ports are the guide's plus 100.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 export PAXOS_PORT_OFFSET=100
-# shellcheck source=lib.sh
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PROBE_MS=200

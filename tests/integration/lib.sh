@@ -1,14 +1,12 @@
 # shellcheck shell=bash
-# lib.sh -- helpers for paxosd's integration tests (sourced by bash).
+# lib.sh -- helpers for paxosd's integration tests (sourced by bash, after
+# tests/lib/prologue.sh: the checks and their report, and wait_until).
 #
 # A test calls t_init, which makes a temporary run directory and sets a
 # trap that always stops every process the test started (the nodes, found
 # by their pid files and by the run directory in their command line, and
 # the background workers it registered with t_bg). The cluster itself is
 # run by scripts/paxos-local.sh with PAXOS_RUN_DIR pointing there.
-#
-# Checks print one line each ("ok - ..." or "FAIL - ..."); t_finish prints
-# "N passed, N failed" and returns the exit status (0 pass, 1 fail).
 #
 # Environment:
 #   PAXOSD            the paxosd binary (required)
@@ -23,13 +21,9 @@ T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T_LOCAL="$PAXOS_SRCDIR/scripts/paxos-local.sh"
 T_HOST=127.0.0.1
 
-T_PASS=0
-T_FAIL=0
 T_TMP=""
 T_RUN=""
 T_BG_PIDS=()
-T_SCALE=1
-T_FINISHED=no
 
 # The guide's nodes and ports (as in scripts/paxos-local.sh).
 declare -A T_PORT=(
@@ -54,101 +48,6 @@ for _name in "${T_NODES[@]}"; do
 done
 unset _name
 T_PROPOSERS=(proposer1 proposer2 proposer3)
-
-# ------------------------------------------------------------ reporting
-
-t_say() {
-    printf '%s\n' "$*"
-}
-
-t_pass() {
-    T_PASS=$((T_PASS + 1))
-    printf 'ok   - %s\n' "$1"
-}
-
-# t_fail DESCRIPTION [DETAIL]
-t_fail() {
-    T_FAIL=$((T_FAIL + 1))
-    printf 'FAIL - %s\n' "$1"
-    if [[ -n "${2:-}" ]]; then
-        printf '%s\n' "$2" | head -n 20 | sed 's/^/       /'
-    fi
-}
-
-# t_check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
-t_check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        t_pass "$desc"
-    else
-        t_fail "$desc"
-    fi
-}
-
-# t_expect DESCRIPTION ACTUAL EXPECTED: passes when the strings are equal.
-t_expect() {
-    if [[ "$2" == "$3" ]]; then
-        t_pass "$1"
-    else
-        t_fail "$1" "expected '$3', got '$2'"
-    fi
-}
-
-# Ends the test at once (setup failed): counts a failure, then finishes.
-t_abort() {
-    t_fail "$1" "${2:-}"
-    t_say "aborting: the remaining checks need what failed above"
-    t_finish
-    exit 1
-}
-
-# Ends the test as skipped (exit 77), also once t_init has run.
-t_skip() {
-    t_say "SKIP: $*"
-    T_FINISHED=yes
-    exit 77
-}
-
-# Prints the summary line and returns 0 when nothing failed.
-t_finish() {
-    T_FINISHED=yes
-    if [[ $T_FAIL -gt 0 ]]; then
-        t_dump_logs
-    fi
-    printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
-    [[ $T_FAIL -eq 0 ]]
-}
-
-# ------------------------------------------------------------ time
-
-t_now_ms() {
-    local t
-    t=$(date +%s%N)
-    printf '%s\n' $((t / 1000000))
-}
-
-# Seconds (integer) scaled for slow builds.
-t_secs() {
-    printf '%s\n' $(( $1 * T_SCALE ))
-}
-
-# wait_until TIMEOUT_SECONDS COMMAND...: runs COMMAND every 0.1 s until it
-# succeeds (returns 0) or the time is up (returns 1). TIMEOUT is scaled.
-wait_until() {
-    local deadline
-    deadline=$(( $(t_now_ms) + $1 * T_SCALE * 1000 ))
-    shift
-    while :; do
-        if "$@"; then
-            return 0
-        fi
-        if (( $(t_now_ms) >= deadline )); then
-            return 1
-        fi
-        sleep 0.1
-    done
-}
 
 # ------------------------------------------------------------ setup
 
@@ -226,20 +125,7 @@ t_cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
-    if [[ "$T_FINISHED" == no ]]; then
-        t_say "# the test stopped early (exit status $status)"
-        t_dump_logs
-        t_say "$T_PASS passed, $((T_FAIL + 1)) failed"
-        status=1
-    fi
-    if [[ -n "$T_TMP" ]]; then
-        if [[ $status -eq 0 && "${PAXOS_TEST_KEEP:-0}" == 0 ]]; then
-            rm -rf "$T_TMP"
-        else
-            t_say "# kept $T_TMP"
-        fi
-    fi
-    exit "$status"
+    t_exit "$status" "$T_TMP"
 }
 
 # The last lines of every node's log, for a failed run.

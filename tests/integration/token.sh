@@ -5,9 +5,11 @@
 # in with --token.
 #
 # Runs beside the other tests: its ports are the guide's plus 800.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 export PAXOS_PORT_OFFSET=800
-# shellcheck source=lib.sh
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOKEN=token-for-the-test-7c1f

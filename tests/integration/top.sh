@@ -18,11 +18,9 @@
 #   PAXOSD=$PWD/paxosd PAXOS_TOP=$PWD/paxos-top sh tests/integration/top.sh
 # Exit status: 0 pass, 1 fail, 77 skip (no paxos-top, curl or jq).
 
-# Automake runs this with sh; the test is written for bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -u -o pipefail
 
 export PAXOS_PORT_OFFSET=200
