@@ -37,10 +37,9 @@
 #   PAXOS_SKIP_CONTAINER_TEST=1   skip this test
 #   PAXOS_TEST_KEEP=1      keep the temporary directory
 
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -57,44 +56,16 @@ NODES=(proposer1 proposer2 proposer3 acceptor1 acceptor2 acceptor3
 PROPOSERS=(proposer1 proposer2 proposer3)
 REPLICA=learner2-replica2
 
-T_PASS=0
-T_FAIL=0
-T_FINISHED=no
 TMP=""
 STARTED=no
 declare -A IP=()        # container name -> address on the network
 declare -A PORT=()      # node name -> port (from its Deployment)
 declare -A RUNARGS=()   # node name -> podman run arguments (one per line)
 
-# ------------------------------------------------------------ reporting
+# ------------------------------------------------------------ time
 
-say() { printf '%s\n' "$*"; }
-t_pass() { T_PASS=$((T_PASS + 1)); printf 'ok   - %s\n' "$1"; }
-t_fail() {
-    T_FAIL=$((T_FAIL + 1))
-    printf 'FAIL - %s\n' "$1"
-    if [[ -n "${2:-}" ]]; then
-        printf '%s\n' "$2" | head -n 25 | sed 's/^/       /'
-    fi
-}
-t_expect() {
-    if [[ "$2" == "$3" ]]; then t_pass "$1"; else t_fail "$1" "expected '$3', got '$2'"; fi
-}
-t_skip() { say "SKIP: $*"; T_FINISHED=yes; exit 77; }
-t_finish() {
-    T_FINISHED=yes
-    printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
-    [[ $T_FAIL -eq 0 ]]
-}
-t_abort() {
-    t_fail "$1" "${2:-}"
-    say "aborting: the remaining checks need what failed above"
-    dump_logs
-    t_finish
-    exit 1
-}
-now_ms() { local t; t=$(date +%s%N); printf '%s\n' $((t / 1000000)); }
-secs_since() { printf '%d.%d' $(( ($(now_ms) - $1) / 1000 )) $(( ($(now_ms) - $1) % 1000 / 100 )); }
+# Seconds since START_MS, to a tenth: secs_since START_MS.
+secs_since() { printf '%d.%d' $(( ($(t_now_ms) - $1) / 1000 )) $(( ($(t_now_ms) - $1) % 1000 / 100 )); }
 
 # ------------------------------------------------------------ podman
 
@@ -136,30 +107,19 @@ cleanup() {
             pm volume rm -f $ids >/dev/null 2>&1 || true
         fi
         if pm ps -aq --filter "label=paxos-test=$RUN_ID" 2>/dev/null | grep -q .; then
-            say "# warning: containers of $RUN_ID are left"
+            t_say "# warning: containers of $RUN_ID are left"
         fi
     fi
-    if [[ "$T_FINISHED" == no ]]; then
-        say "# the test stopped early (exit status $status)"
-        printf '%d passed, %d failed\n' "$T_PASS" "$((T_FAIL + 1))"
-        status=1
-    fi
-    if [[ -n "$TMP" ]]; then
-        if [[ $status -eq 0 && "${PAXOS_TEST_KEEP:-0}" == 0 ]] || [[ $status -eq 77 ]]; then
-            rm -rf "$TMP"
-        else
-            say "# kept $TMP"
-        fi
-    fi
-    exit "$status"
+    t_exit "$status" "$TMP"
 }
 
-dump_logs() {
+# The last lines of every container's log, for a failed run.
+t_dump_logs() {
     local name
     [[ "$STARTED" == yes ]] || return 0
     for name in "${NODES[@]}" "$REPLICA"; do
         pm container exists "$name" 2>/dev/null || continue
-        say "# ---- last lines of $name"
+        t_say "# ---- last lines of $name"
         pm logs --tail 15 "$name" 2>&1 | sed 's/^/# /'
     done
 }
@@ -180,12 +140,12 @@ preflight() {
         t_skip "no Dockerfile or k8s/ in $SRC_DIR"
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/paxos-podman.XXXXXX") || t_skip "mktemp failed"
     trap cleanup EXIT
-    trap 'say "interrupted"; exit 1' INT TERM
+    trap 't_say "interrupted"; exit 1' INT TERM
     write_containers_conf
     if ! out=$(pm info --format '{{.Host.OCIRuntime.Name}} {{.Host.NetworkBackend}} {{.Store.GraphDriverName}}' 2>&1); then
         t_skip "podman cannot run here: $out"
     fi
-    say "# podman $(podman version --format '{{.Client.Version}}' 2>/dev/null): $out"
+    t_say "# podman $(podman version --format '{{.Client.Version}}' 2>/dev/null): $out"
 }
 
 # ------------------------------------------------------------ base images
@@ -277,7 +237,7 @@ make_base_images() {
         t_skip "no base image and debootstrap is not installed (scripts/install-deps.sh)"
     mirror=$(debian_mirror)
     proxy=$(host_http_proxy)
-    say "# debootstrap --variant=minbase bookworm from $mirror${proxy:+ (proxy $proxy)}"
+    t_say "# debootstrap --variant=minbase bookworm from $mirror${proxy:+ (proxy $proxy)}"
     if ! env ${proxy:+http_proxy="$proxy"} debootstrap --variant=minbase bookworm \
             "$root" "$mirror" >"$log" 2>&1; then
         tail -n 5 "$log" | sed 's/^/# /'
@@ -319,7 +279,7 @@ EOF
 
 phase_base_images() {
     local start out
-    start=$(now_ms)
+    start=$(t_now_ms)
     if [[ "${PAXOS_REBUILD_BASE:-0}" == 1 ]] || ! base_images_present; then
         make_base_images
         t_pass "base images $BASE_FULL and $BASE_SLIM made with debootstrap ($(secs_since "$start") s)"
@@ -339,7 +299,7 @@ phase_base_images() {
 
 phase_build() {
     local start log="$TMP/build.log" size user entry out
-    start=$(now_ms)
+    start=$(t_now_ms)
     # The Dockerfile unchanged; the host's name for the archive, in case it
     # is only in the host's /etc/hosts.
     local mirror host addr add_host=()
@@ -353,7 +313,7 @@ phase_build() {
             --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
             --layers -t "$IMAGE" -f "$SRC_DIR/Dockerfile" "$SRC_DIR" >"$log" 2>&1; then
         t_abort "podman build -t paxos-node:latest . (the Dockerfile, unchanged)" \
-            "$(tail -n 25 "$log")"
+            "$(tail -n 20 "$log")"
     fi
     t_pass "podman build -t paxos-node:latest . ($(secs_since "$start") s; $(grep -c -- '--> Using cache' "$log") step(s) from cache)"
     size=$(pm image inspect --format '{{.Size}}' "$IMAGE")
@@ -490,16 +450,6 @@ node_healthy() {
     node_get "$1" "$2" /health 2 | grep -q '"status":"ok"'
 }
 
-# wait_until SECONDS COMMAND...: polls COMMAND every 0.2 s.
-wait_until() {
-    local deadline=$(( $(now_ms) + $1 * 1000 ))
-    shift
-    until "$@"; do
-        (( $(now_ms) >= deadline )) && return 1
-        sleep 0.2
-    done
-}
-
 all_healthy() {
     local name
     for name in "${NODES[@]}"; do
@@ -522,7 +472,7 @@ one_leader() {
 
 phase_cluster() {
     local name out start failed=()
-    start=$(now_ms)
+    start=$(t_now_ms)
     for name in acceptor1 acceptor2 acceptor3; do
         pm volume create --label "paxos-test=$RUN_ID" "$RUN_ID-$name-data" >/dev/null 2>&1 ||
             t_abort "volume for $name's claim created"
@@ -721,7 +671,7 @@ phase_client_scripts() {
         py_cmd "./paxos_k8s_client.py read" "python $tag" read
         py_cmd "./paxos_k8s_client.py status" "leader.*proposer" status
     else
-        say "# python3 not found: paxos_k8s_client.py not run"
+        t_say "# python3 not found: paxos_k8s_client.py not run"
     fi
 }
 
@@ -737,9 +687,9 @@ phase_acceptor_restart() {
         return
     fi
     ip=${IP[$acc]}
-    start=$(now_ms)
+    start=$(t_now_ms)
     pm stop "$acc" >/dev/null 2>&1
-    stop_ms=$(( $(now_ms) - start ))
+    stop_ms=$(( $(t_now_ms) - start ))
     if (( stop_ms < 5000 )); then
         t_pass "$acc stops on SIGTERM in $stop_ms ms (paxosd as PID 1)"
     else
@@ -823,7 +773,7 @@ reap_leftovers() {
     done < <(pm volume ls --format '{{.Name}}' 2>/dev/null)
 }
 
-T_START=$(now_ms)
+T_START=$(t_now_ms)
 preflight
 STARTED=yes
 reap_leftovers
@@ -838,7 +788,6 @@ phase_guide_commands
 phase_client_scripts
 phase_acceptor_restart
 phase_learner_replica
-[[ $T_FAIL -gt 0 ]] && dump_logs
-say "# test took $(( ($(now_ms) - T_START) / 1000 )) s"
+t_say "# test took $(( ($(t_now_ms) - T_START) / 1000 )) s"
 t_finish
 exit $?

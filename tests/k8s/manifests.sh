@@ -23,10 +23,9 @@
 # Exit status: 0 pass, 1 fail, 77 skip (node, npm, jq or yq missing, or
 # the npm registry unreachable).
 
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,9 +47,6 @@ NODES=(
     "client1 client 9 6001 30601" "client2 client 10 6002 30602"
 )
 
-T_PASS=0
-T_FAIL=0
-T_FINISHED=no
 TMP=""
 PIDS=()
 OBJECTS=""          # every document of the kustomization, as a JSON array
@@ -58,28 +54,7 @@ GUIDE_JSON=""       # NODES as JSON
 
 # ------------------------------------------------------------ reporting
 
-say() { printf '%s\n' "$*"; }
-t_pass() { T_PASS=$((T_PASS + 1)); printf 'ok   - %s\n' "$1"; }
-t_fail() {
-    T_FAIL=$((T_FAIL + 1))
-    printf 'FAIL - %s\n' "$1"
-    if [[ -n "${2:-}" ]]; then
-        printf '%s\n' "$2" | head -n 20 | sed 's/^/       /'
-    fi
-}
 t_note() { printf '# %s\n' "$*"; }
-t_skip() { say "SKIP: $*"; T_FINISHED=yes; exit 77; }
-t_finish() {
-    T_FINISHED=yes
-    printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
-    [[ $T_FAIL -eq 0 ]]
-}
-t_abort() {
-    t_fail "$1" "${2:-}"
-    say "aborting: the remaining checks need what failed above"
-    t_finish
-    exit 1
-}
 
 cleanup() {
     local status=$? pid
@@ -90,19 +65,7 @@ cleanup() {
     for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
         wait "$pid" 2>/dev/null || true
     done
-    if [[ "$T_FINISHED" == no ]]; then
-        say "# the test stopped early (exit status $status)"
-        printf '%d passed, %d failed\n' "$T_PASS" "$((T_FAIL + 1))"
-        status=1
-    fi
-    if [[ -n "$TMP" ]]; then
-        if [[ $status -ne 1 && "${PAXOS_TEST_KEEP:-0}" == 0 ]]; then
-            rm -rf "$TMP"
-        else
-            say "# kept $TMP"
-        fi
-    fi
-    exit "$status"
+    t_exit "$status" "$TMP"
 }
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -147,7 +110,7 @@ preflight() {
     [[ -d "$K8S_DIR" ]] || t_skip "no k8s/ directory in $SRC_DIR"
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/paxos-k8s.XXXXXX") || t_skip "mktemp failed"
     trap cleanup EXIT
-    trap 'say "interrupted"; exit 1' INT TERM
+    trap 't_say "interrupted"; exit 1' INT TERM
     OBJECTS="$TMP/objects.json"
     local entry name role id port nodeport
     GUIDE_JSON=$(for entry in "${NODES[@]}"; do
@@ -696,6 +659,6 @@ phase_guide
 phase_paxosd
 phase_scripts
 phase_client_commands
-say "# test took $(( $(date +%s) - T_START )) s"
+t_say "# test took $(( $(date +%s) - T_START )) s"
 t_finish
 exit $?
