@@ -25,11 +25,9 @@
 # Environment: PAXOS_SRCDIR (default: two levels above), PAXOS_FUZZ_SECONDS,
 # PAXOS_SKIP_FUZZ=1 (skip), CLANG (default clang).
 
-# Automake runs this with sh; the script is written for bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-    exec bash "$0" "$@"
-fi
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
