@@ -71,8 +71,8 @@ phase_etcd() {
         return
     fi
     for ((i = 0; i < 3; i++)); do
-        if (exec 3<>"/dev/tcp/$T_HOST/$((ETCD_CLIENT_PORT + i))") 2>/dev/null ||
-           (exec 3<>"/dev/tcp/$T_HOST/$((ETCD_PEER_PORT + i))") 2>/dev/null; then
+        if t_listening $((ETCD_CLIENT_PORT + i)) ||
+           t_listening $((ETCD_PEER_PORT + i)); then
             t_say "# etcd's ports are taken: etcd skipped"
             return
         fi
@@ -104,11 +104,8 @@ WATCH=${PAXOS_GOSSIP_WATCH:-$(dirname "$PAXOSD")/tests/bench/gossip-watch}
 for tool in "$BENCH" "$WATCH"; do
     [[ -x "$tool" ]] || t_abort "$(basename "$tool") is built" "no executable $tool"
 done
-for name in "${T_NODES[@]}"; do
-    if (exec 3<>"/dev/tcp/$T_HOST/${T_PORT[$name]}") 2>/dev/null; then
-        t_skip "port ${T_PORT[$name]} ($name) is taken by another process"
-    fi
-done
+mapfile -t busy < <(t_busy_ports)
+[[ ${#busy[@]} -eq 0 ]] || t_skip "port ${busy[0]} is taken by another process"
 t_cluster_up
 wait_until 10 t_has_leader || t_abort "the cluster has a leader"
 leader=$(t_leader)
