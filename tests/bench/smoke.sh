@@ -23,6 +23,8 @@ ETCD_PEER_PORT=23804
 
 # shellcheck source=tests/integration/lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../integration" && pwd)/lib.sh"
+# shellcheck source=tests/bench/etcd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/etcd.sh"
 
 # json_true JSON FILTER: the filter holds for the JSON text.
 json_true() {
@@ -52,20 +54,8 @@ bench_ok() {
         json_true "$total" '.failed == 0 and .unknown == 0'
 }
 
-etcd_leader() {
-    local port
-    for port in $ETCD_CLIENT_PORT $((ETCD_CLIENT_PORT + 1)) $((ETCD_CLIENT_PORT + 2)); do
-        if curl -fsS -m 1 -X POST -d '{}' "http://$T_HOST:$port/v3/maintenance/status" 2>/dev/null |
-                jq -e '.leader != null and .header.member_id == .leader' >/dev/null 2>&1; then
-            printf '%s\n' "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
 phase_etcd() {
-    local i cluster="" port
+    local i pid port
     if ! command -v etcd >/dev/null 2>&1; then
         t_say "# etcd-server is not installed: etcd skipped"
         return
@@ -76,25 +66,18 @@ phase_etcd() {
             t_say "# etcd's ports are taken: etcd skipped"
             return
         fi
-        cluster+="${cluster:+,}e$i=http://$T_HOST:$((ETCD_PEER_PORT + i))"
     done
-    for ((i = 0; i < 3; i++)); do
-        etcd --name "e$i" --data-dir "$T_TMP/etcd/e$i" \
-            --listen-client-urls "http://$T_HOST:$((ETCD_CLIENT_PORT + i))" \
-            --advertise-client-urls "http://$T_HOST:$((ETCD_CLIENT_PORT + i))" \
-            --listen-peer-urls "http://$T_HOST:$((ETCD_PEER_PORT + i))" \
-            --initial-advertise-peer-urls "http://$T_HOST:$((ETCD_PEER_PORT + i))" \
-            --initial-cluster "$cluster" --initial-cluster-state new \
-            --initial-cluster-token paxos-smoke --log-level warn \
-            >"$T_TMP/etcd-e$i.log" 2>&1 &
-        t_bg "$!"
+    etcd_start "$T_TMP/etcd" paxos-smoke
+    for pid in "${ETCD_PIDS[@]}"; do
+        t_bg "$pid"
     done
-    if ! wait_until 30 etcd_leader >/dev/null; then
-        t_fail "a 3-member etcd cluster elects a leader" "$(tail -n 5 "$T_TMP/etcd-e0.log")"
+    if ! wait_until 30 etcd_leader_port >/dev/null; then
+        t_fail "a 3-member etcd cluster elects a leader" \
+            "$(tail -n 5 "$T_TMP/etcd/e1.log")"
         return
     fi
     t_pass "a 3-member etcd cluster elects a leader"
-    port=$(etcd_leader)
+    port=$(etcd_leader_port)
     bench_ok etcd "http://$T_HOST:$port/v3/kv/put" --etcd
 }
 
