@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# common.sh -- what the project's scripts share: the guide's topology,
-# one-line messages, the usage text taken from a script's own top comment,
-# and a command check.
+# common.sh -- what the project's scripts share: the guide's topology and
+# a node's place in it, one-line messages, the usage text taken from a
+# script's own top comment, and a command check.
 # Sourced by a script after it sets PROG (its name, for messages).
 
 # The guide's ten nodes: name, role, id, port.
@@ -18,6 +18,24 @@ GUIDE_NODES=(
     "client1 client 9 6001"
     "client2 client 10 6002"
 )
+
+# guide_field NAME FIELD: the guide node NAME's role, id or port (FIELD);
+# fails when NAME is not one of the guide's nodes.
+guide_field() {
+    local entry name role id port
+    for entry in "${GUIDE_NODES[@]}"; do
+        read -r name role id port <<<"$entry"
+        if [[ "$name" == "$1" ]]; then
+            case "$2" in
+                role) printf '%s\n' "$role" ;;
+                id) printf '%s\n' "$id" ;;
+                port) printf '%s\n' "$port" ;;
+            esac
+            return 0
+        fi
+    done
+    return 1
+}
 
 say() {
     printf '%s\n' "$*"

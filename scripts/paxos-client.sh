@@ -56,23 +56,6 @@ NODE_IP=""
 
 # ---------------------------------------------------------------- helpers
 
-# node_field NAME FIELD: FIELD is role, id or port.
-node_field() {
-    local entry name role id port
-    for entry in "${NODES[@]}"; do
-        read -r name role id port <<<"$entry"
-        if [[ "$name" == "$1" ]]; then
-            case "$2" in
-                role) printf '%s\n' "$role" ;;
-                id) printf '%s\n' "$id" ;;
-                port) printf '%s\n' "$port" ;;
-            esac
-            return 0
-        fi
-    done
-    return 1
-}
-
 name_of_id() {
     local entry name role id port
     for entry in "${NODES[@]}"; do
@@ -85,7 +68,7 @@ name_of_id() {
 # check_node NAME ROLE: NAME must be a node of the guide with that role.
 check_node() {
     local role
-    role=$(node_field "$1" role) ||
+    role=$(guide_field "$1" role) ||
         die "unknown node '$1' (the guide's nodes: proposer1..3, acceptor1..3, learner1..2, client1..2)"
     [[ "$role" == "$2" ]] || die "$1 is a $role, not a $2"
 }
@@ -163,7 +146,7 @@ nodeport_of() {
 http() {
     local method=$1 name=$2 path=$3 port pod out url
     local curl_args=(-sS -m "$TIMEOUT" -w '\n%{http_code}' -X "$method")
-    port=$(node_field "$name" port)
+    port=$(guide_field "$name" port)
     [[ -z "$TOKEN" ]] || curl_args+=(-H "Authorization: Bearer $TOKEN")
     if [[ $# -ge 4 ]]; then
         curl_args+=(-H 'Content-Type: application/json' --data-binary @-)

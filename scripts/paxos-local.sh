@@ -133,21 +133,14 @@ all_names() {
     done
 }
 
-# node_field NAME FIELD: FIELD is role, id or port; dies on an unknown name.
+# node_field NAME FIELD: FIELD is role, id or port (with PORT_OFFSET, as
+# this cluster listens); dies on an unknown name.
 node_field() {
-    local entry name role id port
-    for entry in "${NODES[@]}"; do
-        read -r name role id port <<<"$entry"
-        if [[ "$name" == "$1" ]]; then
-            case "$2" in
-                role) printf '%s\n' "$role" ;;
-                id) printf '%s\n' "$id" ;;
-                port) printf '%s\n' "$((port + PORT_OFFSET))" ;;
-            esac
-            return 0
-        fi
-    done
-    die "unknown node '$1' (one of: $(all_names | paste -sd ' ' -))"
+    local value
+    value=$(guide_field "$1" "$2") ||
+        die "unknown node '$1' (one of: $(all_names | paste -sd ' ' -))"
+    [[ "$2" != port ]] || value=$((value + PORT_OFFSET))
+    printf '%s\n' "$value"
 }
 
 seed_list() {

@@ -63,8 +63,11 @@ PAXOS_TOP=""
 SYSTEM=""               # the system under test: etcd or paxosd
 SYS_NAMES=()            # and its processes
 SYS_PIDS=()
-ETCD_PIDS=()
 TMUX_SOCKET=paxos-bench-$$
+
+# etcd_start and etcd_leader_port, on ETCD_CLIENT_PORT and ETCD_PEER_PORT.
+# shellcheck source=tests/bench/etcd.sh
+. "$SRC_DIR/tests/bench/etcd.sh"
 
 # ---------------------------------------------------------------- helpers
 
@@ -314,41 +317,12 @@ paxos_down() {
 # ------------------------------------------------------------ etcd
 
 etcd_up() {
-    local i cluster="" dir=$WORK/etcd
-    mkdir -p "$dir"
-    for i in 1 2 3; do
-        cluster+="${cluster:+,}e$i=http://$HOST:$((ETCD_PEER_PORT + i - 1))"
-    done
-    SYSTEM=etcd SYS_NAMES=() SYS_PIDS=() ETCD_PIDS=()
-    for i in 1 2 3; do
-        etcd --name "e$i" --data-dir "$dir/e$i" \
-            --listen-client-urls "http://$HOST:$((ETCD_CLIENT_PORT + i - 1))" \
-            --advertise-client-urls "http://$HOST:$((ETCD_CLIENT_PORT + i - 1))" \
-            --listen-peer-urls "http://$HOST:$((ETCD_PEER_PORT + i - 1))" \
-            --initial-advertise-peer-urls "http://$HOST:$((ETCD_PEER_PORT + i - 1))" \
-            --initial-cluster "$cluster" --initial-cluster-state new \
-            --initial-cluster-token paxos-bench --log-level warn \
-            >"$dir/e$i.log" 2>&1 &
-        ETCD_PIDS+=("$!")
-        SYS_NAMES+=("e$i")
-        SYS_PIDS+=("$!")
-    done
-    wait_for 30 etcd_leader_port >/dev/null || die "etcd did not elect a leader (logs in $dir)"
-}
-
-# The client port of the member etcd reports as leader.
-etcd_leader_port() {
-    local i port status
-    for i in 1 2 3; do
-        port=$((ETCD_CLIENT_PORT + i - 1))
-        status=$(curl -fsS -m 1 -X POST -d '{}' "http://$HOST:$port/v3/maintenance/status" 2>/dev/null) ||
-            continue
-        if jq -e '.leader != null and .header.member_id == .leader' <<<"$status" >/dev/null; then
-            printf '%s\n' "$port"
-            return 0
-        fi
-    done
-    return 1
+    SYSTEM=etcd
+    etcd_start "$WORK/etcd" paxos-bench
+    SYS_NAMES=(e1 e2 e3)
+    SYS_PIDS=("${ETCD_PIDS[@]}")
+    wait_for 30 etcd_leader_port >/dev/null ||
+        die "etcd did not elect a leader (logs in $WORK/etcd)"
 }
 
 etcd_down() {

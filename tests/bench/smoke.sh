@@ -23,6 +23,8 @@ ETCD_PEER_PORT=23804
 
 # shellcheck source=tests/integration/lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../integration" && pwd)/lib.sh"
+# shellcheck source=tests/bench/etcd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/etcd.sh"
 
 # json_true JSON FILTER: the filter holds for the JSON text.
 json_true() {
@@ -52,49 +54,30 @@ bench_ok() {
         json_true "$total" '.failed == 0 and .unknown == 0'
 }
 
-etcd_leader() {
-    local port
-    for port in $ETCD_CLIENT_PORT $((ETCD_CLIENT_PORT + 1)) $((ETCD_CLIENT_PORT + 2)); do
-        if curl -fsS -m 1 -X POST -d '{}' "http://$T_HOST:$port/v3/maintenance/status" 2>/dev/null |
-                jq -e '.leader != null and .header.member_id == .leader' >/dev/null 2>&1; then
-            printf '%s\n' "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
 phase_etcd() {
-    local i cluster="" port
+    local i pid port
     if ! command -v etcd >/dev/null 2>&1; then
         t_say "# etcd-server is not installed: etcd skipped"
         return
     fi
     for ((i = 0; i < 3; i++)); do
-        if (exec 3<>"/dev/tcp/$T_HOST/$((ETCD_CLIENT_PORT + i))") 2>/dev/null ||
-           (exec 3<>"/dev/tcp/$T_HOST/$((ETCD_PEER_PORT + i))") 2>/dev/null; then
+        if t_listening $((ETCD_CLIENT_PORT + i)) ||
+           t_listening $((ETCD_PEER_PORT + i)); then
             t_say "# etcd's ports are taken: etcd skipped"
             return
         fi
-        cluster+="${cluster:+,}e$i=http://$T_HOST:$((ETCD_PEER_PORT + i))"
     done
-    for ((i = 0; i < 3; i++)); do
-        etcd --name "e$i" --data-dir "$T_TMP/etcd/e$i" \
-            --listen-client-urls "http://$T_HOST:$((ETCD_CLIENT_PORT + i))" \
-            --advertise-client-urls "http://$T_HOST:$((ETCD_CLIENT_PORT + i))" \
-            --listen-peer-urls "http://$T_HOST:$((ETCD_PEER_PORT + i))" \
-            --initial-advertise-peer-urls "http://$T_HOST:$((ETCD_PEER_PORT + i))" \
-            --initial-cluster "$cluster" --initial-cluster-state new \
-            --initial-cluster-token paxos-smoke --log-level warn \
-            >"$T_TMP/etcd-e$i.log" 2>&1 &
-        t_bg "$!"
+    etcd_start "$T_TMP/etcd" paxos-smoke
+    for pid in "${ETCD_PIDS[@]}"; do
+        t_bg "$pid"
     done
-    if ! wait_until 30 etcd_leader >/dev/null; then
-        t_fail "a 3-member etcd cluster elects a leader" "$(tail -n 5 "$T_TMP/etcd-e0.log")"
+    if ! wait_until 30 etcd_leader_port >/dev/null; then
+        t_fail "a 3-member etcd cluster elects a leader" \
+            "$(tail -n 5 "$T_TMP/etcd/e1.log")"
         return
     fi
     t_pass "a 3-member etcd cluster elects a leader"
-    port=$(etcd_leader)
+    port=$(etcd_leader_port)
     bench_ok etcd "http://$T_HOST:$port/v3/kv/put" --etcd
 }
 
@@ -104,11 +87,8 @@ WATCH=${PAXOS_GOSSIP_WATCH:-$(dirname "$PAXOSD")/tests/bench/gossip-watch}
 for tool in "$BENCH" "$WATCH"; do
     [[ -x "$tool" ]] || t_abort "$(basename "$tool") is built" "no executable $tool"
 done
-for name in "${T_NODES[@]}"; do
-    if (exec 3<>"/dev/tcp/$T_HOST/${T_PORT[$name]}") 2>/dev/null; then
-        t_skip "port ${T_PORT[$name]} ($name) is taken by another process"
-    fi
-done
+mapfile -t busy < <(t_busy_ports)
+[[ ${#busy[@]} -eq 0 ]] || t_skip "port ${busy[0]} is taken by another process"
 t_cluster_up
 wait_until 10 t_has_leader || t_abort "the cluster has a leader"
 leader=$(t_leader)

@@ -1,28 +1,29 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # Markdown backticks in single quotes
 # api.sh -- docs/api.md tells the truth about the routes: every route
 # `paxosd --routes` lists is documented under its role's section, nothing
 # is documented that paxosd does not answer, and each route is named in
 # the list of its kind (peer, user, open) under "Who may call what".
+#
+# Automake runs this with sh: the prologue runs it again under bash.
+# shellcheck source=tests/lib/prologue.sh
+. "$(dirname "$0")/../lib/prologue.sh"
 set -euo pipefail
 
 SRC_DIR=${PAXOS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 PAXOSD=${PAXOSD:-$SRC_DIR/paxosd}
 API=$SRC_DIR/docs/api.md
-PASSED=0
-FAILED=0
 
+# check DESCRIPTION DIFFERENCES: passes when there are none.
 check() {
-    local what=$1 got=$2
-    if [[ -z "$got" ]]; then
-        PASSED=$((PASSED + 1))
-        printf 'ok: %s\n' "$what"
+    if [[ -z "$2" ]]; then
+        t_pass "$1"
     else
-        FAILED=$((FAILED + 1))
-        printf 'FAIL: %s:\n%s\n' "$what" "$got"
+        t_fail "$1" "$2"
     fi
 }
 
-[[ -x "$PAXOSD" ]] || { echo "SKIP: no paxosd at $PAXOSD"; exit 77; }
+[[ -x "$PAXOSD" ]] || t_skip "no paxosd at $PAXOSD"
 
 # "role method path" for every route paxosd answers; the page's files
 # ("/app.js") are documented together as the page's files.
@@ -69,5 +70,4 @@ for kind in peer user open; do
         "$(diff <(echo "$want") <(kind_list "$label") || true)"
 done
 
-printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-[[ $FAILED -eq 0 ]]
+t_finish

@@ -120,6 +120,16 @@ find_tools() {
 
 # ------------------------------------------------------------ setup
 
+# "NAME does not answer" for each node that does not answer /health.
+unanswering_nodes() {
+    local name
+    for name in "${F_NODES[@]}"; do
+        if ! f_get "$name" /health 1 >/dev/null; then
+            printf '%s does not answer\n' "$name"
+        fi
+    done
+}
+
 setup() {
     local addr name
     f_setup_network
@@ -137,9 +147,7 @@ setup() {
         t_pass "the ten nodes answer /health and $(f_leader) leads"
     else
         t_abort "the ten nodes answer /health and a proposer leads" \
-            "$(for name in "${F_NODES[@]}"; do
-                   f_get "$name" /health 1 >/dev/null || printf '%s does not answer\n' "$name"
-               done)"
+            "$(unanswering_nodes)"
     fi
 }
 
@@ -215,9 +223,7 @@ check_nodes() {
         t_pass "every node answers /health after the faults are healed"
     else
         t_fail "every node answers /health after the faults are healed" \
-            "$(for name in "${F_NODES[@]}"; do
-                   f_get "$name" /health 1 >/dev/null || printf '%s does not answer\n' "$name"
-               done)"
+            "$(unanswering_nodes)"
     fi
 }
 

@@ -146,14 +146,25 @@ t_local() {
         bash "$T_LOCAL" "$@"
 }
 
-# Fails the test clearly when a guide port is taken by another process.
-t_require_free_ports() {
-    local name busy=()
+# True when something listens on PORT (of T_HOST).
+t_listening() {
+    (exec 3<>"/dev/tcp/$T_HOST/$1") 2>/dev/null
+}
+
+# The guide's ports another process listens on, one "PORT (NAME)" a line.
+t_busy_ports() {
+    local name
     for name in "${T_NODES[@]}"; do
-        if (exec 3<>"/dev/tcp/$T_HOST/${T_PORT[$name]}") 2>/dev/null; then
-            busy+=("${T_PORT[$name]} ($name)")
+        if t_listening "${T_PORT[$name]}"; then
+            printf '%s (%s)\n' "${T_PORT[$name]}" "$name"
         fi
     done
+}
+
+# Fails the test clearly when a guide port is taken by another process.
+t_require_free_ports() {
+    local busy=()
+    mapfile -t busy < <(t_busy_ports)
     if [[ ${#busy[@]} -gt 0 ]]; then
         t_abort "the guide's ports are free" \
             "already in use by another process: ${busy[*]}
@@ -173,7 +184,7 @@ t_cluster_up() {
 
 # True when nothing listens on NODE's port any more.
 t_port_closed() {
-    ! (exec 3<>"/dev/tcp/$T_HOST/${T_PORT[$1]}") 2>/dev/null
+    ! t_listening "${T_PORT[$1]}"
 }
 
 # The pid of a running node, from its pid file.

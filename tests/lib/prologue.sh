@@ -23,7 +23,10 @@
 # success.
 
 if [ -z "${BASH_VERSION:-}" ]; then
-    command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
+    if ! command -v bash >/dev/null 2>&1; then
+        echo "SKIP: bash not found"
+        exit 77
+    fi
     exec bash "$0" "$@"
 fi
 
