@@ -14,12 +14,13 @@
 #include "net/codec.h"
 #include "role_acceptor.h"
 
-#define ADMIT_ASK_MS 500
+#define ADMIT_ASK_MS 200
 
 /* One acceptor's answer, with room for the configurations it names. */
 struct admit_answer {
     struct identity_report report;
-    struct voters config, founding;
+    struct voters_chain chain;
+    struct voters founding;
 };
 
 struct admit {
@@ -131,12 +132,15 @@ static void admit_decide(struct admit *ad)
         if (acceptor_admit(a, &ad->decided, &an->ready) < 0)
             abort();
         acceptor_persist(an);
+        if (a->me.cluster[0])
+            ad->next_round = 0;     /* ask again at once: active yet? */
         if (ad->decided.verdict == ADMISSION_FOUND)
             log_info("founded cluster %s: %zu founding voters", a->me.cluster,
                      a->founding.n);
         else if (ad->decided.verdict == ADMISSION_JOIN)
             log_info("joined cluster %s (configuration epoch %llu)%s",
-                     a->me.cluster, (unsigned long long)a->config.epoch,
+                     a->me.cluster,
+                     (unsigned long long)chain_last(&a->chain)->epoch,
                      a->me.active ? ": voting" : "");
     } else if (!a->me.active &&
                admission_quorum_recorded(&a->founding, &a->me,
@@ -171,10 +175,10 @@ static void admit_on_answer(void *ud, int status, const char *body,
             memcpy(x->report.member, m.member, sizeof x->report.member);
             memcpy(x->report.cluster, m.cluster, sizeof x->report.cluster);
             x->report.commit = m.commit;
-            if (m.config && m.founding && m.cluster[0]) {
-                x->config = *m.config;
+            if (m.chain && m.founding && m.cluster[0]) {
+                x->chain = *m.chain;
                 x->founding = *m.founding;
-                x->report.config = &x->config;
+                x->report.chain = &x->chain;
                 x->report.founding = &x->founding;
             }
         }
@@ -219,7 +223,8 @@ static void admit_ask(struct admit *ad)
     for (size_t i = 0; i < ad->n_founders; i++)
         to[n_to++] = ad->founders[i];
     admit_add_voters(to, &n_to, &a->founding);
-    admit_add_voters(to, &n_to, &a->config);
+    for (size_t i = 0; i < a->chain.n; i++)
+        admit_add_voters(to, &n_to, &a->chain.c[i]);
     ad->n_answers = 0;
     for (size_t i = 0; i < n_to; i++) {
         struct admit_question *q;

@@ -30,16 +30,31 @@ static struct proposer_node *reconfig_proposer(struct node *n)
     return n->role;
 }
 
+/* The configuration in force at the leader's next slot, as this proposer
+ * knows it (NULL: none known yet). */
+static const struct voters *reconfig_now(struct node *n)
+{
+    const struct proposer *p = &reconfig_proposer(n)->p;
+
+    return chain_at(&p->chain, p->commit + 1);
+}
+
 /* Every acceptor this node knows of: the voters, SEED_NODES's, gossip's;
  * each once. Returns how many, into out[RECONFIG_MAX_ACCEPTORS]. */
 static size_t reconfig_acceptors(struct node *n, struct node_info *out)
 {
-    const struct voters *cfg = &reconfig_proposer(n)->p.cfg;
+    const struct voters_chain *chain = &reconfig_proposer(n)->p.chain;
     struct node_info known[RECONFIG_MAX_ACCEPTORS];
     size_t count = 0, n_known;
 
-    for (size_t i = 0; i < cfg->n; i++)
-        out[count++] = cfg->v[i].node;
+    for (size_t k = 0; k < chain->n; k++)
+        for (size_t i = 0; i < chain->c[k].n && count < VOTERS_MAX; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < count; j++)
+                seen |= out[j].id == chain->c[k].v[i].node.id;
+            if (!seen)
+                out[count++] = chain->c[k].v[i].node;
+        }
     n_known = gossip_nodes(n->gossip, ROLE_ACCEPTOR, known,
                            RECONFIG_MAX_ACCEPTORS);
     for (size_t i = 0; i < n->cfg->n_nodes && n_known < RECONFIG_MAX_ACCEPTORS;
@@ -92,15 +107,19 @@ struct reconfig_question {
 static void reconfig_survey_done(struct reconfig_survey *sv)
 {
     const struct proposer *p = &reconfig_proposer(sv->node)->p;
-    struct json_object *o = p->cfg.epoch ? voters_json(&p->cfg)
-                                         : json_object_new_object();
+    const struct voters *now = reconfig_now(sv->node);
+    struct json_object *o = now ? voters_json(now) : json_object_new_object();
+    struct json_object *coming = json_object_new_array();
 
+    for (size_t i = 1; i < p->chain.n; i++)
+        json_object_array_add(coming, voters_json(&p->chain.c[i]));
+    json_object_object_add(o, "coming", coming);
     json_object_object_add(o, "leader",
                            p->leader ? json_object_new_int64(p->leader) : NULL);
     json_object_object_add(o, "leader_name", json_object_new_string(
         config_name(sv->node->cfg, p->leader)));
     json_object_object_add(o, "change_in_progress", json_object_new_boolean(
-        p->change.token || p->boundary || p->extending));
+        p->change.token || p->chain.n > 1));
     json_object_object_add(o, "acceptors", sv->acceptors);
     peer_reply_json(sv->req, 200, o);
     free(sv);
@@ -110,6 +129,8 @@ static void reconfig_survey_done(struct reconfig_survey *sv)
 static const char *reconfig_standing(const struct voters *cfg,
                                      uint32_t id, const struct msg *m)
 {
+    if (!cfg)
+        return "unknown: no configuration known yet";
     if (voters_find(cfg, id, m->member) >= 0)
         return m->active ? "voter" : "voter, joining";
     if (voters_find_node(cfg, id) >= 0)
@@ -125,7 +146,7 @@ static void reconfig_on_identity(void *ud, int status, const char *body,
 {
     struct reconfig_question *q = ud;
     struct reconfig_survey *sv = q->survey;
-    const struct voters *cfg = &reconfig_proposer(sv->node)->p.cfg;
+    const struct voters *cfg = reconfig_now(sv->node);
     struct json_object *id;
     struct msg m;
     char why[200];
@@ -372,7 +393,7 @@ fail:
 void reconfig_reply_changed(struct node *n, struct http_request *req,
                             uint64_t slot)
 {
-    const struct voters *cfg = &reconfig_proposer(n)->p.cfg;
+    const struct voters *cfg = reconfig_now(n);
     struct json_object *o = voters_json(cfg);
 
     log_info("configuration epoch %llu in force from slot %llu: %zu voters",

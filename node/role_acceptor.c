@@ -79,7 +79,7 @@ static int acceptor_append(struct wal *w, const struct acceptor_record *r)
                                                               r->founding));
     case ACCEPTOR_RECORD_CONFIG:
         return acceptor_append_note(w, NOTE_CONFIG, r->commit,
-                                    voters_encode(r->config));
+                                    chain_encode(r->chain));
     }
     return -1;
 }
@@ -165,7 +165,7 @@ static void acceptor_on_accept(struct http_request *req, void *ud)
         return;
     an->accepts++;
     verdict = acceptor_accept(&an->a, m.ballot, m.entries, m.n_entries,
-                              m.commit, m.config, &an->ready);
+                              m.commit, m.chain, &an->ready);
     acceptor_answer(n, an, req, verdict);
     msg_free(&m);
 }
@@ -273,7 +273,8 @@ static void acceptor_replay_accept(void *ud, uint64_t offset, uint64_t slot,
 }
 
 /* Scratch room for the configurations a note holds: large. */
-static struct voters acceptor_replayed_config, acceptor_replayed_founding;
+static struct voters_chain acceptor_replayed_chain;
+static struct voters acceptor_replayed_founding;
 
 static void acceptor_replay_note(void *ud, uint8_t kind, uint64_t number,
                                  const char *text, size_t len)
@@ -288,11 +289,11 @@ static void acceptor_replay_note(void *ud, uint8_t kind, uint64_t number,
             .kind = ACCEPTOR_RECORD_IDENTITY, .identity = &me,
             .founding = &acceptor_replayed_founding });
     else if (kind == NOTE_CONFIG &&
-             voters_decode(text, len, &acceptor_replayed_config, why,
-                           sizeof(why)) == 0)
+             chain_decode(text, len, &acceptor_replayed_chain, why,
+                          sizeof(why)) == 0)
         acceptor_replay(ud, &(struct acceptor_record){
             .kind = ACCEPTOR_RECORD_CONFIG, .commit = number,
-            .config = &acceptor_replayed_config });
+            .chain = &acceptor_replayed_chain });
     else
         log_error("write-ahead file: a note (kind %u) that cannot be read: "
                   "%s", (unsigned)kind, kind == NOTE_IDENTITY ||
@@ -395,8 +396,7 @@ static void acceptor_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "member", json_object_new_string(an->a.me.member));
     json_object_object_add(o, "cluster", json_object_new_string(an->a.me.cluster));
     json_object_object_add(o, "admission", json_object_new_string(admit_state(an)));
-    json_object_object_add(o, "config", an->a.config.epoch
-                                            ? voters_json(&an->a.config) : NULL);
+    json_object_object_add(o, "configs", chain_json(&an->a.chain));
     json_object_object_add(o, "promised", codec_ballot_json(an->a.promised));
     acceptor_status_number(o, "commit", an->a.commit);
     acceptor_status_number(o, "max_slot", an->a.max_slot);
@@ -446,7 +446,8 @@ static void acceptor_metrics(struct node *n, FILE *out)
                    an->a.me.active);
     metrics_sample(out, "gauge", "paxos_config_epoch",
                    "Epoch of the configuration this acceptor knows in force "
-                   "(0: none).", NULL, (double)an->a.config.epoch);
+                   "(0: none).", NULL, an->a.chain.n
+                       ? (double)chain_last(&an->a.chain)->epoch : 0);
     metrics_sample(out, "counter", "paxos_not_admitted_total",
                    "Votes and listings refused while not admitted.", NULL,
                    (double)an->not_admitted);

@@ -246,12 +246,15 @@ static void learner_ask(struct node *n, const struct node_info *to,
     }
 }
 
-/* Asks the voters in force after the applied index (before any is
- * known, the founding acceptors of SEED_NODES) for what they accepted. */
+/* Asks the voters of the configurations after the applied index (before
+ * any is known, the founding acceptors of SEED_NODES) for what they
+ * accepted, each node once. */
 static void learner_start_round(struct node *n, int64_t now)
 {
     struct learner_node *ln = learner_node_of(n);
-    const struct voters *cfg = &ln->l.cfg;
+    const struct voters_chain *chain = &ln->l.chain;
+    uint32_t asked[VOTERS_CHAIN_MAX * VOTERS_MAX];
+    size_t n_asked = 0;
     char path[64];
 
     snprintf(path, sizeof(path), "/accepted?from=%llu&learner=%u",
@@ -260,9 +263,18 @@ static void learner_start_round(struct node *n, int64_t now)
     ln->round_applied = ln->l.applied;
     ln->last_round_at = now;
     ln->rounds++;
-    for (size_t i = 0; i < cfg->n; i++)
-        learner_ask(n, &cfg->v[i].node, path);
-    for (size_t i = 0; !cfg->epoch && i < n->cfg->n_acceptors; i++)
+    for (size_t k = 0; k < chain->n; k++)
+        for (size_t i = 0; i < chain->c[k].n; i++) {
+            const struct node_info *to = &chain->c[k].v[i].node;
+            bool seen = false;
+            for (size_t j = 0; j < n_asked; j++)
+                seen |= asked[j] == to->id;
+            if (!seen) {
+                asked[n_asked++] = to->id;
+                learner_ask(n, to, path);
+            }
+        }
+    for (size_t i = 0; !chain->n && i < n->cfg->n_acceptors; i++)
         learner_ask(n, config_node(n->cfg, n->cfg->acceptors[i]), path);
 }
 
@@ -516,8 +528,7 @@ static void learner_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "learns", json_object_new_int64((int64_t)ln->learns));
     json_object_object_add(o, "catchup_rounds", json_object_new_int64((int64_t)ln->rounds));
     json_object_object_add(o, "copies", json_object_new_int64((int64_t)ln->copies));
-    json_object_object_add(o, "config", l->cfg.epoch ? voters_json(&l->cfg)
-                                                   : NULL);
+    json_object_object_add(o, "configs", chain_json(&l->chain));
     json_object_object_add(o, "recent", recent.values);
 }
 

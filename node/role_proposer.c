@@ -80,12 +80,11 @@ static void proposer_send_to(struct node *n, const struct node_info *to,
         free(s);
 }
 
-/* Sends m to every voter of the configuration in force. */
-static void proposer_send_to_voters(struct node *n, const struct msg *m,
-                                    struct sent_msg proto)
+/* Sends m to every voter of v. */
+static void proposer_send_to_voters(struct node *n, const struct voters *v,
+                                    const struct msg *m, struct sent_msg proto)
 {
-    const struct voters *v = &proposer_node_of(n)->p.cfg;
-    char *body = msg_encode(m);
+    char *body = v ? msg_encode(m) : NULL;
 
     if (!body)
         return;                 /* as if lost: the retransmit timer helps */
@@ -103,7 +102,7 @@ static void proposer_send_slots(struct node *n, const struct proposer_out *o)
     struct msg m = { .type = o->kind == PROPOSER_SEND_ACCEPT ? MSG_ACCEPT
                                                              : MSG_LEARN,
                      .from = n->cfg->id, .ballot = o->ballot,
-                     .commit = p->commit, .config = &p->cfg };
+                     .commit = p->commit, .chain = &p->chain };
 
     m.entries = calloc(o->count ? o->count : 1, sizeof(*m.entries));
     if (!m.entries)
@@ -114,7 +113,7 @@ static void proposer_send_slots(struct node *n, const struct proposer_out *o)
     }
     m.n_entries = o->count;
     if (m.type == MSG_ACCEPT) {
-        proposer_send_to_voters(n, &m, (struct sent_msg){
+        proposer_send_to_voters(n, o->voters, &m, (struct sent_msg){
             .kind = SENT_ACCEPT, .ballot = o->ballot, .first = o->first,
             .count = o->count });
     } else {
@@ -166,7 +165,7 @@ void proposer_drain(struct node *n)
     for (size_t i = 0; i < p->n_out; i++) {
         const struct proposer_out *o = &p->out[i];
         struct msg m = { .from = n->cfg->id, .ballot = o->ballot,
-                         .commit = p->commit, .config = &p->cfg };
+                         .commit = p->commit, .chain = &p->chain };
         struct json_object *j;
         char *body;
         switch (o->kind) {
@@ -184,7 +183,7 @@ void proposer_drain(struct node *n)
             break;
         case PROPOSER_SEND_CONFIRM:
             m.type = MSG_ACCEPT;
-            proposer_send_to_voters(n, &m, (struct sent_msg){
+            proposer_send_to_voters(n, o->voters, &m, (struct sent_msg){
                 .kind = SENT_CONFIRM, .ballot = o->ballot, .round = o->round });
             break;
         case PROPOSER_SEND_HEARTBEAT:
@@ -422,7 +421,7 @@ static void proposer_on_heartbeat_msg(struct http_request *req, void *ud)
         return;
     }
     proposer_on_heartbeat(&proposer_node_of(n)->p, m.from, m.ballot, m.commit,
-                          m.config, loop_now_ms());
+                          m.chain, loop_now_ms());
     msg_free(&m);
     httpd_reply(req, 200, strdup("{}"));
     proposer_drain(n);
@@ -537,7 +536,7 @@ static void proposer_status(struct node *n, struct json_object *o)
     json_object_object_add(o, "retransmits", json_object_new_int64((int64_t)p->retransmits));
     json_object_object_add(o, "forwarded", json_object_new_int64((int64_t)pn->forwarded));
     json_object_object_add(o, "refused", json_object_new_int64((int64_t)pn->refused));
-    json_object_object_add(o, "config", p->cfg.epoch ? voters_json(&p->cfg) : NULL);
+    json_object_object_add(o, "configs", chain_json(&p->chain));
     if (p->state == PROPOSER_LEADER)
         for (uint64_t s = last > 9 ? last - 9 : 1; s <= last; s++) {
             const struct proposer_slot *ps = proposer_get(p, s);

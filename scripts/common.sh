@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# common.sh -- what the project's scripts share: the guide's topology and
-# a node's place in it, one-line messages, the usage text taken from a
+# common.sh -- what the project's scripts share: the guide's topology (and
+# two spare acceptors) and a node's place in it, one-line messages, the usage text taken from a
 # script's own top comment, and a command check.
 # Sourced by a script after it sets PROG (its name, for messages).
 
@@ -19,11 +19,19 @@ GUIDE_NODES=(
     "client2 client 10 6002"
 )
 
-# guide_field NAME FIELD: the guide node NAME's role, id or port (FIELD);
-# fails when NAME is not one of the guide's nodes.
+# Two more acceptors the cluster can take into its configuration
+# (member-add); not started with the ten.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+SPARE_ACCEPTORS=(
+    "acceptor4 acceptor 11 4004"
+    "acceptor5 acceptor 12 4005"
+)
+
+# guide_field NAME FIELD: the role, id or port (FIELD) of NAME, one of the
+# guide's nodes or the spare acceptors; fails for any other name.
 guide_field() {
     local entry name role id port
-    for entry in "${GUIDE_NODES[@]}"; do
+    for entry in "${GUIDE_NODES[@]}" "${SPARE_ACCEPTORS[@]}"; do
         read -r name role id port <<<"$entry"
         if [[ "$name" == "$1" ]]; then
             case "$2" in

@@ -8,7 +8,9 @@
 #   status          one line per node: name, role, address, up/down, state
 #   logs [NAME]     follow NAME's log; without NAME, the last lines of all
 #   kill NAME       kill -9 one node (to demonstrate a crash)
-#   restart NAME    start one node again with the same settings
+#   restart NAME    start one node again with the same settings; also
+#                   starts the spare acceptors, acceptor4 and acceptor5
+#                   (then admit one: paxos-client.sh member-add acceptor4)
 #   help            this text
 #
 # Environment:
@@ -36,8 +38,8 @@ PORT_OFFSET=${PAXOS_PORT_OFFSET:-0}
 UP_TIMEOUT=${PAXOS_UP_TIMEOUT:-15}
 STOP_TIMEOUT=${PAXOS_STOP_TIMEOUT:-5}
 
-# The guide's nodes (common.sh).
-NODES=("${GUIDE_NODES[@]}")
+# The guide's nodes and the spare acceptors (common.sh).
+NODES=("${GUIDE_NODES[@]}" "${SPARE_ACCEPTORS[@]}")
 
 RUN_DIR=""          # absolute; set by init_run_dir
 BIN=""              # absolute path of paxosd; set by find_paxosd
@@ -126,10 +128,15 @@ load_settings() {
     load_flags
 }
 
+# The guide's ten, and the spare acceptors started in this run dir once
+# (they have a data directory).
 all_names() {
-    local entry
+    local entry name
     for entry in "${NODES[@]}"; do
-        printf '%s\n' "${entry%% *}"
+        name=${entry%% *}
+        if ! is_spare "$name" || [[ -d "$RUN_DIR/data/$name" ]]; then
+            printf '%s\n' "$name"
+        fi
     done
 }
 
@@ -143,13 +150,25 @@ node_field() {
     printf '%s\n' "$value"
 }
 
+# seed_list NAME: SEED_NODES for NAME: the guide's ten, and for a spare
+# acceptor the spares too (the guide's nodes find them by gossip; names
+# come from the rank among the seeds, so a spare lists them all).
 seed_list() {
     local entry name role id port list=""
     for entry in "${NODES[@]}"; do
         read -r name role id port <<<"$entry"
+        is_spare "$name" && ! is_spare "$1" && continue
         list+="${list:+,}$id:$role:$HOST:$((port + PORT_OFFSET))"
     done
     printf '%s\n' "$list"
+}
+
+is_spare() {
+    local entry
+    for entry in "${SPARE_ACCEPTORS[@]}"; do
+        [[ "${entry%% *}" == "$1" ]] && return 0
+    done
+    return 1
 }
 
 pid_file() {
@@ -263,7 +282,7 @@ start_node() {
         "$BIN" "${PAXOSD_FLAGS:+ $PAXOSD_FLAGS}" >>"$log"
     ensure_secret
     args=(--role "$role" --id "$id" --port "$port" --bind "$HOST"
-          --seeds "$(seed_list)" --data-dir "$RUN_DIR/data/$name"
+          --seeds "$(seed_list "$name")" --data-dir "$RUN_DIR/data/$name"
           --cluster-secret-file "$RUN_DIR/cluster.secret"
           ${FLAGS[@]+"${FLAGS[@]}"})
     [[ -s "$RUN_DIR/client.token" ]] &&
@@ -425,13 +444,14 @@ cmd_up() {
     while read -r name; do
         node_alive "$name" && alive=$((alive + 1))
     done < <(all_names)
-    if [[ $alive -eq ${#NODES[@]} ]]; then
+    mapfile -t names < <(all_names)
+    if [[ $alive -eq ${#names[@]} ]]; then
         say "a cluster is already running in $RUN_DIR"
         print_summary
         return 0
     fi
     if [[ $alive -gt 0 ]]; then
-        die "a cluster is partly running in $RUN_DIR ($alive of ${#NODES[@]}" \
+        die "a cluster is partly running in $RUN_DIR ($alive of ${#names[@]}" \
             "nodes alive): run '$PROG down' first (or '$PROG restart NAME')"
     fi
     find_paxosd
@@ -444,7 +464,7 @@ cmd_up() {
         die "port(s) already in use by another process: ${busy[*]}"
     save_settings
     write_endpoints
-    say "starting ${#NODES[@]} nodes ($BIN${PAXOSD_FLAGS:+ $PAXOSD_FLAGS}) in $RUN_DIR"
+    say "starting ${#names[@]} nodes ($BIN${PAXOSD_FLAGS:+ $PAXOSD_FLAGS}) in $RUN_DIR"
     # Proposers last: their first election finds the acceptors listening.
     while read -r name; do
         [[ "$(node_field "$name" role)" == proposer ]] || start_node "$name"
@@ -452,7 +472,6 @@ cmd_up() {
     while read -r name; do
         [[ "$(node_field "$name" role)" != proposer ]] || start_node "$name"
     done < <(all_names)
-    mapfile -t names < <(all_names)
     if ! wait_ready yes "${names[@]}"; then
         die "the cluster is not ready after ${UP_TIMEOUT}s: see $RUN_DIR/logs," \
             "then run '$PROG down'"
@@ -555,6 +574,7 @@ cmd_restart() {
         stop_pids "$pid"
     fi
     start_node "$name"
+    write_endpoints
     wait_ready no "$name" ||
         die "$name does not answer /health after ${UP_TIMEOUT}s (see $(log_file "$name"))"
     say "restarted $name (pid $(node_pid "$name")) on $HOST:$(node_field "$name" port)"

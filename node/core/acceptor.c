@@ -65,7 +65,7 @@ static int record_config(const struct acceptor *a, struct acceptor_ready *out)
 {
     return ready_add(out, (struct acceptor_record){
         .kind = ACCEPTOR_RECORD_CONFIG, .commit = a->commit,
-        .config = &a->config });
+        .chain = &a->chain });
 }
 
 /* A reply of type t from this acceptor: its identity, and for promises
@@ -78,7 +78,7 @@ static void reply_init(const struct acceptor *a, enum msg_type t, bool ok,
     memcpy(out->reply.member, a->me.member, sizeof out->reply.member);
     if (t == MSG_PROMISE || t == MSG_LISTING) {
         out->reply.commit = a->commit;
-        out->reply.config = (struct voters *)&a->config;
+        out->reply.chain = (struct voters_chain *)&a->chain;
         memcpy(out->reply.cluster, a->me.cluster, sizeof out->reply.cluster);
     }
     if (t == MSG_LISTING)
@@ -155,17 +155,17 @@ static bool raise_promise(struct acceptor *a, struct ballot b)
     return true;
 }
 
-/* Takes a leader's commit index and the configuration in force after it
- * when they are newer. Returns true when the configuration changed. */
+/* Takes a leader's commit index and the configurations after it when
+ * they are newer. Returns true when the configurations changed. */
 static bool take_commit(struct acceptor *a, uint64_t commit,
-                        const struct voters *config)
+                        const struct voters_chain *chain)
 {
-    bool newer = config && config->epoch > a->config.epoch;
+    bool newer = chain && chain_newer(chain, &a->chain);
 
     if (commit > a->commit)
         a->commit = commit;
     if (newer)
-        a->config = *config;
+        a->chain = *chain;
     return newer;
 }
 
@@ -294,7 +294,7 @@ enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
 enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
                                       const struct msg_entry *entries,
                                       size_t n, uint64_t commit,
-                                      const struct voters *config,
+                                      const struct voters_chain *chain,
                                       struct acceptor_ready *out)
 {
     struct ballot before = a->promised;
@@ -309,7 +309,7 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
         reply_stale(a, MSG_ACCEPTED, out);
     if (verdict != ACCEPTOR_OK)
         return verdict;
-    if (take_commit(a, commit, config) && record_config(a, out) < 0)
+    if (take_commit(a, commit, chain) && record_config(a, out) < 0)
         return ACCEPTOR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         if (entries[i].slot <= a->trimmed)
@@ -401,7 +401,7 @@ int acceptor_snapshot(const struct acceptor *a, struct acceptor_ready *out)
 
     ready_reset(out);
     if ((a->me.member[0] && record_identity(a, out) < 0) ||
-        (a->config.epoch && record_config(a, out) < 0) ||
+        (a->chain.n && record_config(a, out) < 0) ||
         record_trim(out, a->trimmed) < 0)
         return -1;
     first_accept = out->n_records;
@@ -441,7 +441,7 @@ int acceptor_restore(struct acceptor *a, const struct acceptor_record *r)
             a->founding = *r->founding;
         break;
     case ACCEPTOR_RECORD_CONFIG:
-        take_commit(a, r->commit, r->config);
+        take_commit(a, r->commit, r->chain);
         break;
     }
     return 0;
@@ -466,7 +466,7 @@ void acceptor_identify(const struct acceptor *a, struct acceptor_ready *out)
     out->reply.active = a->me.active;
     memcpy(out->reply.cluster, a->me.cluster, sizeof out->reply.cluster);
     if (a->me.cluster[0]) {
-        out->reply.config = (struct voters *)&a->config;
+        out->reply.chain = (struct voters_chain *)&a->chain;
         out->reply.founding = (struct voters *)&a->founding;
     }
 }
@@ -482,8 +482,12 @@ int acceptor_admit(struct acceptor *a, const struct admission *decided,
     a->founding = decided->founding;
     /* A later configuration names this member: the cluster lives and
      * counts on it already. */
-    a->me.active = decided->config.epoch > 1;
-    a->config = decided->config;
+    a->me.active = false;
+    for (size_t i = 0; i < decided->chain.n; i++)
+        a->me.active |= decided->chain.c[i].epoch > 1 &&
+                        voters_find(&decided->chain.c[i], a->id,
+                                    a->me.member) >= 0;
+    a->chain = decided->chain;
     if (decided->commit > a->commit)
         a->commit = decided->commit;
     return record_identity(a, out) < 0 || record_config(a, out) < 0 ? -1 : 0;

@@ -41,7 +41,8 @@ enum acceptor_record_kind {
     ACCEPTOR_RECORD_TRIM,       /* the slots up to upto were forgotten */
     ACCEPTOR_RECORD_IDENTITY,   /* who this acceptor is (and the founding
                                    configuration once admitted) */
-    ACCEPTOR_RECORD_CONFIG,     /* config is in force after slot commit */
+    ACCEPTOR_RECORD_CONFIG,     /* chain: the configurations after slot
+                                   commit */
 };
 
 /* One state change to make durable. Fields other than the kind's are
@@ -55,7 +56,7 @@ struct acceptor_record {
     const struct acceptor_identity *identity;   /* IDENTITY, borrowed */
     const struct voters *founding;  /* IDENTITY (admitted), borrowed */
     uint64_t commit;                /* CONFIG */
-    const struct voters *config;    /* CONFIG, borrowed */
+    const struct voters_chain *chain;   /* CONFIG, borrowed */
 };
 
 /* What one call decided. Each call empties it first; the caller owns it,
@@ -88,7 +89,8 @@ struct acceptor {
     uint32_t id;                /* this node's, in replies */
     struct acceptor_identity me;    /* votes only when me.active */
     struct voters founding;     /* epoch 0 until admitted */
-    struct voters config;       /* in force after commit (epoch 0: none) */
+    struct voters_chain chain;  /* the configurations after commit, as
+                                   the leaders said */
     struct ballot promised;
     uint64_t commit;            /* highest commit index a leader sent */
     uint64_t trimmed;           /* slots <= trimmed are forgotten */
@@ -136,19 +138,19 @@ enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
                                        struct acceptor_ready *out);
 
 /* ACCEPT(b, entries) from a leader whose commit index is commit, with
- * config in force after it (NULL: none given). All entries are checked
- * before any is applied, so a rejected message changes nothing. An empty
- * list only checks the ballot (a leader confirming it still leads). A
- * configuration newer than the acceptor's is taken, with a config record:
- * the acceptor reports it to candidates and to acceptors that wait to be
- * admitted.
+ * the configurations after it (chain; NULL: none given). All entries are
+ * checked before any is applied, so a rejected message changes nothing.
+ * An empty list only checks the ballot (a leader confirming it still
+ * leads). A chain newer than the acceptor's is taken, with a config
+ * record: the acceptor reports it to candidates and to acceptors that
+ * wait to be admitted.
  * On OK: an accept record for each entry stored (one for a trimmed slot
  * is answered without being stored), or, when none is and b is above the
  * promise, a promise record; and an ACCEPTED. */
 enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
                                       const struct msg_entry *entries,
                                       size_t n, uint64_t commit,
-                                      const struct voters *config,
+                                      const struct voters_chain *chain,
                                       struct acceptor_ready *out);
 
 /* A LISTING of the accepted slots from slot from on: at most limit
@@ -171,8 +173,7 @@ enum acceptor_verdict acceptor_list(struct acceptor *a, uint32_t learner,
 /* Promises, accepts and listings are answered only by an active acceptor
  * (ACCEPTOR_NOT_ADMITTED otherwise; see core/admission.h); their replies
  * carry its member identity, and promises and listings its commit index
- * with the configuration in force after it (listings the founding one
- * too). */
+ * with the configurations after it (listings the founding one too). */
 
 /* A new data directory: the acceptor takes member as its identity (an
  * identity record), not admitted. Returns 0, or -1 when out of memory. */
@@ -181,9 +182,9 @@ int acceptor_new_member(struct acceptor *a, const char *member,
 /* What the acceptor says of itself to another (an IDENTITY reply). */
 void acceptor_identify(const struct acceptor *a, struct acceptor_ready *out);
 /* Takes what admission_decide() decided: ADMISSION_FOUND and
- * ADMISSION_JOIN record the cluster and the configuration; a founding
+ * ADMISSION_JOIN record the cluster and the configurations; a founding
  * voter is active only once a quorum of the founding voters recorded the
- * cluster (acceptor_activate), one admitted by a later configuration at
+ * cluster (acceptor_activate), one that a later configuration names at
  * once. Other verdicts change nothing. Returns 0, or -1 when out of
  * memory. */
 int acceptor_admit(struct acceptor *a, const struct admission *decided,

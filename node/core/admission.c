@@ -17,10 +17,11 @@ admission_newest(const struct identity_report *reports, size_t n)
     const struct identity_report *best = NULL;
 
     for (size_t i = 0; i < n; i++)
-        if (reports[i].cluster[0] && reports[i].config &&
+        if (reports[i].cluster[0] && reports[i].chain &&
+            reports[i].chain->n &&
             (!best || reports[i].commit > best->commit ||
              (reports[i].commit == best->commit &&
-              reports[i].config->epoch > best->config->epoch)))
+              chain_newer(reports[i].chain, best->chain))))
             best = &reports[i];
     return best;
 }
@@ -73,25 +74,25 @@ void admission_decide(const struct node_info *self,
     memset(out, 0, sizeof(*out));
     out->verdict = ADMISSION_ASK_AGAIN;
     if (newest) {
-        if (voters_find(newest->config, self->id, me->member) < 0) {
+        if (!chain_names(newest->chain, self->id, me->member)) {
             out->verdict = ADMISSION_NOT_NAMED;
             return;
         }
         out->verdict = ADMISSION_JOIN;
         memcpy(out->cluster, newest->cluster, sizeof out->cluster);
         out->commit = newest->commit;
-        out->config = *newest->config;
+        out->chain = *newest->chain;
         out->founding = newest->founding ? *newest->founding
-                                         : *newest->config;
+                                         : newest->chain->c[0];
         return;
     }
     if (!n_founders || founders[0].id != self->id ||
         !admission_founding(self, me, founders, n_founders, reports, n,
-                            &out->config))
+                            &out->founding))
         return;
     out->verdict = ADMISSION_FOUND;
-    out->founding = out->config;
-    voters_cluster_id(&out->config, out->cluster);
+    chain_start(&out->chain, &out->founding);
+    voters_cluster_id(&out->founding, out->cluster);
 }
 
 /* ---- in the data directory ---- */

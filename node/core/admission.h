@@ -8,7 +8,7 @@
  * counted again.
  *
  * A new acceptor asks the others for their identities and decides:
- *  - some are admitted and their latest configuration names this node
+ *  - some are admitted and their newest configurations name this node
  *    under this member identity: it joins that cluster;
  *  - some are admitted but none names it: the cluster exists without it,
  *    and it waits to be admitted (a configuration change, chosen in the
@@ -45,18 +45,17 @@ struct identity_report {
     uint32_t id;
     char member[MEMBER_ID_LEN + 1];
     char cluster[CLUSTER_ID_LEN + 1];   /* "": not admitted */
-    uint64_t commit;                    /* with the configuration */
-    const struct voters *config;        /* in force after commit; NULL
-                                           when not admitted */
+    uint64_t commit;                    /* with the configurations */
+    const struct voters_chain *chain;   /* after commit; NULL when not
+                                           admitted */
     const struct voters *founding;      /* the cluster's first; NULL when
                                            not admitted */
 };
 
 enum admission_verdict {
     ADMISSION_ASK_AGAIN,        /* nothing to decide yet */
-    ADMISSION_FOUND,            /* found the cluster: *config, cluster */
-    ADMISSION_JOIN,             /* join: *config (in force after *commit),
-                                   cluster */
+    ADMISSION_FOUND,            /* found the cluster: chain, cluster */
+    ADMISSION_JOIN,             /* join: chain (after commit), cluster */
     ADMISSION_NOT_NAMED,        /* the cluster exists without this member:
                                    wait to be admitted */
 };
@@ -65,7 +64,7 @@ struct admission {
     enum admission_verdict verdict;
     char cluster[CLUSTER_ID_LEN + 1];
     uint64_t commit;
-    struct voters config;               /* in force after commit */
+    struct voters_chain chain;          /* after commit */
     struct voters founding;
 };
 

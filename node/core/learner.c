@@ -106,11 +106,11 @@ static struct learner_slot *learner_slot(struct learner *l, uint64_t slot,
 static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
                           struct pvalue *v, bool stored)
 {
-    struct voters next;
-
     if (voters_is_value(v)) {
-        if (voters_from_value(v, slot, &l->cfg, &next) == 0)
-            l->cfg = next;
+        /* The voters of the slots from slot + VOTERS_ALPHA on. A chain
+         * is full only if leaders broke their one-change-at-a-time rule. */
+        if (chain_take(&l->chain, v, slot) < 0)
+            return -1;
     } else if (idmap_aging_put(&l->applied_ids, v->client, v->seq,
                                slot) < 0) {
         return -1;
@@ -162,6 +162,7 @@ static int learner_apply_ready(struct learner *l)
     while ((ls = learner_slot(l, l->applied + 1, false, &oom)) && ls->chosen)
         if (learner_apply_one(l, ls) < 0)
             return -1;
+    chain_advance(&l->chain, l->applied);
     return 0;
 }
 
@@ -210,8 +211,7 @@ uint64_t learner_round_begin(struct learner *l)
     }
     l->round_from = l->applied + 1;
     l->round_commit = l->known_commit;
-    l->round_epoch = l->cfg.epoch;
-    l->round_answered = 0;
+    l->n_answers = 0;
     return l->round_from;
 }
 
@@ -235,21 +235,30 @@ static int learner_round_collect(struct learner *l, uint64_t upto,
     return 0;
 }
 
+/* True when answers from a quorum of the voters that decide slot cover
+ * it. */
+static bool learner_round_covers(const struct learner *l, uint64_t slot)
+{
+    const struct voters *v = chain_at(&l->chain, slot);
+    size_t covering = 0;
+
+    for (size_t i = 0; v && i < l->n_answers; i++)
+        covering += l->answers[i].first <= slot && l->answers[i].upto >= slot &&
+                    voters_find(v, l->answers[i].id, l->answers[i].member) >= 0;
+    return v && covering >= voters_quorum(v);
+}
+
 /* Slots known chosen when the round began, answered for by a quorum of
  * the voters: the highest-ballot answer is the chosen value. In slot
  * order, up to the first slot no quorum covers, and up to a
- * configuration: the slots after it have other voters. */
+ * configuration (the next round knows it). */
 static void learner_round_decide(struct learner *l)
 {
     bool oom = false;
 
     for (uint64_t s = l->applied + 1; s <= l->round_commit; s++) {
         struct learner_slot *ls;
-        size_t covering = 0;
-        for (size_t i = 0; i < l->cfg.n; i++)
-            covering += (l->round_answered >> i & 1) &&
-                        l->round_first[i] <= s && l->round_upto[i] >= s;
-        if (covering < voters_quorum(&l->cfg) ||
+        if (!learner_round_covers(l, s) ||
             !(ls = learner_slot(l, s, false, &oom)))
             return;
         if (!ls->chosen) {
@@ -268,7 +277,7 @@ static void learner_round_decide(struct learner *l)
 
 int learner_on_listing(struct learner *l, uint32_t from, const struct msg *m)
 {
-    int voter;
+    struct learner_answer *a;
 
     if (m->commit > l->known_commit)
         l->known_commit = m->commit;
@@ -277,24 +286,22 @@ int learner_on_listing(struct learner *l, uint32_t from, const struct msg *m)
             l->highest_heard = m->entries[i].slot;
     if (m->trimmed > l->trimmed_seen)
         l->trimmed_seen = m->trimmed;
-    if (!l->cfg.epoch && m->founding) {
-        /* No configuration applied yet: the founding voters count. */
-        l->cfg = *m->founding;
-        if (!l->round_epoch)
-            l->round_epoch = l->cfg.epoch;
-    }
-    voter = voters_find(&l->cfg, from, m->member);
-    if (voter < 0 || l->round_epoch != l->cfg.epoch ||
-        m->from_slot != l->round_from || !m->from_slot)
+    if (!l->chain.n && m->founding)
+        chain_start(&l->chain, m->founding);    /* no configuration applied
+                                                   yet: the founding one */
+    if (m->from_slot != l->round_from || !m->from_slot ||
+        l->n_answers == sizeof l->answers / sizeof l->answers[0])
         return 0;
+    for (size_t i = 0; i < l->n_answers; i++)
+        if (l->answers[i].id == from)
+            return 0;           /* one answer per acceptor and round */
     if (learner_round_collect(l, m->upto, m->entries, m->n_entries) < 0)
         return -1;
-    l->round_answered |= 1u << voter;
-    l->round_first[voter] = m->trimmed >= m->from_slot ? m->trimmed + 1
-                                                        : m->from_slot;
-    l->round_upto[voter] = m->upto;
-    if ((size_t)__builtin_popcount(l->round_answered) < voters_quorum(&l->cfg))
-        return 0;
+    a = &l->answers[l->n_answers++];
+    a->id = from;
+    memcpy(a->member, m->member, sizeof a->member);
+    a->first = m->trimmed >= m->from_slot ? m->trimmed + 1 : m->from_slot;
+    a->upto = m->upto;
     learner_round_decide(l);
     return learner_apply_ready(l);
 }

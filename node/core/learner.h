@@ -4,17 +4,17 @@
  * in slot order; a no-op or a write already applied under another slot
  * (a retried write chosen twice) is skipped, so the applied log holds
  * every write exactly once. A configuration value (core/voters.h) is
- * applied too, and its voters are the ones counted from the next slot on.
+ * applied too: its voters decide the slots from its first on.
  *
  * Missed messages are repaired by a catch-up round: the learner asks the
- * voters in force after its applied index for their accepted entries
- * from the first slot it lacks. A slot that a leader had already reported
- * chosen (the commit index) when the round began takes the highest-ballot
- * value among the answers of a quorum of those voters, each under its
- * member identity: every value accepted at or above the chosen ballot is
- * the chosen value, and any quorum holds one of them. A round decides
- * slots in order and stops after a configuration value: the slots after
- * it are counted among the new voters, in the next round.
+ * voters of the configurations after its applied index for their accepted
+ * entries from the first slot it lacks. A slot that a leader had already
+ * reported chosen (the commit index) when the round began takes the
+ * highest-ballot value among the answers of a quorum of the voters that
+ * decide it, each under its member identity: every value accepted at or
+ * above the chosen ballot is the chosen value, and any quorum holds one
+ * of them. A round decides slots in order and stops after a
+ * configuration value, which the next round knows.
  *
  * Applied writes leave the core through an outbox (the caller stores
  * them, tells clients, then empties it), so the learner's memory holds
@@ -49,9 +49,16 @@ struct learned {
     struct pvalue value;
 };
 
+/* What one acceptor answered in a catch-up round. */
+struct learner_answer {
+    uint32_t id;
+    char member[MEMBER_ID_LEN + 1];
+    uint64_t first, upto;       /* the slots it covers */
+};
+
 struct learner {
-    struct voters cfg;          /* in force after applied (epoch 0: the
-                                   founding one, not known yet) */
+    struct voters_chain chain;  /* the configurations after applied (none:
+                                   the founding one, not known yet) */
     uint64_t applied;           /* every slot <= applied is applied */
     uint64_t known_commit;      /* highest commit index heard of */
     uint64_t highest_heard;     /* highest slot any acceptor reported */
@@ -66,12 +73,10 @@ struct learner {
     uint64_t skipped_noops, skipped_duplicates;
     uint64_t trimmed_seen;      /* highest slot an acceptor forgot */
 
-    /* The catch-up round in progress (round_from == 0: none), among the
-     * voters of configuration epoch round_epoch. */
-    uint64_t round_from, round_commit, round_epoch;
-    uint64_t round_first[VOTERS_MAX];  /* what each voter's answer */
-    uint64_t round_upto[VOTERS_MAX];   /* covers */
-    uint32_t round_answered;    /* mask of the indexes of cfg's voters */
+    /* The catch-up round in progress (round_from == 0: none). */
+    uint64_t round_from, round_commit;
+    struct learner_answer answers[2 * VOTERS_MAX];
+    size_t n_answers;
 };
 
 /* A write's identity is remembered (to apply a retry chosen twice only
@@ -91,14 +96,14 @@ int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
                       const struct msg_entry *e, size_t n);
 
 /* Starts a catch-up round; returns the first slot to ask for. The
- * voters to ask are l->cfg's (when it is not known yet, the founding
+ * voters to ask are those of l->chain (when it is empty, the founding
  * acceptors of SEED_NODES: their answers say who the founding voters
  * are). */
 uint64_t learner_round_begin(struct learner *l);
 /* Acceptor `from`'s answer (a LISTING): entries with their ballots,
- * covering every slot in [max(from_slot, trimmed + 1), upto]. It counts
- * only from a voter of l->cfg under its member identity, and only for
- * the round in progress. */
+ * covering every slot in [max(from_slot, trimmed + 1), upto]. For a slot
+ * it counts only from a voter of the configuration that decides it, under
+ * its member identity, and only for the round in progress. */
 int learner_on_listing(struct learner *l, uint32_t from,
                        const struct msg *listing);
 /* True while slots are known to exist above the applied prefix. */

@@ -11,7 +11,8 @@ void msg_free(struct msg *m)
     m->entries = NULL;
     m->n_entries = 0;
     pvalue_free(&m->value);
-    free(m->config);
+    free(m->chain);
     free(m->founding);
-    m->config = m->founding = NULL;
+    m->chain = NULL;
+    m->founding = NULL;
 }

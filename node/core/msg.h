@@ -41,11 +41,11 @@ struct msg {
     char member[MEMBER_ID_LEN + 1];
     char cluster[CLUSTER_ID_LEN + 1];   /* PROMISE, IDENTITY, LISTING */
     bool active;                        /* IDENTITY */
-    /* The configuration in force after commit, and the founding one
-     * (LISTING, IDENTITY). A decoded message owns them; one built to be
-     * encoded may borrow them (and is then not passed to msg_free, as
-     * when it borrows its entries' strings). NULL: absent. */
-    struct voters *config;
+    /* The configurations after commit (core/voters.h: a chain), and the
+     * founding one (LISTING, IDENTITY). A decoded message owns them; one
+     * built to be encoded may borrow them (and is then not passed to
+     * msg_free, as when it borrows its entries' strings). NULL: absent. */
+    struct voters_chain *chain;
     struct voters *founding;
 };
 

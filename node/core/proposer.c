@@ -38,11 +38,10 @@ static int64_t proposer_retry_ms(const struct proposer *p)
     return 3 * (int64_t)p->set.heartbeat_ms;
 }
 
-/* A quorum of the voters in force, as a mask of their indexes. */
-static bool proposer_has_quorum(const struct proposer *p, uint32_t mask)
+/* A quorum of the voters v, as a mask of their indexes. */
+static bool proposer_has_quorum(const struct voters *v, uint32_t mask)
 {
-    return p->cfg.epoch &&
-           (size_t)__builtin_popcount(mask) >= voters_quorum(&p->cfg);
+    return v && (size_t)__builtin_popcount(mask) >= voters_quorum(v);
 }
 
 /* A quorum of the voters of v promised this proposer's ballot. */
@@ -55,6 +54,17 @@ static bool proposer_promised_quorum(const struct proposer *p,
         promised += voters_find(v, p->promisers[i].id,
                                 p->promisers[i].member) >= 0;
     return v->epoch && promised >= voters_quorum(v);
+}
+
+/* The slots a leader may have in flight: at most max_in_flight, and never
+ * past commit + VOTERS_ALPHA (the voters of a slot further on may not be
+ * known yet). The end of that range. */
+static uint64_t proposer_flight_end(const struct proposer *p)
+{
+    uint64_t in_flight = p->set.max_in_flight < VOTERS_ALPHA
+                             ? p->set.max_in_flight : VOTERS_ALPHA;
+
+    return p->commit + 1 + in_flight;
 }
 
 /* The outbox only grows; running out of memory here would silently drop
@@ -199,8 +209,6 @@ static void proposer_fail_all(struct proposer *p, const char *why)
     if (p->change.token)
         proposer_fail(p, p->change.token, why, p->change.slot != 0);
     p->change = (struct proposer_change){ 0 };
-    p->boundary = 0;
-    p->extending = false;
 }
 
 void proposer_free(struct proposer *p)
@@ -274,14 +282,15 @@ static void proposer_start_election(struct proposer *p, int64_t now)
     p->phase1_from = p->commit + 1;
     p->phase1_max = p->commit;
     p->phase1_commit = p->commit;
-    p->phase1_cfg = p->cfg;
+    p->phase1_chain = p->chain;
     /* The window starts afresh past the commit index. */
     proposer_slide(p, p->log_base + p->log_cap);
     p->log_base = p->phase1_from;
     p->election_due = now + proposer_election_timeout(p);
     for (size_t i = 0; i < p->set.n_seeds; i++)
         proposer_ask(p, &p->seeds[i], p->phase1_from);
-    proposer_ask_voters(p, &p->cfg, p->phase1_from);
+    for (size_t i = 0; i < p->chain.n; i++)
+        proposer_ask_voters(p, &p->chain.c[i], p->phase1_from);
 }
 
 static void proposer_send_heartbeat(struct proposer *p, int64_t now)
@@ -291,25 +300,45 @@ static void proposer_send_heartbeat(struct proposer *p, int64_t now)
                                             .ballot = p->ballot });
 }
 
-/* The first valid configuration value in the window after slot after
- * (0: none), and in *made the configuration it makes after the one in
- * force. A configuration value that is not valid changes nothing (every
- * node reads it the same way). */
-static uint64_t proposer_find_boundary(const struct proposer *p,
-                                       uint64_t after, struct voters *made)
+/* Asks the voters of v that did not promise this ballot (again, when a
+ * retry is due). */
+static void proposer_ask_unpromised(struct proposer *p, const struct voters *v)
 {
-    for (uint64_t s = after + 1; s < p->next_slot; s++) {
-        const struct proposer_slot *ps = proposer_get(p, s);
-        if (ps && voters_from_value(&ps->value, s, &p->cfg, made) == 0)
-            return s;
+    for (size_t i = 0; i < v->n; i++) {
+        bool promised = false;
+        for (size_t k = 0; k < p->n_promisers; k++)
+            promised |= p->promisers[k].id == v->v[i].node.id &&
+                        strcmp(p->promisers[k].member, v->v[i].member) == 0;
+        if (!promised)
+            proposer_push(p, (struct proposer_out){
+                .kind = PROPOSER_SEND_PREPARE, .to = &v->v[i].node,
+                .ballot = p->ballot, .first = p->commit + 1 });
     }
-    return 0;
+}
+
+/* The first slot decided by voters a quorum of which has not promised
+ * this ballot yet: nothing from there on is proposed, and they are asked.
+ * A leader has the promises of the voters in force after its commit index
+ * (it won Phase 1 with them); later configurations need theirs before
+ * their first slot. */
+static void proposer_update_held(struct proposer *p, int64_t now)
+{
+    uint64_t held = UINT64_MAX;
+
+    for (size_t i = 0; i < p->chain.n && held == UINT64_MAX; i++)
+        if (!proposer_promised_quorum(p, &p->chain.c[i]))
+            held = i ? p->chain.c[i].first_slot : p->commit + 1;
+    if (held != UINT64_MAX && held != p->held_from) {
+        p->held_since = now;
+        proposer_ask_unpromised(p, chain_at(&p->chain, held));
+    }
+    p->held_from = held;
 }
 
 /* Phase 1 is won: every slot a promise reported is proposed again with
  * its highest-ballot value; the gaps between them get no-ops. Slots up
  * to the highest commit index a promise reported are chosen already; the
- * configuration reported with it is in force after it. */
+ * configurations reported with it are the ones after it. */
 static void proposer_become_leader(struct proposer *p, int64_t now)
 {
     uint64_t from = p->phase1_from;
@@ -325,7 +354,7 @@ static void proposer_become_leader(struct proposer *p, int64_t now)
     p->state = PROPOSER_LEADER;
     p->leader = p->set.id;
     p->phase1_from = from;
-    p->cfg = p->phase1_cfg;
+    p->chain = p->phase1_chain;
     idmap_aging_clear(&p->ids, now);
     for (uint64_t s = from; s <= p->phase1_max; s++) {
         struct pvalue *v = &proposer_at(p, s)->value;
@@ -339,8 +368,8 @@ static void proposer_become_leader(struct proposer *p, int64_t now)
     p->trimmed = from - 1;
     p->progress_at = now;
     p->quorum_at = now;
-    p->extending = false;
-    p->boundary = proposer_find_boundary(p, p->commit, &p->next);
+    p->held_from = 0;
+    proposer_update_held(p, now);
     proposer_send_heartbeat(p, now);
 }
 
@@ -364,12 +393,12 @@ static bool proposer_note_promiser(struct proposer *p, uint32_t from,
 }
 
 /* Takes the values a promise reports for slots from `from` on: each slot
- * keeps the value with the highest ballot, and the slots past next_slot
- * (when extend) join the window as re-proposals, gaps as no-ops. Returns
- * 0, or -1 when out of memory (leading without a value reported could
- * overwrite a chosen one). */
+ * keeps the value with the highest ballot; slots past next_slot (when
+ * leading) join the window as re-proposals, gaps as no-ops. Returns 0, or
+ * -1 when out of memory (leading without a value reported could overwrite
+ * a chosen one). */
 static int proposer_adopt(struct proposer *p, const struct msg *promise,
-                          uint64_t from, bool extend)
+                          uint64_t from)
 {
     const struct msg_entry *e = promise->entries;
 
@@ -390,57 +419,41 @@ static int proposer_adopt(struct proposer *p, const struct msg *promise,
         }
         if (e[i].slot > p->phase1_max)
             p->phase1_max = e[i].slot;
-        if (extend && e[i].slot >= p->next_slot)
+        if (p->state == PROPOSER_LEADER && e[i].slot >= p->next_slot)
             p->next_slot = e[i].slot + 1;
     }
     return 0;
 }
 
-/* The new voters promised: what comes after the change can be proposed.
- * A change a client asked for is answered. */
-static void proposer_end_extension(struct proposer *p)
+/* A promise to a leader: a late one, or from voters it asked before their
+ * first slot (held_from). What they report counts only for the slots
+ * nothing was proposed in yet. */
+static void proposer_on_late_promise(struct proposer *p,
+                                     const struct msg *promise, int64_t now)
 {
-    p->extending = false;
-    p->boundary = proposer_find_boundary(p, p->commit, &p->next);
-    if (p->change.token && p->change.slot && p->commit >= p->change.slot) {
-        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_REPLY_CHANGED,
-                                                .token = p->change.token,
-                                                .slot = p->change.slot });
-        p->change = (struct proposer_change){ 0 };
-    }
-}
-
-/* The configuration value at the boundary is chosen: it is in force, and
- * its voters run Phase 1 for this ballot (those that did not promise it
- * yet) before anything after it is proposed. */
-static void proposer_cross_boundary(struct proposer *p, int64_t now)
-{
-    p->cfg = p->next;
-    p->boundary = 0;
-    p->extending = true;
-    p->extending_since = now;
-    p->confirm_round = 0;       /* its acks counted the old voters */
-    if (proposer_promised_quorum(p, &p->cfg)) {
-        proposer_end_extension(p);
+    if (p->held_from != UINT64_MAX &&
+        proposer_adopt(p, promise, p->held_from) < 0) {
+        proposer_step_down(p, 0, "out of memory in phase 1", now);
         return;
     }
-    for (size_t i = 0; i < p->cfg.n; i++) {
-        const struct voter *v = &p->cfg.v[i];
-        bool promised = false;
-        for (size_t k = 0; k < p->n_promisers; k++)
-            promised |= p->promisers[k].id == v->node.id &&
-                        strcmp(p->promisers[k].member, v->member) == 0;
-        if (!promised)
-            proposer_push(p, (struct proposer_out){
-                .kind = PROPOSER_SEND_PREPARE, .to = &v->node,
-                .ballot = p->ballot, .first = p->commit + 1 });
-    }
+    proposer_update_held(p, now);
 }
 
 void proposer_on_promise(struct proposer *p, uint32_t from,
                          struct ballot sent, const struct msg *promise,
                          int64_t now)
 {
+    if (!promise->ok && p->state == PROPOSER_LEADER &&
+        ballot_cmp(promise->ballot, p->ballot) == 0 &&
+        ballot_cmp(sent, p->ballot) == 0 && p->change.slot &&
+        p->commit >= p->change.slot) {
+        /* It holds this very ballot: it accepted this leader's proposals.
+         * For the voters of a change this leader made, that is enough:
+         * nobody proposed in their slots before (docs/protocol.md). */
+        if (proposer_note_promiser(p, from, promise->member))
+            proposer_update_held(p, now);
+        return;
+    }
     if (!promise->ok) {
         proposer_observe(p, promise->ballot, now);
         return;
@@ -451,18 +464,12 @@ void proposer_on_promise(struct proposer *p, uint32_t from,
     if (promise->cluster[0])
         memcpy(p->cluster, promise->cluster, sizeof p->cluster);
     if (p->state == PROPOSER_LEADER) {
-        /* A late promise, or one of the new voters: its reports matter
-         * only for the slots held back after a configuration value. */
-        if ((p->boundary || p->extending) &&
-            proposer_adopt(p, promise, p->sent_upto, true) < 0)
-            proposer_step_down(p, 0, "out of memory in phase 1", now);
-        else if (p->extending && proposer_promised_quorum(p, &p->cfg))
-            proposer_end_extension(p);
+        proposer_on_late_promise(p, promise, now);
         return;
     }
-    if (promise->config &&
+    if (promise->chain && promise->chain->n &&
         (promise->commit > p->phase1_commit ||
-         promise->config->epoch > p->phase1_cfg.epoch)) {
+         chain_newer(promise->chain, &p->phase1_chain))) {
         if (promise->commit > p->phase1_commit) {
             p->phase1_commit = promise->commit;
             /* Slots up to it are chosen: the window starts after them, so
@@ -470,16 +477,19 @@ void proposer_on_promise(struct proposer *p, uint32_t from,
             if (p->phase1_commit >= p->log_base)
                 proposer_slide(p, p->phase1_commit + 1);
         }
-        p->phase1_cfg = *promise->config;
-        proposer_ask_voters(p, &p->phase1_cfg, p->phase1_from);
+        p->phase1_chain = *promise->chain;
+        for (size_t i = 0; i < p->phase1_chain.n; i++)
+            proposer_ask_voters(p, &p->phase1_chain.c[i], p->phase1_from);
     }
     if (proposer_adopt(p, promise, p->phase1_commit + 1 > p->phase1_from
                                        ? p->phase1_commit + 1
-                                       : p->phase1_from, false) < 0) {
+                                       : p->phase1_from) < 0) {
         proposer_step_down(p, 0, "out of memory in phase 1", now);
         return;
     }
-    if (proposer_promised_quorum(p, &p->phase1_cfg))
+    /* The voters in force after the commit index decide the first slots. */
+    if (p->phase1_chain.n &&
+        proposer_promised_quorum(p, &p->phase1_chain.c[0]))
         proposer_become_leader(p, now);
 }
 
@@ -491,21 +501,55 @@ static void proposer_mark_chosen(struct proposer *p, uint64_t slot)
     proposer_answer_waiters(p, slot, NULL);
 }
 
+/* A client's change is in force once every slot before its first is
+ * chosen and its voters promised: answered. */
+static void proposer_check_change(struct proposer *p)
+{
+    if (!p->change.token || !p->change.slot ||
+        p->commit + 1 < p->change.target.first_slot ||
+        p->held_from <= p->commit + 1)
+        return;
+    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_REPLY_CHANGED,
+                                            .token = p->change.token,
+                                            .slot = p->change.slot });
+    p->change = (struct proposer_change){ 0 };
+}
+
+/* The commit index reached slot: a configuration value there joins the
+ * chain (its voters are asked in time). */
+static void proposer_committed(struct proposer *p, uint64_t slot, int64_t now)
+{
+    struct proposer_slot *s = proposer_at(p, slot);
+
+    p->commit = slot;
+    p->progress_at = now;
+    p->quorum_at = now;
+    if (voters_is_value(&s->value) &&
+        chain_take(&p->chain, &s->value, slot) < 0)
+        proposer_step_down(p, 0, "too many configuration changes at once",
+                           now);
+    chain_advance(&p->chain, p->commit);
+}
+
 void proposer_on_accepted(struct proposer *p, uint32_t from,
                           const char *member, struct ballot sent, bool ok,
                           struct ballot promised, uint64_t first,
                           uint64_t count, int64_t now)
 {
     uint64_t end = first + count;
+    const struct voters *v;
     int acceptor;
 
     if (!ok) {
         proposer_observe(p, promised, now);
         return;
     }
-    acceptor = voters_find(&p->cfg, from, member);
     if (p->state != PROPOSER_LEADER || ballot_cmp(sent, p->ballot) != 0 ||
-        acceptor < 0)
+        end <= p->commit + 1)
+        return;                 /* every slot of it is chosen already */
+    /* A batch belongs to one configuration (proposer_batch_count). */
+    v = chain_at(&p->chain, first > p->commit ? first : p->commit + 1);
+    if (!v || (acceptor = voters_find(v, from, member)) < 0)
         return;
     if (end > p->next_slot)
         end = p->next_slot;
@@ -514,17 +558,16 @@ void proposer_on_accepted(struct proposer *p, uint32_t from,
         if (sl->chosen)
             continue;
         sl->acks |= 1u << acceptor;
-        if (proposer_has_quorum(p, sl->acks))
+        if (proposer_has_quorum(v, sl->acks))
             proposer_mark_chosen(p, s);
     }
-    while (p->commit + 1 < p->next_slot &&
-           proposer_at(p, p->commit + 1)->chosen) {
-        p->commit++;
-        p->progress_at = now;
-        p->quorum_at = now;
+    while (p->state == PROPOSER_LEADER && p->commit + 1 < p->next_slot &&
+           proposer_at(p, p->commit + 1)->chosen)
+        proposer_committed(p, p->commit + 1, now);
+    if (p->state == PROPOSER_LEADER) {
+        proposer_update_held(p, now);
+        proposer_check_change(p);
     }
-    if (p->boundary && p->commit >= p->boundary)
-        proposer_cross_boundary(p, now);
 }
 
 static void proposer_start_confirm(struct proposer *p, int64_t now)
@@ -536,6 +579,8 @@ static void proposer_start_confirm(struct proposer *p, int64_t now)
         p->reads[i].round = p->confirm_round;
     proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_CONFIRM,
                                             .ballot = p->ballot,
+                                            .voters = chain_at(&p->chain,
+                                                               p->commit + 1),
                                             .round = p->confirm_round });
 }
 
@@ -543,6 +588,7 @@ void proposer_on_confirm(struct proposer *p, uint32_t from,
                          const char *member, struct ballot sent, bool ok,
                          struct ballot promised, uint64_t round, int64_t now)
 {
+    const struct voters *v;
     size_t kept = 0;
     int acceptor;
 
@@ -550,12 +596,13 @@ void proposer_on_confirm(struct proposer *p, uint32_t from,
         proposer_observe(p, promised, now);
         return;
     }
-    acceptor = voters_find(&p->cfg, from, member);
+    v = chain_at(&p->chain, p->commit + 1);
     if (p->state != PROPOSER_LEADER || ballot_cmp(sent, p->ballot) != 0 ||
-        round != p->confirm_round || acceptor < 0)
+        round != p->confirm_round || !v ||
+        (acceptor = voters_find(v, from, member)) < 0)
         return;
     p->confirm_acks |= 1u << acceptor;
-    if (!proposer_has_quorum(p, p->confirm_acks))
+    if (!proposer_has_quorum(v, p->confirm_acks))
         return;
     p->quorum_at = now;
     p->confirm_round = 0;
@@ -573,7 +620,7 @@ void proposer_on_confirm(struct proposer *p, uint32_t from,
 
 void proposer_on_heartbeat(struct proposer *p, uint32_t from,
                            struct ballot b, uint64_t commit,
-                           const struct voters *config, int64_t now)
+                           const struct voters_chain *chain, int64_t now)
 {
     if (from == p->set.id || ballot_cmp(b, p->highest) < 0)
         return;                 /* a deposed leader: ignore it */
@@ -582,23 +629,28 @@ void proposer_on_heartbeat(struct proposer *p, uint32_t from,
         return;
     p->leader = from;
     p->election_due = now + proposer_election_timeout(p);
-    /* The commit index and the configuration in force after it go
-     * together: a later Phase 1 starts after that index, under it. */
-    if (commit > p->commit || (config && config->epoch > p->cfg.epoch)) {
+    /* The commit index and the configurations after it go together: a
+     * later Phase 1 starts after that index, with them. */
+    if (chain && chain->n &&
+        (commit > p->commit || chain_newer(chain, &p->chain))) {
         if (commit > p->commit)
             p->commit = commit;
-        if (config)
-            p->cfg = *config;
+        p->chain = *chain;
     }
 }
 
 /* How many slots from first (before end) one ACCEPT carries: at most
- * max_batch of them and max_batch_bytes of value, but at least one. */
+ * max_batch of them and max_batch_bytes of value, but at least one; all
+ * decided by the same voters. */
 static uint64_t proposer_batch_count(const struct proposer *p, uint64_t first,
                                      uint64_t end)
 {
     size_t bytes = 0;
     uint64_t s = first;
+
+    for (size_t i = 0; i < p->chain.n; i++)
+        if (p->chain.c[i].first_slot > first && p->chain.c[i].first_slot < end)
+            end = p->chain.c[i].first_slot;
 
     while (s < end && s - first < p->set.max_batch) {
         const struct pvalue *v = &proposer_at(p, s)->value;
@@ -619,6 +671,8 @@ static void proposer_send_slots(struct proposer *p,
         uint64_t count = proposer_batch_count(p, first, end);
         proposer_push(p, (struct proposer_out){ .kind = kind,
                                                 .ballot = p->ballot,
+                                                .voters = chain_at(&p->chain,
+                                                                   first),
                                                 .first = first,
                                                 .count = count });
         first += count;
@@ -631,12 +685,13 @@ static void proposer_send_slots(struct proposer *p,
  * acceptors sync more slots at a time. */
 static void proposer_send_new_slots(struct proposer *p)
 {
-    /* Nothing after a configuration value until it is chosen, and nothing
-     * new until the voters it makes promised. */
-    uint64_t end = p->extending ? p->sent_upto
-                   : p->boundary ? p->boundary + 1 : p->next_slot;
+    uint64_t end = p->next_slot;
     size_t done = 0;
 
+    if (end > p->held_from)
+        end = p->held_from;
+    if (end > proposer_flight_end(p))
+        end = proposer_flight_end(p);
     while (done < p->n_batches && p->batch_ends[done] <= p->commit + 1)
         done++;
     p->n_batches -= done;
@@ -644,10 +699,10 @@ static void proposer_send_new_slots(struct proposer *p)
             p->n_batches * sizeof(*p->batch_ends));
     while (p->sent_upto < end && p->n_batches < p->set.max_batches) {
         uint64_t count = proposer_batch_count(p, p->sent_upto, end);
-        proposer_push(p, (struct proposer_out){ .kind = PROPOSER_SEND_ACCEPT,
-                                                .ballot = p->ballot,
-                                                .first = p->sent_upto,
-                                                .count = count });
+        proposer_push(p, (struct proposer_out){
+            .kind = PROPOSER_SEND_ACCEPT, .ballot = p->ballot,
+            .voters = chain_at(&p->chain, p->sent_upto),
+            .first = p->sent_upto, .count = count });
         p->sent_upto += count;
         p->batch_ends[p->n_batches++] = p->sent_upto;
     }
@@ -697,17 +752,24 @@ void proposer_tick(struct proposer *p, int64_t now)
         proposer_step_down(p, 0, "no quorum of acceptors answers", now);
         return;
     }
-    if (p->extending &&
-        now - p->extending_since > 2 * (int64_t)p->set.election_timeout_ms) {
-        /* A new election asks every voter at once, with a higher ballot. */
-        proposer_step_down(p, 0, "the new voters did not promise", now);
-        return;
+    if (p->held_from <= p->commit + 1) {
+        /* Every slot before the new voters' first is chosen, and they do
+         * not promise: a new election asks them all, with a higher
+         * ballot. */
+        if (now - p->held_since > 2 * (int64_t)p->set.election_timeout_ms) {
+            proposer_step_down(p, 0, "the new voters did not promise", now);
+            return;
+        }
+        if (now - p->progress_at >= proposer_retry_ms(p)) {
+            p->progress_at = now;
+            proposer_ask_unpromised(p, chain_at(&p->chain, p->held_from));
+        }
     }
     proposer_expire_pending(p, now);
     if (now >= p->heartbeat_due) {
         proposer_send_heartbeat(p, now);
-        if (!p->confirm_round)      /* also proves a quorum still follows */
-            proposer_start_confirm(p, now);
+        if (!p->confirm_round && p->held_from > p->commit + 1)
+            proposer_start_confirm(p, now); /* a quorum still follows */
     }
     if (p->commit + 1 < p->sent_upto && now - p->progress_at >= proposer_retry_ms(p))
         proposer_retransmit(p, now);
@@ -715,18 +777,25 @@ void proposer_tick(struct proposer *p, int64_t now)
         proposer_start_confirm(p, now);
 }
 
-/* Gives waiting writes the next free slots, within the in-flight bound. */
+/* Gives the next free slot a value, within the in-flight bound and before
+ * voters that did not promise; false when there is none. */
+static struct proposer_slot *proposer_next_free(struct proposer *p)
+{
+    if (p->next_slot >= proposer_flight_end(p) ||
+        p->next_slot >= p->held_from ||
+        proposer_reserve(p, p->next_slot) < 0)
+        return NULL;
+    return proposer_at(p, p->next_slot);
+}
+
+/* Gives waiting writes the next free slots. */
 static void proposer_assign_slots(struct proposer *p)
 {
+    struct proposer_slot *s;
     size_t taken = 0;
 
-    if (p->boundary || p->extending || p->change.token)
-        return;                 /* writes wait for the change */
-    while (taken < p->n_pending &&
-           p->next_slot - p->commit - 1 < p->set.max_in_flight &&
-           proposer_reserve(p, p->next_slot) == 0) {
+    while (taken < p->n_pending && (s = proposer_next_free(p))) {
         struct proposer_pending *w = &p->pending[taken];
-        struct proposer_slot *s = proposer_at(p, p->next_slot);
         if (proposer_add_waiter(s, w->token) < 0)
             break;
         s->value = w->value;
@@ -752,25 +821,39 @@ static void proposer_trim(struct proposer *p)
         proposer_slide(p, p->trimmed + 1);
 }
 
-/* A change of the voters takes the next slot once every slot before it
- * is chosen; until then writes wait. */
+/* True when a configuration value waits in the window (not chosen yet). */
+static bool proposer_change_in_flight(const struct proposer *p)
+{
+    for (uint64_t s = p->commit + 1; s < p->next_slot; s++)
+        if (voters_is_value(&proposer_at(p, s)->value))
+            return true;
+    return false;
+}
+
+/* A client's change takes the next free slot. */
 static void proposer_place_change(struct proposer *p)
 {
     struct proposer_slot *s;
     struct pvalue v;
 
-    if (!p->change.token || p->change.slot || p->boundary || p->extending ||
-        p->commit + 1 != p->next_slot || proposer_reserve(p, p->next_slot) < 0 ||
+    if (!p->change.token || p->change.slot || !(s = proposer_next_free(p)) ||
         voters_to_value(&p->change.target, &v) < 0)
         return;                 /* out of memory: the next turn tries again */
-    s = proposer_at(p, p->next_slot);
     pvalue_free(&s->value);
     s->value = v;
     p->change.slot = p->next_slot++;
-    p->boundary = p->change.slot;
-    p->next = p->change.target;
-    p->next.epoch = p->cfg.epoch + 1;
-    p->next.first_slot = p->change.slot + 1;
+    p->change.target.epoch = chain_last(&p->chain)->epoch + 1;
+    p->change.target.first_slot = p->change.slot + VOTERS_ALPHA;
+}
+
+/* Once a change is chosen, the slots up to its first that writes leave
+ * empty get no-ops, so that it is in force at once. */
+static void proposer_fill_for_change(struct proposer *p)
+{
+    if (!p->change.token || !p->change.slot || p->commit < p->change.slot)
+        return;
+    while (p->next_slot < p->change.target.first_slot && proposer_next_free(p))
+        p->next_slot++;         /* a no-op: free slots hold none */
 }
 
 void proposer_flush(struct proposer *p, int64_t now)
@@ -780,13 +863,17 @@ void proposer_flush(struct proposer *p, int64_t now)
     proposer_trim(p);
     proposer_place_change(p);
     proposer_assign_slots(p);
+    proposer_fill_for_change(p);
     proposer_send_new_slots(p);
     /* The learners hear of chosen slots from the leader: one message per
      * batch, where each acceptor telling each learner would take six. */
     proposer_send_slots(p, PROPOSER_SEND_CHOSEN, p->announced + 1,
                         p->commit + 1);
     p->announced = p->commit;
-    if (p->n_reads && !p->confirm_round)
+    /* Nothing but PREPARE goes to voters that did not promise yet: an
+     * ACCEPT would raise their promise to this ballot, and they would then
+     * refuse its PREPARE. */
+    if (p->n_reads && !p->confirm_round && p->held_from > p->commit + 1)
         proposer_start_confirm(p, now);
 }
 
@@ -860,12 +947,13 @@ enum proposer_change_result proposer_change(struct proposer *p,
 {
     if (p->state != PROPOSER_LEADER)
         return PROPOSER_CHANGE_NOT_LEADER;
-    if (p->change.token || p->boundary || p->extending) {
+    /* One change at a time: the one before is in force. */
+    if (p->change.token || p->chain.n != 1 || proposer_change_in_flight(p)) {
         snprintf(err, errlen, "a configuration change is under way");
         return PROPOSER_CHANGE_BUSY;
     }
-    if (voters_change(&p->cfg, change, old, who, &p->change.target, err,
-                      errlen) < 0)
+    if (voters_change(&p->chain.c[0], change, old, who, &p->change.target,
+                      err, errlen) < 0)
         return PROPOSER_CHANGE_INVALID;
     p->change.token = token;
     p->change.slot = 0;

@@ -16,17 +16,20 @@
  * announced to the learners once per loop turn. A higher ballot seen
  * anywhere makes a leader step down and fail what it had not finished.
  *
- * The voters are a configuration chosen in the log (core/voters.h): the
- * one chosen at slot s governs the slots after s. Quorums always come
- * from it: a vote counts only from a voter under its member identity.
- * A leader proposes a change only when every slot before it is chosen,
- * and proposes nothing after a configuration value until that value is
- * chosen and a quorum of the new voters promised its ballot (their
- * Phase 1, whose reports join those of the old voters). A new leader that
- * finds a configuration value in Phase 1 does the same. So every slot in
- * flight belongs to one configuration, and no slot after a change is
- * chosen by voters the change did not make; docs/protocol.md says why
- * this is safe. */
+ * The voters are configurations chosen in the log (core/voters.h): the
+ * one chosen at slot s governs the slots from s + VOTERS_ALPHA on. A
+ * leader proposes slot t only once every slot up to t - VOTERS_ALPHA is
+ * chosen, so it knows exactly which voters decide t; quorums always come
+ * from them, and a vote counts only from a voter under its member
+ * identity. Before proposing a slot, a leader has the promises of a
+ * quorum of the voters that decide it (and has taken what they
+ * reported): a candidate those of the voters in force after the commit
+ * index it starts from, a leader those of each later configuration
+ * before its first slot (nothing at or after that slot is proposed
+ * meanwhile). A change a client asks for is proposed as a configuration
+ * value; the leader then fills the VOTERS_ALPHA slots after it with
+ * no-ops when writes do not, so that it is in force at once.
+ * docs/protocol.md says why this is safe. */
 #ifndef PAXOS_PROPOSER_H
 #define PAXOS_PROPOSER_H
 
@@ -43,8 +46,8 @@ enum proposer_state { PROPOSER_FOLLOWER, PROPOSER_CANDIDATE, PROPOSER_LEADER };
 
 enum proposer_out_kind {
     PROPOSER_SEND_PREPARE,      /* to acceptor `to`: ballot, first */
-    PROPOSER_SEND_ACCEPT,       /* to every voter: slots [first, first+count) */
-    PROPOSER_SEND_CONFIRM,      /* to every voter: empty ACCEPT, round */
+    PROPOSER_SEND_ACCEPT,       /* to voters: slots [first, first+count) */
+    PROPOSER_SEND_CONFIRM,      /* to voters: empty ACCEPT, round */
     PROPOSER_SEND_HEARTBEAT,    /* to every other proposer */
     PROPOSER_SEND_CHOSEN,       /* to every learner: slots [first,
                                    first+count) are chosen */
@@ -54,13 +57,16 @@ enum proposer_out_kind {
                                    its slot was proposed and could still be
                                    chosen by a later leader */
     PROPOSER_REPLY_CHANGED,     /* token's configuration change is in
-                                   force (p->cfg) */
+                                   force (chain_at(&p->chain, commit+1)),
+                                   chosen at slot */
 };
 
 struct proposer_out {
     enum proposer_out_kind kind;
     const struct node_info *to; /* SEND_PREPARE: borrowed until the outbox
                                    is cleared */
+    const struct voters *voters;    /* SEND_ACCEPT, SEND_CONFIRM: the ones
+                                   that decide these slots (borrowed) */
     struct ballot ballot;
     uint64_t first, count;      /* SEND_PREPARE, SEND_ACCEPT, SEND_CHOSEN */
     uint64_t round;             /* SEND_CONFIRM */
@@ -80,7 +86,7 @@ struct proposer_waiter {
 struct proposer_slot {
     struct pvalue value;
     struct ballot adopted;      /* Phase 1: ballot of the value reported */
-    uint32_t acks;              /* acceptor indexes that accepted it */
+    uint32_t acks;              /* indexes of the voters that decide it */
     bool chosen;
     struct proposer_waiter *waiters;
 };
@@ -130,8 +136,7 @@ struct proposer_promiser {
 struct proposer_change {
     void *token;
     struct voters target;
-    uint64_t slot;              /* its slot, once given one (0: waiting for
-                                   every slot before to be chosen) */
+    uint64_t slot;              /* its slot, once given one */
 };
 
 struct proposer {
@@ -151,8 +156,8 @@ struct proposer {
     uint64_t commit;            /* every slot <= commit is chosen */
     char cluster[CLUSTER_ID_LEN + 1];   /* as the acceptors say ("": not
                                            heard yet) */
-    struct voters cfg;          /* in force after commit (epoch 0: not
-                                   known yet: nothing counts) */
+    struct voters_chain chain;  /* the configurations after commit (none:
+                                   not known yet, nothing counts) */
     uint64_t next_slot;         /* leader: the next free slot */
     uint64_t sent_upto;         /* leader: slots below it were sent */
     uint64_t batch_ends[PROPOSER_MAX_BATCHES];  /* leader: the end slot of
@@ -172,14 +177,12 @@ struct proposer {
     size_t n_asked;
     uint64_t phase1_from, phase1_max;
     uint64_t phase1_commit;     /* highest commit index a promise reported */
-    struct voters phase1_cfg;   /* the configuration in force after it */
-    /* Leader: the first configuration value above commit (0: none) and
-     * the configuration it makes; nothing after it is proposed until it
-     * is chosen and the new voters promised (extending). */
-    uint64_t boundary;
-    struct voters next;
-    bool extending;
-    int64_t extending_since;
+    struct voters_chain phase1_chain;   /* the configurations after it */
+    /* Leader: slots from held_from on are decided by voters a quorum of
+     * which has not promised yet: nothing there is proposed (UINT64_MAX:
+     * none); since when the next slot waits for them. */
+    uint64_t held_from;
+    int64_t held_since;
     struct proposer_change change;
     uint64_t trimmed;           /* values of slots <= trimmed are freed */
 
@@ -189,7 +192,7 @@ struct proposer {
     struct proposer_read *reads;
     size_t n_reads, cap_reads;
     uint64_t confirm_round;     /* the round in flight, 0 = none */
-    uint32_t confirm_acks;      /* indexes of voters of cfg */
+    uint32_t confirm_acks;      /* indexes of the voters in force */
     int64_t confirm_sent_at;
     uint64_t rounds_started;
 
@@ -231,7 +234,7 @@ enum proposer_submit_result proposer_read(struct proposer *p, void *token);
  * what this proposer sent with ballot sent. ok=false carries the
  * acceptor's promised ballot in promised. A PROMISE lists the slots the
  * acceptor accepted above its commit index, which it reports too, with
- * the configuration in force after it. */
+ * the configurations after it. */
 void proposer_on_promise(struct proposer *p, uint32_t from,
                          struct ballot sent, const struct msg *promise,
                          int64_t now);
@@ -243,10 +246,10 @@ void proposer_on_confirm(struct proposer *p, uint32_t from,
                          const char *member, struct ballot sent, bool ok,
                          struct ballot promised, uint64_t round, int64_t now);
 /* A leader's heartbeat, from another proposer: its commit index and the
- * configuration in force after it. */
+ * configurations after it. */
 void proposer_on_heartbeat(struct proposer *p, uint32_t from,
                            struct ballot b, uint64_t commit,
-                           const struct voters *config, int64_t now);
+                           const struct voters_chain *chain, int64_t now);
 
 enum proposer_change_result {
     PROPOSER_CHANGE_QUEUED,     /* answered later: REPLY_CHANGED or FAILED */

@@ -249,8 +249,136 @@ int voters_from_value(const struct pvalue *value, uint64_t slot,
                       sizeof(err)) < 0)
         return -1;
     out->epoch = (prev->epoch ? prev->epoch : 1) + 1;
-    out->first_slot = slot + 1;
+    out->first_slot = slot + VOTERS_ALPHA;
     return 0;
+}
+
+/* ---- chains ---- */
+
+const struct voters *chain_at(const struct voters_chain *ch, uint64_t slot)
+{
+    const struct voters *at = NULL;
+
+    for (size_t i = 0; i < ch->n && ch->c[i].first_slot <= slot; i++)
+        at = &ch->c[i];
+    return at ? at : ch->n ? &ch->c[0] : NULL;
+}
+
+const struct voters *chain_last(const struct voters_chain *ch)
+{
+    return ch->n ? &ch->c[ch->n - 1] : NULL;
+}
+
+void chain_start(struct voters_chain *ch, const struct voters *v)
+{
+    ch->n = 1;
+    ch->c[0] = *v;
+}
+
+int chain_take(struct voters_chain *ch, const struct pvalue *value,
+               uint64_t slot)
+{
+    const struct voters *last = chain_last(ch);
+    static const struct voters none;
+    struct voters made;
+
+    if (voters_from_value(value, slot, last ? last : &none, &made) < 0)
+        return 0;
+    if (ch->n == VOTERS_CHAIN_MAX)
+        return -1;
+    ch->c[ch->n++] = made;
+    return 1;
+}
+
+void chain_advance(struct voters_chain *ch, uint64_t commit)
+{
+    size_t drop = 0;
+
+    while (drop + 1 < ch->n && ch->c[drop + 1].first_slot <= commit + 1)
+        drop++;
+    if (!drop)
+        return;
+    memmove(ch->c, ch->c + drop, (ch->n - drop) * sizeof(ch->c[0]));
+    ch->n -= drop;
+}
+
+bool chain_names(const struct voters_chain *ch, uint32_t id,
+                 const char *member)
+{
+    for (size_t i = 0; i < ch->n; i++)
+        if (voters_find(&ch->c[i], id, member) >= 0)
+            return true;
+    return false;
+}
+
+bool chain_newer(const struct voters_chain *a, const struct voters_chain *b)
+{
+    const struct voters *la = chain_last(a), *lb = chain_last(b);
+
+    return la && (!lb || la->epoch > lb->epoch);
+}
+
+struct json_object *chain_json(const struct voters_chain *ch)
+{
+    struct json_object *a = json_object_new_array();
+
+    for (size_t i = 0; i < ch->n; i++)
+        json_object_array_add(a, voters_json(&ch->c[i]));
+    return a;
+}
+
+int chain_read(struct jr *d, json_object *obj, const struct jr_path *at,
+               struct voters_chain *out)
+{
+    size_t n;
+
+    out->n = 0;
+    if (!obj || !json_object_is_type(obj, json_type_array))
+        return jr_fail_field(d, at, "must be an array");
+    n = json_object_array_length(obj);
+    if (n < 1 || n > VOTERS_CHAIN_MAX)
+        return jr_fail_field(d, at, "must hold 1 to %d configurations",
+                             VOTERS_CHAIN_MAX);
+    for (size_t i = 0; i < n; i++) {
+        const struct jr_path item = { at, NULL, i };
+        struct voters *v = &out->c[i];
+        if (voters_read(d, json_object_array_get_idx(obj, i), &item, v) < 0)
+            return -1;
+        if (!v->epoch)
+            return jr_fail_field(d, &item, "must have an epoch and a first "
+                                 "slot");
+        if (i && (v->epoch <= out->c[i - 1].epoch ||
+                  v->first_slot <= out->c[i - 1].first_slot))
+            return jr_fail_field(d, &item, "must come after the one before");
+        out->n = i + 1;
+    }
+    return 0;
+}
+
+char *chain_encode(const struct voters_chain *ch)
+{
+    struct json_object *o = json_object_new_object();
+    char *text;
+
+    json_object_object_add(o, "configs", chain_json(ch));
+    text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return text;
+}
+
+int chain_decode(const char *text, size_t len, struct voters_chain *out,
+                 char *err, size_t errlen)
+{
+    const struct jr_path field = { NULL, "configs", 0 };
+    struct jr d = { err, errlen };
+    json_object *root = NULL;
+    int rc = -1;
+
+    out->n = 0;
+    if (jr_parse(&d, text, len, VOTERS_MAX_DEPTH + 2, &root) == 0)
+        rc = chain_read(&d, jr_member(root, &field), &field, out);
+    json_object_put(root);
+    return rc;
 }
 
 /* ---- changes ---- */

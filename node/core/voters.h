@@ -8,13 +8,20 @@
  * else (gossip, SEED_NODES).
  *
  * Configurations are values in the log: the one chosen at slot s governs
- * every slot after s, until the next. Such a value holds only the voters
- * ({"voters":[...]}); its epoch (one more than the configuration before it)
- * and its first slot (s + 1) come from where the log holds it. Messages
- * and files carry the whole configuration ({"epoch":E,"first_slot":S,
- * "voters":[...]}). The first configuration, epoch 1 from slot 1, is the
- * founding one: the acceptors record it when the cluster is created, and
- * the cluster's identity is a hash of it. */
+ * the slots from s + VOTERS_ALPHA on, until the next (Lamport's alpha: a
+ * leader proposes slot t only once every slot up to t - VOTERS_ALPHA is
+ * chosen, so it always knows which voters decide t). Such a value holds
+ * only the voters ({"voters":[...]}); its epoch (one more than the
+ * configuration before it) and its first slot (s + VOTERS_ALPHA) come
+ * from where the log holds it. Messages and files carry whole
+ * configurations ({"epoch":E,"first_slot":S,"voters":[...]}). The first
+ * configuration, epoch 1 from slot 1, is the founding one: the acceptors
+ * record it when the cluster is created, and the cluster's identity is a
+ * hash of it.
+ *
+ * A chain is what a node knows of the configurations after a slot it
+ * knows chosen (its commit index): the one in force at the next slot,
+ * then those chosen already and not yet in force. */
 #ifndef PAXOS_VOTERS_H
 #define PAXOS_VOTERS_H
 
@@ -29,6 +36,10 @@
 #include "jsonread.h"
 
 #define VOTERS_MAX CLUSTER_MAX_ACCEPTORS
+/* Slots between a configuration value and the first slot it governs. */
+#define VOTERS_ALPHA 1024
+/* Configurations a chain holds: the one in force and those to come. */
+#define VOTERS_CHAIN_MAX 4
 #define MEMBER_ID_LEN 16            /* hex digits of a member identity */
 #define CLUSTER_ID_LEN 16           /* hex digits of a cluster identity */
 /* The writer id of a configuration value in the log: no client can use
@@ -94,6 +105,45 @@ enum voters_change {
     VOTERS_REMOVE,              /* remove: node `old` */
     VOTERS_REPLACE,             /* remove node `old`, add who */
 };
+struct voters_chain {
+    size_t n;                       /* 0: nothing known yet */
+    struct voters c[VOTERS_CHAIN_MAX];  /* by first slot; c[0] is in
+                                           force after the commit index */
+};
+
+/* The configuration that governs slot (NULL: nothing known, or a slot
+ * before the chain's first). */
+const struct voters *chain_at(const struct voters_chain *ch, uint64_t slot);
+/* The newest configuration of the chain (NULL: empty). */
+const struct voters *chain_last(const struct voters_chain *ch);
+/* A chain of one configuration. */
+void chain_start(struct voters_chain *ch, const struct voters *v);
+/* A log value chosen at slot: when it is a valid configuration, it joins
+ * the chain, in force from slot + VOTERS_ALPHA (returns 1); otherwise the
+ * chain is unchanged (0). Returns -1, unchanged, when the chain is full
+ * (leaders never let that happen: one change at a time). */
+int chain_take(struct voters_chain *ch, const struct pvalue *value,
+               uint64_t slot);
+/* Every slot up to commit is chosen: the configurations no slot after it
+ * needs any more are dropped. */
+void chain_advance(struct voters_chain *ch, uint64_t commit);
+/* True when some configuration of the chain names this voter. */
+bool chain_names(const struct voters_chain *ch, uint32_t id,
+                 const char *member);
+/* The newer of two chains: the one whose newest configuration has the
+ * higher epoch (a leader's chain after a higher commit index). */
+bool chain_newer(const struct voters_chain *a, const struct voters_chain *b);
+/* A chain as JSON ([config, ...]) and back (strict; epochs and first
+ * slots increasing). */
+struct json_object *chain_json(const struct voters_chain *ch);
+int chain_read(struct jr *d, json_object *obj, const struct jr_path *at,
+               struct voters_chain *out);
+/* The same as text ({"configs":[...]}, malloc'd; NULL when out of
+ * memory), and back: returns 0, or -1 with a reason in err. */
+char *chain_encode(const struct voters_chain *ch);
+int chain_decode(const char *text, size_t len, struct voters_chain *out,
+                 char *err, size_t errlen);
+
 /* The voters after a change of cur (epoch and first slot are left as
  * they are). Returns 0, or -1 with the reason in err when the change
  * makes no sense: adding a voter that votes already, removing one that

@@ -17,8 +17,9 @@
 #include "jsonread.h"
 
 /* json-c counts every value as a level, scalars included: the deepest
- * message is object > entries > entry > ballot > round, five levels. */
-#define MSG_MAX_DEPTH 5
+ * message is object > configs > config > voters > voter > id, six
+ * levels. */
+#define MSG_MAX_DEPTH 6
 #define MSG_MAX_ENTRIES 100000
 #define CLIENT_ID_MAX 64        /* bytes of a writer id */
 
@@ -36,7 +37,7 @@ enum field_flag {
     F_ENTRY_BALLOT = 1 << 10,       /* each entry carries its ballot */
     F_TRIMMED = 1 << 11,
     F_MEMBER = 1 << 12,             /* the acceptor's member identity */
-    F_CONFIG = 1 << 13,             /* the configuration after commit */
+    F_CONFIG = 1 << 13,             /* the configurations after commit */
     F_FOUNDING = 1 << 14,           /* the founding configuration */
     F_CONFIG_OPTIONAL = 1 << 15,    /* config and founding may be absent */
     F_ACTIVE = 1 << 16,
@@ -195,7 +196,7 @@ char *msg_encode(const struct msg *m)
         goto cleanup;
     if ((f & F_ACTIVE) && !put(root, "active", json_object_new_boolean(m->active)))
         goto cleanup;
-    if ((f & F_CONFIG) && m->config && !put(root, "config", voters_json(m->config)))
+    if ((f & F_CONFIG) && m->chain && !put(root, "configs", chain_json(m->chain)))
         goto cleanup;
     if ((f & F_CLUSTER) && !put(root, "cluster", json_object_new_string(m->cluster)))
         goto cleanup;
@@ -355,6 +356,21 @@ static int read_config(struct decoder *d, json_object *root, const char *key,
     return 0;
 }
 
+/* The chain of configurations, required unless F_CONFIG_OPTIONAL. */
+static int read_chain(struct decoder *d, json_object *root, unsigned fields,
+                      struct voters_chain **out)
+{
+    const struct jr_path field = { NULL, "configs", 0 };
+    json_object *val = jr_member(root, &field);
+
+    if (!val)
+        return fields & F_CONFIG_OPTIONAL ? 0
+                                          : jr_fail_field(&d->jr, &field, "is missing");
+    if (!(*out = malloc(sizeof(**out))))
+        return jr_fail(&d->jr, "out of memory");
+    return chain_read(&d->jr, val, &field, *out);
+}
+
 static int read_fields(struct decoder *d, json_object *root,
                        const struct msg_layout *layout, struct msg *m)
 {
@@ -391,7 +407,7 @@ static int read_fields(struct decoder *d, json_object *root,
     if ((f & F_ACTIVE) && jr_bool(&d->jr, root, &(struct jr_path){ NULL, "active", 0 },
                                   &m->active))
         return -1;
-    if ((f & F_CONFIG) && read_config(d, root, "config", f, &m->config))
+    if ((f & F_CONFIG) && read_chain(d, root, f, &m->chain))
         return -1;
     if ((f & F_CLUSTER) && read_id(d, root, "cluster", CLUSTER_ID_LEN,
                                    f & F_CONFIG_OPTIONAL, m->cluster))
