@@ -15,7 +15,7 @@
  * and sorted; names are unique and are the role followed by the rank
  * among that role; hosts are non-empty; ports are in 1..65535; the same
  * list parsed with a small max gives the same nodes or fails.
- * Checks on config_load: the result is 0, 1 or 2; on 0 the cluster holds
+ * Checks on config_load: the result is 0, 1, 2 or 3; on 0 the cluster holds
  * this node with its role and port, ids are unique and sorted, names are
  * unique and non-empty, ports are in range, every acceptor of the set is
  * an acceptor of the cluster and listed once, and the timing and size
@@ -215,8 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     argv[argc] = NULL;
     rc = load_quietly(argc, argv);
-    if (rc < 0 || rc > 2)
-        fail("config_load returned something else than 0, 1 or 2", args);
+    if (rc < 0 || rc > 3)
+        fail("config_load returned something else than 0, 1, 2 or 3", args);
     if (rc == 0)
         check_config(&cfg, args);
 out:
