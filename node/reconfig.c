@@ -241,21 +241,31 @@ static void reconfig_reply_result(struct reconfig_request *r,
     free(r);
 }
 
+/* The name of voter id in the configuration in force ("" when none). */
+static const char *reconfig_voter_name(struct node *n, uint32_t id)
+{
+    const struct voters *v = reconfig_now(n);
+    int at = v ? voters_find_node(v, id) : -1;
+
+    return at >= 0 ? v->v[at].node.name : "";
+}
+
 static void reconfig_propose(struct reconfig_request *r)
 {
+    const char *old = reconfig_voter_name(r->node, r->old);
     char err[200] = "";
     enum proposer_change_result result = proposer_change(
         &reconfig_proposer(r->node)->p, r->change, r->old, &r->who, r->req,
         err, sizeof err);
 
-    if (result == PROPOSER_CHANGE_QUEUED)
-        log_info("configuration change: %s %s%s%s", r->change == VOTERS_ADD
-                 ? "add" : r->change == VOTERS_REMOVE ? "remove" : "replace",
-                 r->change == VOTERS_REMOVE ? config_name(r->node->cfg, r->old)
-                                            : r->who.node.name,
-                 r->change == VOTERS_REPLACE ? " in place of node " : "",
-                 r->change == VOTERS_REPLACE ? config_name(r->node->cfg, r->old)
-                                             : "");
+    if (result == PROPOSER_CHANGE_QUEUED && r->change == VOTERS_ADD)
+        log_info("configuration change: add %s (member %s)",
+                 r->who.node.name, r->who.member);
+    else if (result == PROPOSER_CHANGE_QUEUED && r->change == VOTERS_REMOVE)
+        log_info("configuration change: remove %s", old);
+    else if (result == PROPOSER_CHANGE_QUEUED)
+        log_info("configuration change: replace %s by %s (member %s)", old,
+                 r->who.node.name, r->who.member);
     reconfig_reply_result(r, result, err);
 }
 

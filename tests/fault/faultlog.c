@@ -33,6 +33,14 @@ static int flog_entry_read(struct jr *d, json_object *item,
     return jr_string(d, v, &client, FLOG_MAX_STRING, &e->client_id);
 }
 
+/* A configuration of the acceptor set ({"slot":S,"config":{...}}): the
+ * cluster's own value, not a write. */
+static bool flog_is_config(json_object *item)
+{
+    return json_object_is_type(item, json_type_object) &&
+           json_object_object_get_ex(item, "config", NULL);
+}
+
 int flog_read(struct jr *d, json_object *root, struct flog *out)
 {
     const struct jr_path values = { NULL, "values", 0 };
@@ -47,14 +55,19 @@ int flog_read(struct jr *d, json_object *root, struct flog *out)
         return jr_fail(d, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const struct jr_path at = { &values, NULL, i };
-        struct flog_entry *e = &out->v[i];
-        int rc = flog_entry_read(d, json_object_array_get_idx(a, i), &at, e);
-        out->n = i + 1;         /* so that flog_free frees what was read */
+        json_object *item = json_object_array_get_idx(a, i);
+        struct flog_entry *e = &out->v[out->n];
+        int rc;
+        if (flog_is_config(item))
+            continue;
+        rc = flog_entry_read(d, item, &at, e);
+        out->n++;               /* so that flog_free frees what was read */
         if (rc < 0)
             goto fail;
-        if (i && e->slot <= out->v[i - 1].slot) {
+        if (out->n > 1 && e->slot <= out->v[out->n - 2].slot) {
             jr_fail_field(d, &at, "has slot %" PRIu64 ", not above the "
-                          "previous value's %" PRIu64, e->slot, out->v[i - 1].slot);
+                          "previous value's %" PRIu64, e->slot,
+                          out->v[out->n - 2].slot);
             goto fail;
         }
     }

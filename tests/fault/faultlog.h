@@ -12,6 +12,7 @@
 #define PAXOS_FAULTLOG_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,8 +34,10 @@ struct flog {
     size_t n;
 };
 
-/* Reads root's "values" array into *out (slots strictly increasing).
- * Returns 0, or -1 with the reason in d. */
+/* Reads root's "values" array into *out (slots strictly increasing),
+ * leaving out the configurations of the acceptor set it holds (they are
+ * the cluster's own values, not writes). Returns 0, or -1 with the
+ * reason in d. */
 int flog_read(struct jr *d, json_object *root, struct flog *out);
 void flog_free(struct flog *log);
 

@@ -56,6 +56,8 @@ FAULT_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$FAULT_DIR/netns.sh"
 # shellcheck source=tests/fault/nemesis.sh
 . "$FAULT_DIR/nemesis.sh"
+# shellcheck source=tests/lib/history.sh
+. "$FAULT_DIR/../lib/history.sh"
 
 TIME_S=90
 SEED=$(( $(date +%s) % 100000 ))
@@ -63,7 +65,6 @@ FAULTS=kill,pause,partition,loss
 CONCURRENCY=8
 REQUEST_TIMEOUT_S=15        # the workload's, above paxosd's 10 s
 HISTORY=""
-FIGURES=""                  # the checker's output
 WORKLOAD_STATUS=0
 HOSTILE_STATUS=0
 MAX_SLOT=0                  # the highest slot the workload saw acknowledged
@@ -265,14 +266,7 @@ fetch_logs() {
     [[ "$(jq .applied "$T_TMP/learner1.json")" == "$(jq .applied "$T_TMP/learner2.json")" ]]
 }
 
-# figure NAME: what the checker printed after "NAME: ".
-figure() {
-    awk -v k="$1: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' \
-        <<<"$FIGURES"
-}
-
 check_history() {
-    local status=0
     if wait_until 60 learners_settled; then
         t_pass "learner1 and learner2 settle on the same log, up to slot $MAX_SLOT at least"
     else
@@ -280,29 +274,7 @@ check_history() {
             "applied: learner1 $(f_get learner1 /status | jq -r .applied), learner2 $(f_get learner2 /status | jq -r .applied)"
     fi
     wait_until 10 fetch_logs || true
-    FIGURES=$("$CHECKER" --history "$HISTORY" --log "$T_TMP/learner1.json" \
-              --log "$T_TMP/learner2.json" 2>&1) || status=$?
-    printf '%s\n' "$FIGURES" | grep -v '^VIOLATION' | sed 's/^/# /'
-    printf '%s\n' "$FIGURES" | grep '^VIOLATION' | head -n 40 || true
-    if [[ $status -gt 1 ]]; then
-        t_fail "the checker reads the history and the logs" "$FIGURES"
-        return
-    fi
-    t_expect "the checker finds the learners' logs identical" "$(figure 'learners disagree')" 0
-    t_expect "no acknowledged write is lost ($(figure acknowledged) acknowledged, $(figure unknown) unknown)" \
-        "$(figure lost)" 0
-    # Reported, not asserted: a retried write can be chosen twice; its
-    # answer names a slot where it was chosen, the first copy's when a
-    # learner says so before the deadline, else the retry's.
-    t_say "# acknowledged writes applied at another slot where they were also chosen: $(figure 'wrong slot')"
-    t_expect "no value is in the log twice, and each was written by the workload" \
-        "$(figure duplicated)/$(figure phantom)" 0/0
-    t_expect "no write that surely failed is in the log ($(figure failed) failed)" \
-        "$(figure 'failed but chosen')" 0
-    t_expect "the log keeps real-time order (a write acknowledged before another began comes first)" \
-        "$(figure reordered)" 0
-    t_expect "every read ($(figure 'reads ok') ok) is a prefix of the log with every write acknowledged before it" \
-        "$(figure 'divergent reads')/$(figure 'stale reads')/$(figure 'future reads')" 0/0/0
+    h_check "$CHECKER" "$HISTORY" "$T_TMP/learner1.json" "$T_TMP/learner2.json"
 }
 
 report() {
@@ -312,12 +284,12 @@ report() {
     else
         t_fail "no sanitizer report in any node's log" "$report"
     fi
-    t_say "# figures (seed $SEED, $TIME_S s, faults $FAULTS): ops $(figure ops)," \
-        "acknowledged $(figure acknowledged), unknown $(figure unknown)," \
-        "lost $(figure lost), duplicated $(figure duplicated)," \
-        "reordered $(figure reordered), stale reads $(figure 'stale reads')," \
-        "leader changes $(figure 'leader changes')," \
-        "longest unavailability $(figure 'longest unavailability')"
+    t_say "# figures (seed $SEED, $TIME_S s, faults $FAULTS): ops $(h_figure ops)," \
+        "acknowledged $(h_figure acknowledged), unknown $(h_figure unknown)," \
+        "lost $(h_figure lost), duplicated $(h_figure duplicated)," \
+        "reordered $(h_figure reordered), stale reads $(h_figure 'stale reads')," \
+        "leader changes $(h_figure 'leader changes')," \
+        "longest unavailability $(h_figure 'longest unavailability')"
     if [[ $T_FAIL -gt 0 ]]; then
         t_say "# history kept for replay: $HISTORY (nemesis: $N_LOG, node logs: $T_RUN/logs)"
         t_say "# check it again: $CHECKER --history $HISTORY --log $T_TMP/learner1.json --log $T_TMP/learner2.json"

@@ -25,25 +25,28 @@ T_TMP=""
 T_RUN=""
 T_BG_PIDS=()
 
-# The guide's nodes and ports (as in scripts/paxos-local.sh).
+# The guide's nodes and ports, and the spare acceptors (as in
+# scripts/common.sh).
 declare -A T_PORT=(
     [proposer1]=3001 [proposer2]=3002 [proposer3]=3003
     [acceptor1]=4001 [acceptor2]=4002 [acceptor3]=4003
     [learner1]=5001 [learner2]=5002
     [client1]=6001 [client2]=6002
+    [acceptor4]=4004 [acceptor5]=4005
 )
 declare -A T_ID=(
     [proposer1]=1 [proposer2]=2 [proposer3]=3
     [acceptor1]=4 [acceptor2]=5 [acceptor3]=6
     [learner1]=7 [learner2]=8
     [client1]=9 [client2]=10
+    [acceptor4]=11 [acceptor5]=12
 )
 T_NODES=(proposer1 proposer2 proposer3 acceptor1 acceptor2 acceptor3
          learner1 learner2 client1 client2)
 # A test that runs beside another sets PAXOS_PORT_OFFSET before sourcing
 # this file; paxos-local.sh adds the same offset.
 export PAXOS_PORT_OFFSET=${PAXOS_PORT_OFFSET:-0}
-for _name in "${T_NODES[@]}"; do
+for _name in "${!T_PORT[@]}"; do
     T_PORT[$_name]=$(( T_PORT[$_name] + PAXOS_PORT_OFFSET ))
 done
 unset _name
