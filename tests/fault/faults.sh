@@ -7,7 +7,8 @@
 # concurrent writes and reads records a history (workload.c, from a tester
 # host on the same bridge) and a hostile client sends malformed input to
 # every route of every node (hostile.sh), the nemesis kills, pauses,
-# partitions and drops packets (nemesis.sh). Then every fault is healed
+# partitions, drops packets, wipes an acceptor's disk and replaces an
+# acceptor (nemesis.sh; two spare acceptors run beside the ten). Then every fault is healed
 # and the suite checks, one line each:
 #   - no node crashed, and every node answers /health
 #   - the cluster writes again (one write through each client node)
@@ -24,12 +25,13 @@
 # prints where they are and how to check them again.
 #
 # Usage: tests/fault/faults.sh [--time SECONDS] [--seed N]
-#            [--faults kill,pause,partition,loss] [--concurrency N]
+#            [--faults kill,pause,partition,loss,wipe,replace]
+#            [--concurrency N]
 #   --time         how long the workload and the nemesis run (default 90:
 #                  about two minutes in all, the size `make check` runs)
 #   --seed         seeds the nemesis and the workload (default: from the
 #                  clock, printed so that a run can be repeated)
-#   --faults       the kinds of fault, comma-separated (default all four;
+#   --faults       the kinds of fault, comma-separated (default all six;
 #                  "none" for a run without faults)
 #   --concurrency  operations the workload keeps running at once (default 8)
 # The long run: tests/fault/faults.sh --time 600 --seed 42
@@ -61,7 +63,7 @@ FAULT_DIR=$(cd "$(dirname "$0")" && pwd)
 
 TIME_S=90
 SEED=$(( $(date +%s) % 100000 ))
-FAULTS=kill,pause,partition,loss
+FAULTS=kill,pause,partition,loss,wipe,replace
 CONCURRENCY=8
 REQUEST_TIMEOUT_S=15        # the workload's, above paxosd's 10 s
 HISTORY=""

@@ -14,6 +14,14 @@
 #              still reach it
 #   loss       1-3 nodes drop 10-40 % of the packets they receive
 #              (iptables -m statistic --mode random)
+#   wipe       kill -9 a voting acceptor, empty its data directory and
+#              start it again: it comes back under a new member identity
+#              and does not vote; healing admits it again (POST /voters
+#              {"add":NAME}), as an operator would
+#   replace    kill -9 a voting acceptor for good and put a spare one
+#              (an acceptor outside the acceptor set) in its place (POST
+#              /voters {"replace":OLD,"with":SPARE}); healing empties the
+#              old one's data directory and starts it as a spare
 # Every choice comes from bash's RANDOM, seeded by faults.sh: the same seed
 # gives the same schedule (what a fault hits can still depend on the
 # cluster, e.g. which proposer leads). Functions that choose at random set
@@ -25,7 +33,7 @@
 # N_CRASHED (and started again, so that the run goes on).
 
 # shellcheck disable=SC2034  # read by faults.sh
-N_KINDS=(kill pause partition loss)
+N_KINDS=(kill pause partition loss wipe replace)
 N_FAULTS=()
 N_LOG=/dev/null
 N_START_MS=0
@@ -34,6 +42,8 @@ N_PICKED=()                 # set by n_pick
 declare -A N_COUNT=()       # faults injected, by kind (and partition mode)
 declare -A N_DOWN=()        # nodes the nemesis killed, until healed
 declare -A N_PAUSED=()
+declare -A N_WIPED=()       # acceptors to admit again when healed
+declare -A N_RETIRED=()     # acceptors replaced, to start as spares
 
 n_log() {
     local line
@@ -207,6 +217,77 @@ n_loss() {
     n_log "loss: ${N_PICKED[*]} drop $percent % of the packets they receive"
 }
 
+# A voting acceptor that runs, in N_PICKED (empty when none).
+n_pick_voter() {
+    local voters=() name running=()
+    mapfile -t voters < <(f_voters || true)
+    for name in "${voters[@]}"; do
+        [[ -z "${N_DOWN[$name]:-}" && -z "${N_PAUSED[$name]:-}" &&
+           -z "${N_WIPED[$name]:-}" ]] && running+=("$name")
+    done
+    N_PICKED=()
+    [[ ${#running[@]} -gt 0 ]] && n_pick 1 "${running[@]}"
+    return 0
+}
+
+# n_empty NODE: its data directory, as a lost disk leaves it.
+n_empty() {
+    rm -rf "${T_RUN:?}/data/$1"
+    mkdir -p "$T_RUN/data/$1"
+}
+
+n_wipe() {
+    local name
+    n_pick_voter
+    [[ ${#N_PICKED[@]} -gt 0 ]] || return 0
+    name=${N_PICKED[0]}
+    kill -KILL "${F_PID[$name]}" 2>/dev/null || true
+    while f_alive "$name"; do sleep 0.05; done
+    n_empty "$name"
+    f_start "$name"
+    N_WIPED[$name]=1
+    n_count wipe
+    n_log "wipe $name: kill -9, data directory emptied, started again"
+}
+
+n_replace() {
+    local old spare voters=() spares=() name
+    n_pick_voter
+    [[ ${#N_PICKED[@]} -gt 0 ]] || return 0
+    old=${N_PICKED[0]}
+    mapfile -t voters < <(f_voters || true)
+    for name in "${F_NODES[@]}"; do
+        [[ "$name" == acceptor* && " ${voters[*]} " != *" $name "* &&
+           -z "${N_DOWN[$name]:-}" && -z "${N_PAUSED[$name]:-}" &&
+           -z "${N_RETIRED[$name]:-}" ]] && spares+=("$name")
+    done
+    [[ ${#spares[@]} -gt 0 ]] || return 0
+    n_pick 1 "${spares[@]}"
+    spare=${N_PICKED[0]}
+    kill -KILL "${F_PID[$old]}" 2>/dev/null || true
+    N_DOWN[$old]=1
+    n_count replace
+    if f_change "{\"replace\":\"$old\",\"with\":\"$spare\"}" 8; then
+        N_RETIRED[$old]=1
+        n_log "replace: kill -9 $old for good, $spare votes in its place"
+    else
+        n_log "replace: kill -9 $old; putting $spare in its place failed (no quorum, or no leader), $old comes back"
+    fi
+}
+
+# Admits the wiped acceptors again (their new member identities).
+n_admit_wiped() {
+    local name
+    for name in "${!N_WIPED[@]}"; do
+        if f_change "{\"add\":\"$name\"}"; then
+            n_log "admitted $name again, under its new member identity"
+        else
+            n_log "could not admit $name again: it stays a spare"
+        fi
+    done
+    N_WIPED=()
+}
+
 # Notes nodes that exited on their own (and starts them again).
 n_find_crashes() {
     local name
@@ -233,10 +314,13 @@ n_heal() {
     done
     n_find_crashes
     for name in "${!N_DOWN[@]}"; do
+        [[ -n "${N_RETIRED[$name]:-}" ]] && n_empty "$name"
         f_start "$name"
     done
     N_PAUSED=()
     N_DOWN=()
+    N_RETIRED=()
+    n_admit_wiped
     n_log "healed"
 }
 

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # netns.sh -- the fault suite's network hosts (sourced by faults.sh, after
-# tests/integration/lib.sh). Each node of the guide's ten-node cluster
+# tests/integration/lib.sh). Each node of the guide's ten-node cluster,
+# and the two spare acceptors the nemesis brings into the acceptor set,
 # runs in a network namespace of its own, with its own address on a
 # bridge that lives in one more namespace (the "switch"), so that nothing
 # is added to the machine's own network; one more host, the tester, runs
@@ -25,7 +26,9 @@ F_DOMAIN=paxos.svc.cluster.local
 F_PREFIX="pxf$$-"
 F_SWITCH="${F_PREFIX}switch"
 F_TESTER=tester
-F_NODES=("${T_NODES[@]}")
+F_NODES=("${T_NODES[@]}" acceptor4 acceptor5)
+# The founding acceptors: the spares start outside the acceptor set.
+F_FOUNDERS=4,5,6
 F_MADE_NETNS_DIR=no
 declare -A F_PID=()         # node name -> pid of its paxosd
 
@@ -204,7 +207,8 @@ f_start() {
     # exec it), not a subshell.
     ip netns exec "$(f_ns "$name")" env NODE_ROLE="$(f_role "$name")" \
         NODE_ID="${T_ID[$name]}" PORT="${T_PORT[$name]}" \
-        SEED_NODES="$(f_seeds)" DATA_DIR="$T_RUN/data/$name" "$PAXOSD" \
+        SEED_NODES="$(f_seeds)" ACCEPTOR_IDS="$F_FOUNDERS" \
+        DATA_DIR="$T_RUN/data/$name" "$PAXOSD" \
         </dev/null >>"$log" 2>&1 &
     F_PID[$name]=$!
     disown "$!"     # bash would report every kill -9 of the nemesis
@@ -222,6 +226,30 @@ f_alive() {
 # fault of the network is in the way); the body on stdout, fails unless 200.
 f_get() {
     f_in "$1" curl -fsS -m "${3:-2}" "http://127.0.0.1:${T_PORT[$1]}$2" 2>/dev/null
+}
+
+# f_voters: the acceptors the configuration in force names, one a line,
+# as the leader says (nothing when there is no leader).
+f_voters() {
+    local leader
+    leader=$(f_leader) || return 1
+    f_get "$leader" /voters 2 | jq -r '.voters[].name'
+}
+
+# f_change BODY: POST /voters from the tester (through proposer1, which
+# forwards to the leader), tried again for up to SECONDS (default 15)
+# while there is no leader; true once the change is in force.
+f_change() {
+    local deadline=$(( $(t_now_ms) + ${2:-15} * 1000 )) code
+    while (( $(t_now_ms) < deadline )); do
+        code=$(f_in "$F_TESTER" curl -s -o /dev/null -w '%{http_code}' -m 10 \
+            -X POST --data-binary "$1" \
+            "http://$(f_fqdn proposer1):${T_PORT[proposer1]}/voters") || true
+        [[ "$code" == 200 ]] && return 0
+        [[ "$code" == 400 ]] && return 1
+        sleep 0.5
+    done
+    return 1
 }
 
 # The proposer that reports is_leader, or nothing.
