@@ -218,8 +218,10 @@ static const struct setting_info settings[SET_COUNT] = {
     [SET_ADVERTISE] = { "advertise", "ADVERTISE_HOST", "HOST", "advertised host",
                         "host others use for this node if it is not in SEED_NODES",
                         "127.0.0.1", NULL },
-    [SET_ACCEPTORS] = { "acceptors", "ACCEPTOR_IDS", "IDS", "acceptor list",
-                        "comma-separated acceptor ids", NULL,
+    [SET_ACCEPTORS] = { "acceptors", "ACCEPTOR_IDS", "IDS",
+                        "founding acceptors",
+                        "comma-separated acceptor ids: the first configuration "
+                        "(later ones are chosen in the log)", NULL,
                         "every acceptor in SEED_NODES" },
     [SET_DATA_DIR] = { "data-dir", "DATA_DIR", "DIR", "data directory",
                        "where the log is kept", NULL, "./data/NAME" },

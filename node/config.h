@@ -25,7 +25,7 @@ struct config {
 
     struct node_info nodes[CLUSTER_MAX_NODES];  /* the cluster, ordered by id */
     size_t n_nodes;
-    uint32_t acceptors[CLUSTER_MAX_ACCEPTORS];  /* ids deciding quorums */
+    uint32_t acceptors[CLUSTER_MAX_ACCEPTORS];  /* the founding acceptors */
     size_t n_acceptors;
 
     char data_dir[4096];
