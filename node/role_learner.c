@@ -302,7 +302,7 @@ static void learner_on_copy_answer(void *ud, int status, const char *body,
                  status ? body : err);
         return;
     }
-    if (msg_decode(MSG_LISTING, body, len, n->cfg->max_value, &m, why,
+    if (msg_decode(MSG_LEARNED, body, len, n->cfg->max_value, &m, why,
                    sizeof(why)) < 0) {
         log_warn("copy: bad answer: %s", why);
         return;
@@ -353,7 +353,7 @@ static void learner_on_learned(struct http_request *req, void *ud)
 {
     struct node *n = ud;
     struct learner_node *ln = learner_node_of(n);
-    struct msg reply = { .type = MSG_LISTING, .from = n->cfg->id };
+    struct msg reply = { .type = MSG_LEARNED, .from = n->cfg->id };
     const struct msg_entry *last;
     uint64_t from = 1;
 

@@ -79,6 +79,8 @@ static const struct msg_layout layouts[] = {
                       .value = { .noop_allowed = false, .writer_optional = true } },
     [MSG_CHOSEN] = { .fields = F_SLOT | F_BALLOT | F_FROM | F_VALUE,
                      .value = { .noop_allowed = true, .writer_optional = true } },
+    [MSG_LEARNED] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_FROM_SLOT |
+                                F_UPTO | F_TRIMMED | F_ENTRIES | F_ENTRY_BALLOT },
     [MSG_IDENTITY] = { .fields = F_FROM | F_MEMBER | F_ACTIVE | F_COMMIT |
                                  F_CONFIG | F_CLUSTER | F_FOUNDING |
                                  F_CONFIG_OPTIONAL },

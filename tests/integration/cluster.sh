@@ -258,7 +258,7 @@ phase_metrics() {
 # ------------------------------------------------------------ peer auth
 
 phase_auth() {
-    local before confirm='{"from":1,"ballot":{"round":0,"node":1},"commit":0,"entries":[]}'
+    local before confirm='{"from":1,"ballot":{"round":0,"node":1},"commit":0,"entries":[],"configs":[{"epoch":1,"first_slot":1,"voters":[{"id":4,"name":"acceptor1","host":"127.0.0.1","port":4001,"member":"0000000000000000"}]}]}'
     local forged='{"from":1,"ballot":{"round":999,"node":3},"commit":0,"entries":[{"slot":1,"value":"forged","client_id":"x","seq":1}]}'
     t_say "# peer messages need the cluster secret"
     before=$(t_field acceptor1 '"\(.promised.round).\(.promised.node) \(.max_slot)"')
