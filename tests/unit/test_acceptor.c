@@ -17,6 +17,7 @@
 #define SELF 4                  /* the acceptor's node id */
 #define OTHER_A 5               /* the other founding acceptors */
 #define OTHER_B 6
+#define JOINER 9                /* an acceptor admitted later */
 #define LEARNER_A 7
 #define LEARNER_B 8
 #define MIB (1u << 20)
@@ -24,6 +25,7 @@
 #define SELF_MEMBER "4444444444444444"
 #define OTHER_A_MEMBER "5555555555555555"
 #define OTHER_B_MEMBER "6666666666666666"
+#define JOINER_MEMBER "9999999999999999"
 
 static const uint32_t learners[] = { LEARNER_A, LEARNER_B };
 
@@ -48,6 +50,14 @@ static struct node_info acceptor_node(uint32_t id)
     return n;
 }
 
+static struct voter voter(uint32_t id, const char *member)
+{
+    struct voter v = { .node = acceptor_node(id) };
+
+    snprintf(v.member, sizeof v.member, "%s", member);
+    return v;
+}
+
 /* What the founder SELF decides when OTHER_A and OTHER_B are new too:
  * found the cluster of the three, epoch 1 from slot 1. */
 static struct admission founding_decision(void)
@@ -63,6 +73,18 @@ static struct admission founding_decision(void)
     admission_decide(&founders[0], &me, founders, 3, reports, 2, &decided);
     assert_int_equal(decided.verdict, ADMISSION_FOUND);
     return decided;
+}
+
+/* The configuration after the founding one that adds JOINER: epoch 2,
+ * from slot first_slot. */
+static struct voters with_joiner(uint64_t first_slot)
+{
+    struct voters v = founding_decision().config;
+
+    v.epoch = 2;
+    v.first_slot = first_slot;
+    v.v[v.n++] = voter(JOINER, JOINER_MEMBER);
+    return v;
 }
 
 /* A new data directory, then the founding of the cluster and its
@@ -181,6 +203,335 @@ static void restore_all(struct acceptor *a, const struct acceptor_ready *r)
 {
     for (size_t i = 0; i < r->n_records; i++)
         assert_int_equal(acceptor_restore(a, &r->records[i]), 0);
+}
+
+/* ---- who votes ---- */
+
+/* Nothing an acceptor does, and the state it has, after a refusal. */
+static void assert_refused_unchanged(const struct acceptor *a,
+                                     const struct acceptor_ready *r)
+{
+    assert_int_equal(r->n_records, 0);
+    assert_int_equal(r->reply.n_entries, 0);
+    assert_true(ballot_is_zero(r->reply.ballot));
+    assert_true(ballot_is_zero(a->promised));
+    assert_int_equal(a->max_slot, 0);
+    assert_int_equal(a->commit, 0);
+    assert_int_equal(a->trimmed, 0);
+    assert_null(acceptor_get(a, 1));
+}
+
+/* Tries to prepare, accept and list: each is refused as not admitted,
+ * with no record, no reply and no change. */
+static void assert_refuses_to_vote(struct acceptor *a)
+{
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e = entry(1, "x");
+    struct voters newer = with_joiner(3);
+
+    assert_int_equal(acceptor_prepare(a, B(2, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_int_equal(acceptor_accept(a, B(2, 1), &e, 1, 2, &newer, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_true(a->config.epoch != 2);      /* the configuration too */
+    assert_int_equal(acceptor_accept(a, B(3, 1), NULL, 0, 0, NULL, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_int_equal(acceptor_list(a, LEARNER_A, 1, 10, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_int_equal(a->learners[0].applied, 0);    /* progress unheard */
+    acceptor_ready_free(&r);
+}
+
+/* An acceptor votes only once admitted and active: with no identity, a
+ * new member identity, or founded but not yet active, it refuses every
+ * prepare, accept and listing and changes nothing. */
+static void test_acceptor_not_admitted_refuses_to_vote(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct admission decided = founding_decision();
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    assert_refuses_to_vote(&a);
+    assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+    assert_refuses_to_vote(&a);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_refuses_to_vote(&a);
+    assert_int_equal(acceptor_activate(&a, &r), 0);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    stop(&a, &r);
+}
+
+/* A new data directory is an identity record of a member not admitted;
+ * what it says of itself has no cluster and no configuration. */
+static void test_new_member_is_recorded_not_admitted(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+    assert_int_equal(r.n_records, 1);
+    assert_identity_record(&r.records[0], SELF_MEMBER, false);
+    assert_string_equal(r.records[0].identity->cluster, "");
+    acceptor_identify(&a, &r);
+    assert_int_equal(r.reply.type, MSG_IDENTITY);
+    assert_int_equal(r.reply.from, SELF);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_string_equal(r.reply.cluster, "");
+    assert_false(r.reply.active);
+    assert_null(r.reply.config);
+    assert_null(r.reply.founding);
+    stop(&a, &r);
+}
+
+/* Founding: the identity (with the cluster and the founding voters) and
+ * the configuration are recorded, but the acceptor votes only once
+ * activated (a quorum of the founders recorded the cluster), which is an
+ * identity record too. */
+static void test_admit_found_waits_for_activation(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct admission decided = founding_decision();
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_int_equal(r.n_records, 2);
+    assert_identity_record(&r.records[0], SELF_MEMBER, false);
+    assert_string_equal(r.records[0].identity->cluster, decided.cluster);
+    assert_true(voters_same(r.records[0].founding, &decided.founding));
+    assert_config_record(&r.records[1], 0, 1);
+    assert_false(a.me.active);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    acceptor_identify(&a, &r);
+    assert_string_equal(r.reply.cluster, decided.cluster);
+    assert_false(r.reply.active);
+    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(r.reply.founding->n, 3);
+
+    assert_int_equal(acceptor_activate(&a, &r), 0);
+    assert_int_equal(r.n_records, 1);
+    assert_identity_record(&r.records[0], SELF_MEMBER, true);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.cluster, decided.cluster);
+    assert_int_equal(r.reply.config->epoch, 1);
+    stop(&a, &r);
+}
+
+/* A joiner named by a later configuration (epoch > 1) votes at once:
+ * the cluster lives already. A founding voter that joins the founding
+ * configuration waits for activation like any founder. */
+static void test_admit_join_by_later_configuration_is_active_at_once(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct admission decided = founding_decision();
+
+    decided.verdict = ADMISSION_JOIN;
+    decided.commit = 41;
+    decided.config = with_joiner(42);
+    assert_int_equal(acceptor_init(&a, JOINER, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, JOINER_MEMBER, &r), 0);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_int_equal(r.n_records, 2);
+    assert_identity_record(&r.records[0], JOINER_MEMBER, true);
+    assert_config_record(&r.records[1], 41, 2);
+    assert_int_equal(a.commit, 41);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, JOINER_MEMBER);
+    assert_int_equal(r.reply.commit, 41);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(r.reply.config->first_slot, 42);
+    acceptor_free(&a);
+
+    decided = founding_decision();
+    decided.verdict = ADMISSION_JOIN;
+    assert_int_equal(acceptor_init(&a, OTHER_A, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, OTHER_A_MEMBER, &r), 0);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_false(a.me.active);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    stop(&a, &r);
+}
+
+/* Waiting (asked again, or not named by the cluster) changes nothing. */
+static void test_admit_without_a_verdict_changes_nothing(void **state)
+{
+    const enum admission_verdict waits[] = { ADMISSION_ASK_AGAIN,
+                                             ADMISSION_NOT_NAMED };
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    for (size_t i = 0; i < 2; i++) {
+        struct admission decided = founding_decision();
+        decided.verdict = waits[i];
+        assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+        assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+        assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+        assert_int_equal(r.n_records, 0);
+        assert_string_equal(a.me.cluster, "");
+        assert_int_equal(a.config.epoch, 0);
+        assert_int_equal(a.founding.epoch, 0);
+        assert_refuses_to_vote(&a);
+        acceptor_free(&a);
+    }
+    acceptor_ready_free(&r);
+}
+
+/* Every reply names the acceptor's member identity, so a proposer counts
+ * its vote only under the identity the configuration names. */
+static void test_replies_carry_the_member_identity(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e = entry(1, "x");
+
+    start(&a);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_STALE);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), &e, 1, 0, NULL, &r),
+                     ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_accept(&a, B(1, 9), &e, 1, 0, NULL, &r),
+                     ACCEPTOR_STALE);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_list(&a, 0, 1, 10, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_string_equal(r.reply.cluster, a.me.cluster);
+    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(r.reply.founding->epoch, 1);
+    assert_int_equal(voters_find(r.reply.founding, SELF, SELF_MEMBER), 0);
+    stop(&a, &r);
+}
+
+/* ---- configurations ---- */
+
+/* A leader's ACCEPT carries the configuration in force after its commit
+ * index: a newer one is taken (a config record, before the accepts) and
+ * reported in promises and listings; an older or equal one, or none,
+ * changes nothing. */
+static void test_accept_takes_a_newer_configuration(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct voters founding, newer = with_joiner(6);
+    struct msg_entry e = entry(6, "after the change");
+
+    start(&a);
+    founding = a.config;
+    assert_int_equal(acceptor_accept(&a, B(2, 1), &e, 1, 5, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 2);
+    assert_config_record(&r.records[0], 5, 2);
+    assert_true(voters_same(r.records[0].config, &newer));
+    assert_accept_record(&r.records[1], 6, B(2, 1), "after the change");
+    assert_int_equal(a.config.epoch, 2);
+    assert_int_equal(a.config.first_slot, 6);
+
+    assert_int_equal(acceptor_prepare(&a, B(3, 2), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.commit, 5);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(voters_find(r.reply.config, JOINER, JOINER_MEMBER), 3);
+    assert_int_equal(acceptor_list(&a, 0, 1, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(r.reply.founding->epoch, 1);   /* the founding stays */
+
+    /* a late ACCEPT of an older leader's configuration changes nothing */
+    e = entry(7, "seven");
+    assert_int_equal(acceptor_accept(&a, B(3, 2), &e, 1, 3, &founding, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_accept_record(&r.records[0], 7, B(3, 2), "seven");
+    assert_int_equal(a.config.epoch, 2);
+    assert_int_equal(a.commit, 5);
+    /* the same one again, or none: no record */
+    assert_int_equal(acceptor_accept(&a, B(3, 2), NULL, 0, 6, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(acceptor_accept(&a, B(3, 2), NULL, 0, 6, NULL, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.config.epoch, 2);
+    stop(&a, &r);
+}
+
+/* An ACCEPT refused (below the promise, or a bad slot) takes nothing of
+ * the configuration either. */
+static void test_refused_accept_takes_no_configuration(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct voters newer = with_joiner(6);
+    struct msg_entry e = entry(6, "x"), zero = entry(0, "x");
+
+    start(&a);
+    assert_int_equal(acceptor_prepare(&a, B(5, 2), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 5, &newer, &r),
+                     ACCEPTOR_STALE);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.config.epoch, 1);
+    assert_int_equal(a.commit, 0);
+    assert_int_equal(acceptor_accept(&a, B(5, 2), &zero, 1, 5, &newer, &r),
+                     ACCEPTOR_BAD_SLOT);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.config.epoch, 1);
+    stop(&a, &r);
+}
+
+/* The records of the identity and the configuration rebuild them: a
+ * snapshot written by an acceptor that took a newer configuration,
+ * restored into a fresh one, votes under the same identity and reports
+ * the same configuration; an inactive founder's stays inactive. */
+static void test_snapshot_restores_identity_and_configuration(void **state)
+{
+    struct acceptor a, restored;
+    struct acceptor_ready r = { 0 };
+    struct voters newer = with_joiner(6);
+    struct admission decided = founding_decision();
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), NULL, 0, 5, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_identity_record(&r.records[0], SELF_MEMBER, true);
+    assert_config_record(&r.records[1], 5, 2);
+    assert_int_equal(acceptor_init(&restored, SELF, learners, 2), 0);
+    restore_all(&restored, &r);
+    assert_same_state(&a, &restored);
+    assert_int_equal(restored.commit, 5);
+    assert_int_equal(acceptor_prepare(&restored, B(3, 1), 1, &r),
+                     ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_string_equal(r.reply.cluster, a.me.cluster);
+    assert_int_equal(r.reply.commit, 5);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(r.reply.config->first_slot, 6);
+    acceptor_free(&restored);
+    acceptor_free(&a);
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    acceptor_new_member(&a, SELF_MEMBER, &r);
+    acceptor_admit(&a, &decided, &r);
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_int_equal(acceptor_init(&restored, SELF, learners, 2), 0);
+    restore_all(&restored, &r);
+    assert_same_state(&a, &restored);
+    assert_false(restored.me.active);
+    assert_int_equal(acceptor_prepare(&restored, B(3, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    acceptor_free(&restored);
+    stop(&a, &r);
 }
 
 /* ---- promises ---- */
@@ -746,6 +1097,15 @@ static void test_restored_trim_then_accepts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_acceptor_not_admitted_refuses_to_vote),
+        cmocka_unit_test(test_new_member_is_recorded_not_admitted),
+        cmocka_unit_test(test_admit_found_waits_for_activation),
+        cmocka_unit_test(test_admit_join_by_later_configuration_is_active_at_once),
+        cmocka_unit_test(test_admit_without_a_verdict_changes_nothing),
+        cmocka_unit_test(test_replies_carry_the_member_identity),
+        cmocka_unit_test(test_accept_takes_a_newer_configuration),
+        cmocka_unit_test(test_refused_accept_takes_no_configuration),
+        cmocka_unit_test(test_snapshot_restores_identity_and_configuration),
         cmocka_unit_test(test_prepare_raises_and_rejects_lower),
         cmocka_unit_test(test_stale_prepare_reply_carries_the_promise),
         cmocka_unit_test(test_promise_lists_slots_above_commit),
