@@ -1,5 +1,7 @@
 /* test_learner.c -- choosing slots, applying them in order and once, and
- * repairing missed slots from the acceptors' listings. */
+ * repairing missed slots from catch-up rounds among the voters of the
+ * configuration in force (each under its member identity), across
+ * configuration changes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,12 @@
 #include <string.h>
 
 #include "core/learner.h"
+
+/* The founding voters: nodes 4, 5, 6. */
+#define N_FOUNDERS 3
+#define NOT_A_VOTER 9
+static const char *const founder_members[N_FOUNDERS] = {
+    "4444444444444444", "5555555555555555", "6666666666666666" };
 
 static struct ballot B(uint32_t round, uint32_t node)
 {
@@ -30,64 +38,128 @@ static struct msg_entry EB(uint64_t slot, struct ballot b, const char *data,
     return e;
 }
 
-/* An acceptor's LISTING that forgot the slots up to trimmed. */
-static int listing_trimmed(struct learner *l, size_t acceptor,
-                           uint64_t commit, uint64_t from, uint64_t upto,
-                           uint64_t trimmed, struct msg_entry *e, size_t n)
+static struct voter voter(uint32_t id, const char *member)
 {
-    struct msg m = { .type = MSG_LISTING, .commit = commit, .from_slot = from,
-                     .upto = upto, .trimmed = trimmed, .entries = e,
-                     .n_entries = n };
+    struct voter v = { .node = { .id = id, .role = ROLE_ACCEPTOR,
+                                 .port = (uint16_t)(4000 + id) } };
 
-    return learner_on_listing(l, acceptor, &m);
+    snprintf(v.node.name, sizeof v.node.name, "acceptor%u", (unsigned)id);
+    snprintf(v.node.host, sizeof v.node.host, "127.0.0.1");
+    snprintf(v.member, sizeof v.member, "%s", member);
+    return v;
 }
 
-static int listing(struct learner *l, size_t acceptor, uint64_t commit,
+/* The founding configuration every acceptor's listing carries. */
+static struct voters founding(void)
+{
+    struct voters f = { .epoch = 1, .first_slot = 1 };
+
+    for (uint32_t i = 0; i < N_FOUNDERS; i++)
+        f.v[f.n++] = voter(4 + i, founder_members[i]);
+    return f;
+}
+
+/* What acceptor node `from`, under member, answers: the slots it
+ * accepted from from_slot on (from_slot 0: outside any round), covering
+ * up to upto, having forgotten those up to trimmed. */
+struct answer {
+    uint32_t from;
+    const char *member;
+    uint64_t commit, from_slot, upto, trimmed;
+};
+
+static int listing_from(struct learner *l, struct answer a,
+                        struct msg_entry *e, size_t n)
+{
+    struct voters f = founding();
+    struct msg m = { .type = MSG_LISTING, .from = a.from, .commit = a.commit,
+                     .from_slot = a.from_slot, .upto = a.upto,
+                     .trimmed = a.trimmed, .entries = e, .n_entries = n,
+                     .founding = &f };
+
+    snprintf(m.member, sizeof m.member, "%s", a.member);
+    return learner_on_listing(l, a.from, &m);
+}
+
+/* Founding voter i's (0..2) listing that forgot the slots up to trimmed. */
+static int listing_trimmed(struct learner *l, size_t i, uint64_t commit,
+                           uint64_t from, uint64_t upto, uint64_t trimmed,
+                           struct msg_entry *e, size_t n)
+{
+    return listing_from(l, (struct answer){ (uint32_t)(4 + i),
+                                            founder_members[i], commit, from,
+                                            upto, trimmed }, e, n);
+}
+
+static int listing(struct learner *l, size_t i, uint64_t commit,
                    uint64_t from, uint64_t upto, struct msg_entry *e, size_t n)
 {
-    return listing_trimmed(l, acceptor, commit, from, upto, 0, e, n);
+    return listing_trimmed(l, i, commit, from, upto, 0, e, n);
 }
 
-/* One acceptor's report that it accepted e at b, outside any round. */
-static void learn(struct learner *l, size_t acceptor, struct ballot b,
-                  struct msg_entry e)
+/* The leader announces slots chosen at b, with its commit index. */
+static void announce(struct learner *l, struct ballot b, uint64_t commit,
+                     struct msg_entry *e, size_t n)
 {
-    e.ballot = b;
-    assert_int_equal(listing(l, acceptor, 0, 0, INT64_MAX, &e, 1), 0);
+    assert_int_equal(learner_on_chosen(l, b, commit, e, n), 0);
 }
 
-static void test_quorum_at_one_ballot_chooses(void **state)
+static void announce_one(struct learner *l, struct msg_entry e)
+{
+    announce(l, B(1, 1), e.slot, &e, 1);
+}
+
+/* A leader's announcement of nothing but its commit index. */
+static void hear_commit(struct learner *l, uint64_t commit)
+{
+    announce(l, B(1, 1), commit, NULL, 0);
+}
+
+static void start(struct learner *l, int64_t remember_ms)
+{
+    assert_int_equal(learner_init(l, remember_ms), 0);
+}
+
+/* A catch-up round decides a slot known chosen once a quorum of the
+ * voters answered: one answer is not enough, and a third adds no copy. */
+static void test_catch_up_needs_a_quorum_of_voters(void **state)
 {
     struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    uint64_t from;
 
-    learner_init(&l, 3, 0);
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    assert_int_equal(listing(&l, 0, 1, from, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.applied, 0);
-    learn(&l, 1, B(1, 1), E(1, "a", 1));
+    assert_int_equal(listing(&l, 1, 1, from, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.applied, 1);
     assert_int_equal(l.n_out, 1);
     assert_string_equal(l.out[0].value.data, "a");
-    learn(&l, 2, B(1, 1), E(1, "a", 1));    /* the third report: no copy */
+    assert_int_equal(listing(&l, 2, 1, from, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.n_out, 1);
     learner_free(&l);
 }
 
-/* The leader's announcement chooses at once, in slot order; a slot the
- * acceptors' reports chose already is not applied again. */
+/* The leader's announcement chooses at once, in slot order; a slot a
+ * catch-up round chose already is not applied again. */
 static void test_leader_announcement_chooses_at_once(void **state)
 {
     struct learner l;
     struct msg_entry later[] = { E(2, "b", 2), E(3, "c", 3) };
-    struct msg_entry first = E(1, "a", 1);
+    struct msg_entry first = E(1, "a", 1), reported = EB(1, B(1, 1), "a", 1);
+    uint64_t from;
 
-    learner_init(&l, 3, 0);
-    assert_int_equal(learner_on_chosen(&l, B(1, 1), 3, later, 2), 0);
+    start(&l, 0);
+    announce(&l, B(1, 1), 3, later, 2);
     assert_int_equal(l.applied, 0);         /* slot 1 is missing */
     assert_true(learner_behind(&l));
-    learn(&l, 0, B(1, 1), first);
-    learn(&l, 1, B(1, 1), first);           /* chosen by the reports */
+    from = learner_round_begin(&l);
+    listing(&l, 0, 3, from, INT64_MAX, &reported, 1);
+    listing(&l, 1, 3, from, INT64_MAX, &reported, 1);   /* chosen by them */
     assert_int_equal(l.applied, 3);
-    assert_int_equal(learner_on_chosen(&l, B(1, 1), 3, &first, 1), 0);
+    announce(&l, B(1, 1), 3, &first, 1);
     assert_int_equal(l.n_out, 3);
     assert_string_equal(l.out[0].value.data, "a");
     assert_string_equal(l.out[2].value.data, "c");
@@ -95,29 +167,40 @@ static void test_leader_announcement_chooses_at_once(void **state)
     learner_free(&l);
 }
 
-static void test_votes_at_different_ballots_do_not_choose(void **state)
+/* Listings only feed catch-up rounds: outside one, even every voter
+ * reporting the same value at the same ballot chooses nothing; the
+ * leader's announcement or a round does. */
+static void test_listings_outside_a_round_choose_nothing(void **state)
 {
     struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
 
-    learner_init(&l, 3, 0);
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
-    learn(&l, 1, B(2, 2), E(1, "b", 2));
+    start(&l, 0);
+    for (size_t i = 0; i < N_FOUNDERS; i++)
+        assert_int_equal(listing(&l, i, 1, 0, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.applied, 0);
-    learn(&l, 2, B(2, 2), E(1, "b", 2));
-    assert_int_equal(l.applied, 1);
-    assert_string_equal(l.out[0].value.data, "b");
+    assert_true(learner_behind(&l));
     learner_free(&l);
 }
 
+/* The same voter twice is one answer, and a node that is no voter is
+ * none: neither makes a quorum. */
 static void test_same_acceptor_twice_is_not_a_quorum(void **state)
 {
     struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    uint64_t from;
 
-    learner_init(&l, 3, 0);
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
-    learn(&l, 5, B(1, 1), E(1, "a", 1));    /* not in the acceptor set */
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 1, from, INT64_MAX, &a, 1);
+    listing(&l, 0, 1, from, INT64_MAX, &a, 1);
+    listing_from(&l, (struct answer){ NOT_A_VOTER, founder_members[1], 1,
+                                      from, INT64_MAX, 0 }, &a, 1);
     assert_int_equal(l.applied, 0);
+    listing(&l, 1, 1, from, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 1);
     learner_free(&l);
 }
 
@@ -125,15 +208,12 @@ static void test_gap_holds_later_slots_back(void **state)
 {
     struct learner l;
 
-    learner_init(&l, 3, 0);
-    for (size_t a = 0; a < 2; a++) {
-        learn(&l, a, B(1, 1), E(2, "second", 2));
-        learn(&l, a, B(1, 1), E(3, "third", 3));
-    }
+    start(&l, 0);
+    announce_one(&l, E(2, "second", 2));
+    announce_one(&l, E(3, "third", 3));
     assert_int_equal(l.applied, 0);
     assert_true(learner_behind(&l));
-    for (size_t a = 0; a < 2; a++)
-        learn(&l, a, B(1, 1), E(1, "first", 1));
+    announce_one(&l, E(1, "first", 1));
     assert_int_equal(l.applied, 3);
     assert_int_equal(l.n_out, 3);
     assert_string_equal(l.out[0].value.data, "first");
@@ -145,15 +225,14 @@ static void test_gap_holds_later_slots_back(void **state)
 static void test_noops_and_duplicate_writes_applied_once(void **state)
 {
     struct learner l;
-    struct msg_entry noop = { .slot = 2 };
+    struct msg_entry chosen[] = {
+        E(1, "w", 7), { .slot = 2 },
+        E(3, "w", 7),           /* a retry chosen again */
+        E(4, "w", 8),           /* same bytes, new write */
+    };
 
-    learner_init(&l, 3, 0);
-    for (size_t a = 0; a < 2; a++) {
-        learn(&l, a, B(1, 1), E(1, "w", 7));
-        learn(&l, a, B(1, 1), noop);
-        learn(&l, a, B(1, 1), E(3, "w", 7));    /* a retry chosen again */
-        learn(&l, a, B(1, 1), E(4, "w", 8));    /* same bytes, new write */
-    }
+    start(&l, 0);
+    announce(&l, B(1, 1), 4, chosen, 4);
     assert_int_equal(l.applied, 4);
     assert_int_equal(l.n_out, 2);
     assert_int_equal(l.out[0].slot, 1);
@@ -169,12 +248,13 @@ static void test_catch_up_by_quorum_in_listings(void **state)
     struct msg_entry a0[] = { EB(1, B(1, 1), "x", 1), EB(2, B(1, 1), "y", 2) };
     uint64_t from;
 
-    learner_init(&l, 3, 0);
+    start(&l, 0);
+    hear_commit(&l, 2);
     from = learner_round_begin(&l);
     assert_int_equal(from, 1);
-    assert_int_equal(listing(&l, 0, 0, from, INT64_MAX, a0, 2), 0);
+    assert_int_equal(listing(&l, 0, 2, from, INT64_MAX, a0, 2), 0);
     assert_int_equal(l.applied, 0);
-    assert_int_equal(listing(&l, 2, 0, from, INT64_MAX, a0, 2), 0);
+    assert_int_equal(listing(&l, 2, 2, from, INT64_MAX, a0, 2), 0);
     assert_int_equal(l.applied, 2);
     learner_free(&l);
 }
@@ -189,7 +269,7 @@ static void test_catch_up_of_known_chosen_slot_with_mixed_ballots(void **state)
     struct msg_entry a1 = EB(1, B(1, 1), "v", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
+    start(&l, 0);
     from = learner_round_begin(&l);
     assert_int_equal(listing(&l, 0, 1, from, INT64_MAX, &a0, 1), 0);
     assert_int_equal(listing(&l, 1, 1, from, INT64_MAX, &a1, 1), 0);
@@ -212,8 +292,7 @@ static void test_catch_up_does_not_guess_uncommitted_slots(void **state)
     struct msg_entry a0 = EB(1, B(2, 2), "maybe", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
-    l.known_commit = 0;
+    start(&l, 0);
     from = learner_round_begin(&l);
     listing(&l, 0, 0, from, INT64_MAX, &a0, 1);
     listing(&l, 1, 0, from, INT64_MAX, NULL, 0);
@@ -230,8 +309,8 @@ static void test_catch_up_respects_listing_coverage(void **state)
     struct msg_entry a1 = EB(1, B(1, 1), "p", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
-    l.known_commit = 2;
+    start(&l, 0);
+    hear_commit(&l, 2);
     from = learner_round_begin(&l);
     listing(&l, 0, 2, from, INT64_MAX, a0, 2);
     listing(&l, 1, 2, from, 1, &a1, 1);  /* covers slot 1 only */
@@ -249,8 +328,8 @@ static void test_trimmed_answer_does_not_cover_forgotten_slots(void **state)
     struct msg_entry a1 = EB(1, B(1, 1), "old", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
-    l.known_commit = 1;
+    start(&l, 0);
+    hear_commit(&l, 1);
     from = learner_round_begin(&l);
     assert_int_equal(listing_trimmed(&l, 0, 1, from, INT64_MAX, 1, NULL, 0), 0);
     assert_int_equal(listing(&l, 1, 1, from, INT64_MAX, &a1, 1), 0);
@@ -269,7 +348,7 @@ static void test_adopt_another_learners_log(void **state)
     struct msg_entry copied[] = { EB(2, B(1, 1), "two", 1),
                                   EB(5, B(1, 1), "five", 2) };
 
-    learner_init(&l, 3, 0);
+    start(&l, 0);
     l.trimmed_seen = 4;
     assert_true(learner_must_copy(&l));
     assert_int_equal(learner_adopt(&l, copied, 2, 6, false), 0);
@@ -278,10 +357,8 @@ static void test_adopt_another_learners_log(void **state)
     assert_int_equal(l.n_out, 2);
     assert_string_equal(l.out[1].value.data, "five");
     assert_int_equal(l.out[1].slot, 5);
-    for (size_t a = 0; a < 2; a++) {
-        learn(&l, a, B(1, 1), E(7, "five", 2));     /* a retry chosen again */
-        learn(&l, a, B(1, 1), E(8, "eight", 3));
-    }
+    announce_one(&l, E(7, "five", 2));      /* a retry chosen again */
+    announce_one(&l, E(8, "eight", 3));
     assert_int_equal(l.applied, 8);
     assert_int_equal(l.n_out, 3);
     assert_string_equal(l.out[2].value.data, "eight");
@@ -305,33 +382,30 @@ static void test_identities_age_only_when_caught_up(void **state)
     uint64_t slot = 0;
     char data[32];
 
-    learner_init(&l, 3, 1000);
+    start(&l, 1000);
     for (int round = 0; round < 5; round++) {
         for (size_t i = 0; i < R; i++) {
             slot++;
             snprintf(data, sizeof data, "w%llu", (unsigned long long)slot);
-            for (size_t a = 0; a < 2; a++)
-                learn(&l, a, B(1, 1), E(slot, data, slot));
+            announce_one(&l, E(slot, data, slot));
         }
         learner_out_clear(&l);
         if (round < 4)
             learner_tick(&l, 1000 * (round + 1));
     }
     assert_int_equal(idmap_aging_len(&l.applied_ids), 2 * R);
-    learn(&l, 0, B(1, 1), E(slot + 2, "later", slot + 2));
+    announce_one(&l, E(slot + 2, "later", slot + 2));
     assert_true(learner_behind(&l));
     learner_tick(&l, 1000000);
     assert_int_equal(idmap_aging_len(&l.applied_ids), 2 * R);
-    learn(&l, 0, B(1, 1), E(slot + 1, "next", slot + 1));
-    learn(&l, 1, B(1, 1), E(slot + 1, "next", slot + 1));
-    learn(&l, 1, B(1, 1), E(slot + 2, "later", slot + 2));
+    announce_one(&l, E(slot + 1, "next", slot + 1));
     assert_false(learner_behind(&l));
     /* slot + 1 was applied behind slot + 2: the young generation, full,
      * was aged by count */
     assert_int_equal(idmap_aging_len(&l.applied_ids), R + 2);
     learner_free(&l);
 
-    learner_init(&l, 3, 1000);
+    start(&l, 1000);
     for (uint64_t s = 1; s <= 3 * R; s++) {
         struct msg_entry stored = EB(s, B(1, 1), "kept", s);
         assert_int_equal(learner_adopt(&l, &stored, 1, s, true), 0);
@@ -344,9 +418,9 @@ static void test_identities_age_only_when_caught_up(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quorum_at_one_ballot_chooses),
+        cmocka_unit_test(test_catch_up_needs_a_quorum_of_voters),
         cmocka_unit_test(test_leader_announcement_chooses_at_once),
-        cmocka_unit_test(test_votes_at_different_ballots_do_not_choose),
+        cmocka_unit_test(test_listings_outside_a_round_choose_nothing),
         cmocka_unit_test(test_same_acceptor_twice_is_not_a_quorum),
         cmocka_unit_test(test_gap_holds_later_slots_back),
         cmocka_unit_test(test_noops_and_duplicate_writes_applied_once),
