@@ -17,6 +17,7 @@
 #define NOT_A_VOTER 9
 static const char *const founder_members[N_FOUNDERS] = {
     "4444444444444444", "5555555555555555", "6666666666666666" };
+#define WIPED_MEMBER "5555555555550000"     /* node 5 after losing its disk */
 
 static struct ballot B(uint32_t round, uint32_t node)
 {
@@ -339,6 +340,214 @@ static void test_trimmed_answer_does_not_cover_forgotten_slots(void **state)
     learner_free(&l);
 }
 
+/* ---- voters and configurations ---- */
+
+/* The founding voters with node 6 replaced by node 7: the value a
+ * change puts in the log (free it with pvalue_free). */
+#define NEW_MEMBER "7777777777777777"
+static struct pvalue replace_6_by_7(void)
+{
+    struct voters v = founding();
+    struct pvalue value;
+
+    v.v[2] = voter(7, NEW_MEMBER);
+    assert_int_equal(voters_to_value(&v, &value), 0);
+    return value;
+}
+
+/* A round counts only voters of its configuration, each under the member
+ * identity the configuration names: a node that is no voter, and a voter
+ * whose directory was wiped (a new member identity), are not answers,
+ * and their values never win, however high their ballots. */
+static void test_round_counts_only_voters_under_their_member(void **state)
+{
+    struct learner l;
+    struct msg_entry chosen = EB(1, B(1, 1), "chosen", 1);
+    struct msg_entry forged = EB(1, B(9, 9), "forged", 2);
+    uint64_t from;
+
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 1, from, INT64_MAX, &chosen, 1);
+    listing_from(&l, (struct answer){ NOT_A_VOTER, founder_members[1], 1,
+                                      from, INT64_MAX, 0 }, &forged, 1);
+    listing_from(&l, (struct answer){ 5, WIPED_MEMBER, 1, from, INT64_MAX, 0 },
+                 &forged, 1);
+    listing_from(&l, (struct answer){ 6, founder_members[0], 1, from,
+                                      INT64_MAX, 0 }, &forged, 1);
+    assert_int_equal(l.applied, 0);
+    /* the voter under its own identity completes the quorum */
+    listing(&l, 2, 1, from, INT64_MAX, &chosen, 1);
+    assert_int_equal(l.applied, 1);
+    assert_string_equal(l.out[0].value.data, "chosen");
+    learner_free(&l);
+}
+
+/* A listing of a round already over, or of none, is not an answer: the
+ * round decides from answers sent after the slots were known chosen. */
+static void test_answers_count_only_for_the_round_in_progress(void **state)
+{
+    struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    struct msg_entry three = EB(3, B(1, 1), "three", 3);
+    struct msg_entry before[] = { E(1, "one", 1), E(2, "two", 2) };
+    uint64_t first, second;
+
+    start(&l, 0);
+    hear_commit(&l, 2);
+    first = learner_round_begin(&l);
+    listing(&l, 0, 2, first, INT64_MAX, &a, 1);
+    second = learner_round_begin(&l);
+    assert_int_equal(second, first);
+    listing(&l, 1, 2, 0, INT64_MAX, &a, 1);         /* no round */
+    assert_int_equal(l.applied, 0);    /* voter 0 answered the last round */
+    listing(&l, 1, 2, second, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 0);
+    listing(&l, 0, 2, second, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 1);
+    learner_free(&l);
+
+    /* slots 1 and 2 applied, 3 known chosen: a round from 3 ignores an
+     * answer to a round from 1 */
+    start(&l, 0);
+    announce(&l, B(1, 1), 3, before, 2);
+    first = learner_round_begin(&l);
+    assert_int_equal(first, 3);
+    listing(&l, 0, 3, first, INT64_MAX, &three, 1);
+    listing(&l, 1, 3, 1, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 2);
+    listing(&l, 1, 3, first, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 3);
+    learner_free(&l);
+}
+
+/* The founding voters, before any configuration is applied, come from
+ * the listings themselves (every admitted acceptor reports the founding
+ * configuration). A learner that knows none counts nothing. */
+static void test_founding_voters_come_from_a_listing(void **state)
+{
+    struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    struct msg bare = { .type = MSG_LISTING, .from = 4, .commit = 1,
+                        .upto = INT64_MAX, .entries = &a, .n_entries = 1 };
+    uint64_t from;
+
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    assert_int_equal(l.cfg.epoch, 0);
+    bare.from_slot = from;
+    for (uint32_t i = 0; i < N_FOUNDERS; i++) {   /* no founding: unknown */
+        bare.from = 4 + i;
+        snprintf(bare.member, sizeof bare.member, "%s", founder_members[i]);
+        assert_int_equal(learner_on_listing(&l, bare.from, &bare), 0);
+    }
+    assert_int_equal(l.applied, 0);
+    assert_int_equal(l.cfg.epoch, 0);
+    listing(&l, 0, 1, from, INT64_MAX, &a, 1);
+    assert_int_equal(l.cfg.epoch, 1);
+    assert_int_equal(l.cfg.n, 3);
+    listing(&l, 1, 1, from, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 1);
+    learner_free(&l);
+}
+
+/* Slot 2 holds a change: node 7 in place of node 6. Slot 3 was chosen by
+ * the new voters (5 and 7), while node 6, removed, still holds a stale
+ * value there at a higher ballot. A round among the founding voters
+ * decides up to the change and stops: slot 3 is not theirs to decide,
+ * even with node 6's answer covering it. The next round counts the new
+ * voters: node 6 is no longer one, node 7 is. */
+static void test_round_stops_after_a_configuration_and_the_next_counts_the_new_voters(void **state)
+{
+    struct learner l;
+    struct pvalue change = replace_6_by_7();
+    struct msg_entry four[] = { EB(1, B(1, 1), "one", 1),
+                                { .slot = 2, .ballot = B(1, 1), .value = change } };
+    struct msg_entry six[] = { EB(1, B(1, 1), "one", 1),
+                               { .slot = 2, .ballot = B(1, 1), .value = change },
+                               EB(3, B(5, 5), "stale", 3) };
+    struct msg_entry three = EB(3, B(2, 1), "three", 4);
+    uint64_t from;
+
+    start(&l, 0);
+    hear_commit(&l, 3);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 3, from, INT64_MAX, four, 2);
+    listing(&l, 2, 3, from, INT64_MAX, six, 3);
+    assert_int_equal(l.applied, 2);
+    assert_int_equal(l.cfg.epoch, 2);
+    assert_int_equal(l.cfg.first_slot, 3);
+    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
+    assert_int_equal(voters_find_node(&l.cfg, 6), -1);
+    assert_int_equal(l.n_out, 2);
+    assert_true(voters_is_value(&l.out[1].value));
+    /* the rest of that round was counted among the old voters: over */
+    listing(&l, 1, 3, from, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 2);
+
+    from = learner_round_begin(&l);
+    assert_int_equal(from, 3);
+    listing(&l, 2, 3, from, INT64_MAX, &six[2], 1);     /* removed */
+    listing(&l, 0, 3, from, INT64_MAX, NULL, 0);        /* 4 lacks slot 3 */
+    assert_int_equal(l.applied, 2);
+    listing_from(&l, (struct answer){ 7, NEW_MEMBER, 3, from, INT64_MAX, 0 },
+                 &three, 1);
+    assert_int_equal(l.applied, 3);
+    assert_string_equal(l.out[2].value.data, "three");
+    pvalue_free(&change);
+    learner_free(&l);
+}
+
+/* A configuration value the leader announces is applied like a write
+ * and sets the voters of every later round; the founding configuration a
+ * listing carries no longer counts then. */
+static void test_announced_configuration_sets_the_voters(void **state)
+{
+    struct learner l;
+    struct pvalue change = replace_6_by_7();
+    struct msg_entry announced = { .slot = 1, .value = change };
+    struct msg_entry two = EB(2, B(2, 1), "two", 2);
+    uint64_t from;
+
+    start(&l, 0);
+    announce(&l, B(1, 1), 2, &announced, 1);
+    assert_int_equal(l.applied, 1);
+    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
+    assert_int_equal(l.cfg.first_slot, 2);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 2, from, INT64_MAX, &two, 1);
+    listing(&l, 2, 2, from, INT64_MAX, &two, 1);        /* node 6: removed */
+    assert_int_equal(l.applied, 1);
+    assert_int_equal(voters_find_node(&l.cfg, 6), -1);  /* still */
+    listing_from(&l, (struct answer){ 7, NEW_MEMBER, 2, from, INT64_MAX, 0 },
+                 &two, 1);
+    assert_int_equal(l.applied, 2);
+    pvalue_free(&change);
+    learner_free(&l);
+}
+
+/* The learner's own stored log, read back at start, holds the
+ * configurations too: the voters are those of the last one. */
+static void test_stored_log_restores_the_voters(void **state)
+{
+    struct learner l;
+    struct pvalue change = replace_6_by_7();
+    struct msg_entry stored[] = { EB(1, B(1, 1), "one", 1),
+                                  { .slot = 2, .ballot = B(1, 1),
+                                    .value = change } };
+
+    start(&l, 0);
+    assert_int_equal(learner_adopt(&l, stored, 2, 2, true), 0);
+    assert_int_equal(l.applied, 2);
+    assert_int_equal(l.n_out, 0);
+    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
+    assert_int_equal(l.cfg.first_slot, 3);
+    pvalue_free(&change);
+    learner_free(&l);
+}
+
 /* Another learner's log covers its applied index; its slots without an
  * entry were no-ops or duplicates. Later slots apply on top of it, and
  * the identities it brought still stop a retry chosen twice. */
@@ -429,6 +638,12 @@ int main(void)
         cmocka_unit_test(test_catch_up_does_not_guess_uncommitted_slots),
         cmocka_unit_test(test_catch_up_respects_listing_coverage),
         cmocka_unit_test(test_trimmed_answer_does_not_cover_forgotten_slots),
+        cmocka_unit_test(test_round_counts_only_voters_under_their_member),
+        cmocka_unit_test(test_answers_count_only_for_the_round_in_progress),
+        cmocka_unit_test(test_founding_voters_come_from_a_listing),
+        cmocka_unit_test(test_round_stops_after_a_configuration_and_the_next_counts_the_new_voters),
+        cmocka_unit_test(test_announced_configuration_sets_the_voters),
+        cmocka_unit_test(test_stored_log_restores_the_voters),
         cmocka_unit_test(test_adopt_another_learners_log),
         cmocka_unit_test(test_identities_age_only_when_caught_up),
     };
