@@ -1,19 +1,43 @@
-/* test_proposer.c -- the proposer's Multi-Paxos rules, run against three
- * in-memory acceptors (the real acceptor rules) with messages delivered
- * or dropped by the test. */
+/* test_proposer.c -- the proposer's Multi-Paxos rules, run against
+ * in-memory acceptors (the real acceptor and admission rules) with
+ * messages delivered, delayed or dropped by the test; one or two
+ * proposers share them.
+ *
+ * Three acceptors found the cluster; others start later and are admitted
+ * through a configuration chosen in the log. Every run checks, besides
+ * what each test asserts:
+ *  - no two values are ever announced chosen for one slot;
+ *  - a slot announced chosen was accepted by a quorum of the voters that
+ *    govern it, each under its member identity (the configuration chosen
+ *    last before it, as announced);
+ *  - a leader never sends a slot that lies after a configuration value it
+ *    has not crossed, nor new slots while the new voters have not
+ *    promised, and the configuration it counts with is the one the log
+ *    holds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "core/acceptor.h"
+#include "core/admission.h"
 #include "core/proposer.h"
 
-#define N_ACC 3
+#define MAX_ACC 5               /* acceptors the simulation can hold */
+#define N_FOUNDERS 3            /* acceptors 0..2 found the cluster */
 #define TIMEOUT 300
+#define MAX_ANSWERS 8192
+
+/* Acceptor i is node 10 + i. */
+static uint32_t acc_id(size_t i)
+{
+    return 10 + (uint32_t)i;
+}
 
 struct answer {
     enum proposer_out_kind kind;
@@ -22,18 +46,58 @@ struct answer {
     bool maybe_chosen;
 };
 
+/* A message on its way from a proposer to one acceptor, encoded when the
+ * proposer's outbox was drained, as the daemon does: what it carries is
+ * what the proposer knew then. */
+struct wire {
+    struct proposer *from;
+    enum proposer_out_kind kind;
+    struct ballot ballot;
+    uint64_t first, count, round, commit;
+    struct voters config;
+    struct msg_entry *entries;  /* owned copies */
+    size_t to;                  /* acceptor index */
+};
+
+/* Slots announced chosen, with their values: a hash by slot. */
+struct ledger_entry {
+    uint64_t slot;              /* 0: free */
+    struct pvalue value;
+};
+
+struct ledger {
+    struct ledger_entry *e;
+    size_t cap, n;
+    uint64_t config_slots[64];  /* slots holding configuration values */
+    size_t n_config_slots;
+};
+
 struct sim {
-    struct proposer_settings set;
-    struct proposer p;
-    struct acceptor acc[N_ACC];
+    struct node_info nodes[MAX_ACC];
+    struct acceptor acc[MAX_ACC];
+    bool started[MAX_ACC];
+    unsigned generation[MAX_ACC];   /* data directories made so far */
+    struct voters founding;
     struct acceptor_ready ready;    /* what an acceptor last decided */
+
+    struct proposer_settings set;
+    struct proposer p;              /* the proposer under test */
+    struct proposer q;              /* a second one, once started */
+    bool q_started, p_dead, q_dead; /* a dead one is neither ticked nor
+                                       answered */
+    uint64_t announced_upto[2];     /* chosen slots announced, in order */
+
     uint32_t reachable;         /* acceptors messages get to */
+    uint32_t delayed;           /* acceptors messages wait for */
+    struct wire *held;          /* messages waiting, in order */
+    size_t n_held, cap_held;
     bool drop_accepts;          /* lose every ACCEPT with values */
+    bool deliver_heartbeats;    /* between the two proposers */
     int64_t now;
-    struct answer answers[8192];
+    struct answer answers[MAX_ANSWERS];
     size_t n_answers;
     size_t accepts_sent, prepares_sent, heartbeats_sent, confirms_sent;
-    uint64_t announced_upto;    /* chosen slots announced, in order */
+    struct ledger chosen;
 };
 
 static struct ballot B(uint32_t round, uint32_t node)
@@ -41,11 +105,189 @@ static struct ballot B(uint32_t round, uint32_t node)
     return (struct ballot){ round, node };
 }
 
+/* ---- the ledger of chosen slots ---- */
+
+static struct ledger_entry *ledger_find(struct ledger *l, uint64_t slot)
+{
+    if (!l->cap)
+        return NULL;
+    for (size_t i = slot & (l->cap - 1);; i = (i + 1) & (l->cap - 1))
+        if (l->e[i].slot == slot || !l->e[i].slot)
+            return &l->e[i];
+}
+
+static void ledger_grow(struct ledger *l)
+{
+    struct ledger old = *l;
+
+    l->cap = old.cap ? 2 * old.cap : 1024;
+    l->e = calloc(l->cap, sizeof(*l->e));
+    assert_non_null(l->e);
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.e[i].slot)
+            *ledger_find(l, old.e[i].slot) = old.e[i];
+    free(old.e);
+}
+
+static void ledger_free(struct ledger *l)
+{
+    for (size_t i = 0; i < l->cap; i++)
+        pvalue_free(&l->e[i].value);
+    free(l->e);
+}
+
+static const struct pvalue *ledger_get(struct ledger *l, uint64_t slot)
+{
+    struct ledger_entry *e = ledger_find(l, slot);
+
+    return e && e->slot ? &e->value : NULL;
+}
+
+/* The configuration that governs slot: the last one chosen before it,
+ * as far as announced; the founding one before any. */
+static struct voters governing(struct sim *s, uint64_t slot)
+{
+    struct voters cfg = s->founding;
+    uint64_t best = 0;
+
+    for (size_t i = 0; i < s->chosen.n_config_slots; i++) {
+        uint64_t c = s->chosen.config_slots[i];
+        if (c < slot && c > best)
+            best = c;
+    }
+    if (best)
+        assert_int_equal(voters_from_value(ledger_get(&s->chosen, best), best,
+                                           &cfg, &cfg), 0);
+    return cfg;
+}
+
+/* Slot is chosen with value: never another one, and a quorum of the
+ * voters governing it accepted it. */
+static void ledger_chosen(struct sim *s, uint64_t slot, const struct pvalue *v)
+{
+    struct ledger_entry *e;
+    struct voters cfg;
+    size_t holding = 0;
+
+    if (s->chosen.n + 1 > s->chosen.cap / 2)
+        ledger_grow(&s->chosen);
+    e = ledger_find(&s->chosen, slot);
+    if (e->slot) {
+        if (!pvalue_equal(&e->value, v))
+            fail_msg("slot %llu chosen twice, with different values",
+                     (unsigned long long)slot);
+        return;
+    }
+    e->slot = slot;
+    assert_int_equal(pvalue_copy(&e->value, v), 0);
+    s->chosen.n++;
+    if (voters_is_value(v)) {
+        assert_true(s->chosen.n_config_slots < 64);
+        s->chosen.config_slots[s->chosen.n_config_slots++] = slot;
+    }
+    cfg = governing(s, slot);
+    for (size_t i = 0; i < cfg.n; i++) {
+        size_t a = cfg.v[i].node.id - acc_id(0);
+        const struct acceptor_slot *as;
+        if (a >= MAX_ACC || !s->started[a] ||
+            strcmp(s->acc[a].me.member, cfg.v[i].member) != 0)
+            continue;
+        as = acceptor_get(&s->acc[a], slot);
+        holding += as && pvalue_equal(&as->value, v);
+    }
+    if (holding < voters_quorum(&cfg))
+        fail_msg("slot %llu chosen with %zu of the %zu voters that govern it",
+                 (unsigned long long)slot, holding, cfg.n);
+}
+
+/* ---- acceptors ---- */
+
+static void member_of(const struct sim *s, size_t i, char *out)
+{
+    snprintf(out, MEMBER_ID_LEN + 1, "%08x%08x", 0xacc00000u + (unsigned)i,
+             s->generation[i]);
+}
+
+/* A new data directory for acceptor i: a new member identity, not
+ * admitted (what an acceptor that lost its disk has too). */
+static void sim_new_directory(struct sim *s, size_t i)
+{
+    char member[MEMBER_ID_LEN + 1];
+
+    if (s->started[i])
+        acceptor_free(&s->acc[i]);
+    s->generation[i]++;
+    member_of(s, i, member);
+    assert_int_equal(acceptor_init(&s->acc[i], acc_id(i), NULL, 0), 0);
+    assert_int_equal(acceptor_new_member(&s->acc[i], member, &s->ready), 0);
+    s->started[i] = true;
+}
+
+/* What every other started acceptor says of itself (GET /identity). */
+static size_t sim_reports(struct sim *s, size_t self,
+                          struct identity_report *out)
+{
+    size_t n = 0;
+
+    for (size_t j = 0; j < MAX_ACC; j++) {
+        const struct acceptor *a = &s->acc[j];
+        if (j == self || !s->started[j])
+            continue;
+        out[n] = (struct identity_report){
+            .id = acc_id(j), .commit = a->commit,
+            .config = a->me.cluster[0] ? &a->config : NULL,
+            .founding = a->me.cluster[0] ? &a->founding : NULL };
+        memcpy(out[n].member, a->me.member, sizeof out[n].member);
+        memcpy(out[n].cluster, a->me.cluster, sizeof out[n].cluster);
+        n++;
+    }
+    return n;
+}
+
+/* Acceptor i asks the others who they are and takes what the admission
+ * rules decide; returns the verdict. */
+static enum admission_verdict sim_admit(struct sim *s, size_t i)
+{
+    struct identity_report reports[MAX_ACC];
+    size_t n = sim_reports(s, i, reports);
+    struct admission *decided = malloc(sizeof(*decided));
+    enum admission_verdict verdict;
+
+    assert_non_null(decided);
+    admission_decide(&s->nodes[i], &s->acc[i].me, s->nodes, N_FOUNDERS,
+                     reports, n, decided);
+    assert_int_equal(acceptor_admit(&s->acc[i], decided, &s->ready), 0);
+    verdict = decided->verdict;
+    free(decided);
+    return verdict;
+}
+
+/* Acceptors 0..2 are new, found the cluster, and vote once a quorum of
+ * them recorded it. */
+static void sim_found(struct sim *s)
+{
+    struct identity_report reports[MAX_ACC];
+
+    for (size_t i = 0; i < N_FOUNDERS; i++)
+        sim_new_directory(s, i);
+    assert_int_equal(sim_admit(s, 0), ADMISSION_FOUND);
+    for (size_t i = 1; i < N_FOUNDERS; i++)
+        assert_int_equal(sim_admit(s, i), ADMISSION_JOIN);
+    for (size_t i = 0; i < N_FOUNDERS; i++) {
+        size_t n = sim_reports(s, i, reports);
+        assert_true(admission_quorum_recorded(&s->acc[i].founding,
+                                              &s->acc[i].me, acc_id(i),
+                                              reports, n));
+        assert_int_equal(acceptor_activate(&s->acc[i], &s->ready), 0);
+    }
+    s->founding = s->acc[0].founding;
+}
+
 static struct sim *sim_new(uint32_t id, int rank)
 {
     struct sim *s = calloc(1, sizeof(*s));
     struct proposer_settings set = {
-        .id = id, .n_acceptors = N_ACC, .heartbeat_ms = 100,
+        .id = id, .heartbeat_ms = 100,
         .election_timeout_ms = TIMEOUT, .rank = rank, .max_batch = 512,
         .max_batch_bytes = 128 * 1024, .max_in_flight = 8192,
         .max_batches = 16,
@@ -53,103 +295,290 @@ static struct sim *sim_new(uint32_t id, int rank)
     };
 
     assert_non_null(s);
-    for (int i = 0; i < N_ACC; i++)
-        assert_int_equal(acceptor_init(&s->acc[i], 10 + i, NULL, 0), 0);
-    s->reachable = (1u << N_ACC) - 1;
+    for (size_t i = 0; i < MAX_ACC; i++) {
+        s->nodes[i] = (struct node_info){ .id = acc_id(i),
+                                          .role = ROLE_ACCEPTOR,
+                                          .port = (uint16_t)(4001 + i) };
+        snprintf(s->nodes[i].name, sizeof s->nodes[i].name, "acceptor%zu",
+                 i + 1);
+        snprintf(s->nodes[i].host, sizeof s->nodes[i].host, "127.0.0.1");
+    }
+    sim_found(s);
+    s->reachable = (1u << MAX_ACC) - 1;
     s->now = 1000;
+    set.seeds = s->nodes;
+    set.n_seeds = N_FOUNDERS;
     s->set = set;
     assert_int_equal(proposer_init(&s->p, &set, s->now), 0);
     return s;
 }
 
+static void wire_free(struct wire *w)
+{
+    for (uint64_t k = 0; k < w->count; k++)
+        pvalue_free(&w->entries[k].value);
+    free(w->entries);
+}
+
 static void sim_free(struct sim *s)
 {
     proposer_free(&s->p);
-    for (int i = 0; i < N_ACC; i++)
-        acceptor_free(&s->acc[i]);
+    if (s->q_started)
+        proposer_free(&s->q);
+    for (size_t i = 0; i < MAX_ACC; i++)
+        if (s->started[i])
+            acceptor_free(&s->acc[i]);
+    for (size_t i = 0; i < s->n_held; i++)
+        wire_free(&s->held[i]);
+    free(s->held);
+    ledger_free(&s->chosen);
     acceptor_ready_free(&s->ready);
     free(s);
 }
 
-/* The acceptor's own PROMISE (or refusal) goes back to the proposer. */
-static void sim_prepare(struct sim *s, size_t i, const struct proposer_out *o)
+/* ---- delivery ---- */
+
+static bool sim_heard(const struct sim *s, const struct proposer *p)
 {
-    assert_int_not_equal(acceptor_prepare(&s->acc[i], o->ballot, o->first,
-                                          &s->ready),
-                         ACCEPTOR_NO_MEMORY);
-    proposer_on_promise(&s->p, i, o->ballot, &s->ready.reply, s->now);
+    return p == &s->p ? !s->p_dead : s->q_started && !s->q_dead;
 }
 
-static void sim_accept(struct sim *s, size_t i, const struct proposer_out *o)
+/* The acceptor's own PROMISE (or refusal) goes back to the proposer; one
+ * that is not admitted does not answer. */
+static void deliver_prepare(struct sim *s, const struct wire *w)
 {
-    struct acceptor *a = &s->acc[i];
-    struct msg_entry *e = calloc(o->count + 1, sizeof(*e));
-    enum acceptor_verdict v;
+    enum acceptor_verdict v = acceptor_prepare(&s->acc[w->to], w->ballot,
+                                               w->first, &s->ready);
 
-    for (uint64_t k = 0; k < o->count; k++) {
-        e[k].slot = o->first + k;
-        e[k].value = proposer_get(&s->p, o->first + k)->value;
-    }
-    v = acceptor_accept(a, o->ballot, e, o->count, s->p.commit, &s->ready);
-    free(e);
-    if (o->kind == PROPOSER_SEND_CONFIRM)
-        proposer_on_confirm(&s->p, i, o->ballot, v == ACCEPTOR_OK,
-                            a->promised, o->round, s->now);
+    assert_int_not_equal(v, ACCEPTOR_NO_MEMORY);
+    if ((v == ACCEPTOR_OK || v == ACCEPTOR_STALE) && sim_heard(s, w->from))
+        proposer_on_promise(w->from, acc_id(w->to), w->ballot, &s->ready.reply,
+                            s->now);
+}
+
+static void deliver_accept(struct sim *s, const struct wire *w)
+{
+    enum acceptor_verdict v = acceptor_accept(&s->acc[w->to], w->ballot,
+                                              w->entries, w->count, w->commit,
+                                              &w->config, &s->ready);
+    struct ballot promised;
+    bool ok = v == ACCEPTOR_OK;
+
+    assert_int_not_equal(v, ACCEPTOR_NO_MEMORY);
+    if ((v != ACCEPTOR_OK && v != ACCEPTOR_STALE) || !sim_heard(s, w->from))
+        return;
+    promised = ok ? w->ballot : s->ready.reply.ballot;
+    if (w->kind == PROPOSER_SEND_CONFIRM)
+        proposer_on_confirm(w->from, acc_id(w->to), s->ready.reply.member,
+                            w->ballot, ok, promised, w->round, s->now);
     else
-        proposer_on_accepted(&s->p, i, o->ballot, v == ACCEPTOR_OK,
-                             a->promised, o->first, o->count, s->now);
+        proposer_on_accepted(w->from, acc_id(w->to), s->ready.reply.member,
+                             w->ballot, ok, promised, w->first, w->count,
+                             s->now);
 }
 
-/* Delivers everything in the outbox (and what answers to it produce)
- * to the reachable acceptors, in order; collects replies to requests. */
-static void sim_run(struct sim *s)
+static void deliver(struct sim *s, const struct wire *w)
 {
-    while (s->p.n_out) {
-        size_t n = s->p.n_out;
+    if (!s->started[w->to])
+        return;
+    if (w->kind == PROPOSER_SEND_PREPARE)
+        deliver_prepare(s, w);
+    else
+        deliver_accept(s, w);
+}
+
+/* Sends w to acceptor to: delivered now, held back, or lost. */
+static void sim_send(struct sim *s, const struct wire *w, size_t to)
+{
+    struct wire copy = *w;
+
+    if (to >= MAX_ACC || !(s->reachable >> to & 1))
+        return;
+    copy.to = to;
+    if (!(s->delayed >> to & 1)) {
+        deliver(s, &copy);
+        return;
+    }
+    copy.entries = calloc(w->count + 1, sizeof(*copy.entries));
+    assert_non_null(copy.entries);
+    for (uint64_t k = 0; k < w->count; k++) {
+        copy.entries[k] = w->entries[k];
+        assert_int_equal(pvalue_copy(&copy.entries[k].value,
+                                     &w->entries[k].value), 0);
+    }
+    assert_int_equal(array_reserve(&s->held, &s->cap_held, s->n_held + 1), 0);
+    s->held[s->n_held++] = copy;
+}
+
+/* The first configuration value in p's window from slot `from` up to
+ * (not including) `before`; 0 when none. */
+static uint64_t config_value_between(const struct proposer *p, uint64_t from,
+                                     uint64_t before)
+{
+    if (from < p->log_base)
+        from = p->log_base;
+    for (uint64_t u = from; u < before && u < p->next_slot; u++) {
+        const struct proposer_slot *ps = proposer_get(p, u);
+        if (ps && voters_is_value(&ps->value))
+            return u;
+    }
+    return 0;
+}
+
+/* What a leader may send, checked when it sends slots [first, end): none
+ * after a configuration value it has not crossed, no new slot while the
+ * new voters have not promised, and its configuration is the log's. */
+static void check_accept(struct sim *s, const struct proposer *p,
+                         uint64_t first, uint64_t end)
+{
+    uint64_t u = config_value_between(p, p->cfg.first_slot, end - 1);
+    const struct pvalue *made;
+    struct voters cfg;
+
+    if (u)
+        fail_msg("slot %llu sent past the configuration value at %llu",
+                 (unsigned long long)(end - 1), (unsigned long long)u);
+    if (p->extending && end > p->cfg.first_slot)
+        fail_msg("slot %llu sent before the new voters promised",
+                 (unsigned long long)(end - 1));
+    (void)first;
+    if (p->cfg.epoch < 2 ||
+        !(made = ledger_get(&s->chosen, p->cfg.first_slot - 1)))
+        return;
+    assert_true(voters_is_value(made));
+    assert_int_equal(voters_from_value(made, p->cfg.first_slot - 1,
+                                       &p->cfg, &cfg), 0);
+    assert_true(voters_same(&cfg, &p->cfg));
+}
+
+/* The message an outbox entry makes, encoded now (see struct wire). */
+static struct wire wire_of(struct proposer *p, const struct proposer_out *o)
+{
+    struct wire w = { .from = p, .kind = o->kind, .ballot = o->ballot,
+                      .first = o->first, .round = o->round,
+                      .commit = p->commit, .config = p->cfg };
+
+    if (o->kind != PROPOSER_SEND_ACCEPT)
+        return w;
+    w.count = o->count;
+    w.entries = calloc(o->count + 1, sizeof(*w.entries));
+    assert_non_null(w.entries);
+    for (uint64_t k = 0; k < o->count; k++) {
+        w.entries[k].slot = o->first + k;
+        assert_int_equal(pvalue_copy(&w.entries[k].value,
+                                     &proposer_get(p, o->first + k)->value), 0);
+    }
+    return w;
+}
+
+static void sim_heartbeat(struct sim *s, struct proposer *from,
+                          const struct proposer_out *o)
+{
+    struct proposer *to = from == &s->p ? &s->q : &s->p;
+
+    s->heartbeats_sent++;
+    if (s->deliver_heartbeats && sim_heard(s, to))
+        proposer_on_heartbeat(to, from->set.id, o->ballot, from->commit,
+                              &from->cfg, s->now);
+}
+
+/* What p announces and answers: the ledger and the answers take them. */
+static void sim_take_answers(struct sim *s, struct proposer *p,
+                             const struct proposer_out *batch, size_t n)
+{
+    uint64_t *announced = &s->announced_upto[p == &s->p ? 0 : 1];
+
+    for (size_t k = 0; k < n; k++) {
+        const struct proposer_out *o = &batch[k];
+        switch (o->kind) {
+        case PROPOSER_SEND_CHOSEN:
+            /* each slot once, in order, and only when chosen (a new
+             * leader starts past the commit index it found) */
+            assert_true(o->first > *announced);
+            assert_true(o->first + o->count - 1 <= p->commit);
+            for (uint64_t j = 0; j < o->count; j++) {
+                const struct proposer_slot *ps = proposer_get(p, o->first + j);
+                assert_non_null(ps);
+                ledger_chosen(s, o->first + j, &ps->value);
+            }
+            *announced = o->first + o->count - 1;
+            break;
+        case PROPOSER_REPLY_CHOSEN:
+            ledger_chosen(s, o->slot, o->value);
+            /* fall through */
+        case PROPOSER_REPLY_READ:
+        case PROPOSER_REPLY_FAILED:
+        case PROPOSER_REPLY_CHANGED:
+            assert_true(s->n_answers < MAX_ANSWERS);
+            s->answers[s->n_answers++] = (struct answer){
+                o->kind, o->token, o->slot, o->maybe_chosen };
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* Drains p's outbox as the daemon does: every message is encoded first,
+ * then sent; the answers, delivered at once, may fill the outbox again. */
+static void sim_run_one(struct sim *s, struct proposer *p)
+{
+    while (p->n_out) {
+        size_t n = p->n_out, n_wires = 0;
         struct proposer_out *batch = malloc(n * sizeof(*batch));
-        memcpy(batch, s->p.out, n * sizeof(*batch));
-        proposer_out_clear(&s->p);
+        struct wire *wires = calloc(n, sizeof(*wires));
+
+        assert_non_null(batch);
+        assert_non_null(wires);
+        memcpy(batch, p->out, n * sizeof(*batch));
+        sim_take_answers(s, p, batch, n);
         for (size_t k = 0; k < n; k++) {
             const struct proposer_out *o = &batch[k];
             switch (o->kind) {
             case PROPOSER_SEND_PREPARE:
                 s->prepares_sent++;
+                wires[n_wires] = wire_of(p, o);
+                wires[n_wires++].to = o->to->id - acc_id(0);
                 break;
             case PROPOSER_SEND_ACCEPT:
                 s->accepts_sent++;
-                if (s->drop_accepts)
-                    continue;
+                check_accept(s, p, o->first, o->first + o->count);
+                if (!s->drop_accepts)
+                    wires[n_wires++] = wire_of(p, o);
                 break;
             case PROPOSER_SEND_CONFIRM:
                 s->confirms_sent++;
+                wires[n_wires++] = wire_of(p, o);
                 break;
             case PROPOSER_SEND_HEARTBEAT:
-                s->heartbeats_sent++;
-                continue;
-            case PROPOSER_SEND_CHOSEN:
-                /* each slot once, in order, and only when chosen (a new
-                 * leader starts past the commit index it found) */
-                assert_true(o->first > s->announced_upto);
-                assert_true(o->first + o->count - 1 <= s->p.commit);
-                for (uint64_t j = 0; j < o->count; j++)
-                    assert_non_null(proposer_get(&s->p, o->first + j));
-                s->announced_upto = o->first + o->count - 1;
-                continue;
+                sim_heartbeat(s, p, o);
+                break;
             default:
-                s->answers[s->n_answers++] = (struct answer){
-                    o->kind, o->token, o->slot, o->maybe_chosen };
-                continue;
-            }
-            for (size_t i = 0; i < N_ACC; i++) {
-                if (!(s->reachable >> i & 1))
-                    continue;
-                if (o->kind == PROPOSER_SEND_PREPARE)
-                    sim_prepare(s, i, o);
-                else
-                    sim_accept(s, i, o);
+                break;
             }
         }
+        proposer_out_clear(p);
         free(batch);
+        for (size_t k = 0; k < n_wires; k++) {
+            const struct wire *w = &wires[k];
+            if (w->kind == PROPOSER_SEND_PREPARE) {
+                sim_send(s, w, w->to);
+            } else {
+                for (size_t i = 0; i < w->config.n; i++)
+                    sim_send(s, w, w->config.v[i].node.id - acc_id(0));
+            }
+            wire_free(&wires[k]);
+        }
+        free(wires);
+    }
+}
+
+static void sim_run(struct sim *s)
+{
+    while (s->p.n_out || (s->q_started && s->q.n_out)) {
+        sim_run_one(s, &s->p);
+        if (s->q_started)
+            sim_run_one(s, &s->q);
     }
 }
 
@@ -157,18 +586,30 @@ static void sim_advance(struct sim *s, int64_t ms)
 {
     for (int64_t t = 0; t < ms; t += 10) {
         s->now += 10;
-        proposer_tick(&s->p, s->now);
-        proposer_flush(&s->p, s->now);
+        if (!s->p_dead) {
+            proposer_tick(&s->p, s->now);
+            proposer_flush(&s->p, s->now);
+        }
+        if (s->q_started && !s->q_dead) {
+            proposer_tick(&s->q, s->now);
+            proposer_flush(&s->q, s->now);
+        }
         sim_run(s);
     }
+}
+
+static void sim_write_to(struct sim *s, struct proposer *p, const char *data,
+                         uint64_t seq, void *token)
+{
+    struct pvalue v = { (char *)data, (char *)"9", seq };
+
+    assert_int_equal(proposer_submit(p, &v, token, s->now), PROPOSER_QUEUED);
 }
 
 static void sim_write(struct sim *s, const char *data, uint64_t seq,
                       void *token)
 {
-    struct pvalue v = { (char *)data, (char *)"9", seq };
-
-    assert_int_equal(proposer_submit(&s->p, &v, token, s->now), PROPOSER_QUEUED);
+    sim_write_to(s, &s->p, data, seq, token);
 }
 
 static const struct answer *sim_answer(const struct sim *s, void *token)
@@ -208,11 +649,23 @@ static void test_no_quorum_no_leader(void **state)
     sim_free(s);
 }
 
-/* An empty promise from acceptor i for ballot sent. */
+/* A promise of nothing from node `from` under member, for ballot sent,
+ * reporting config (NULL: none). */
+static void promise_from(struct sim *s, uint32_t from, const char *member,
+                         struct ballot sent, const struct voters *config)
+{
+    struct msg m = { .type = MSG_PROMISE, .from = from, .ok = true,
+                     .ballot = sent, .config = (struct voters *)config };
+
+    snprintf(m.member, sizeof m.member, "%s", member);
+    memcpy(m.cluster, s->acc[0].me.cluster, sizeof m.cluster);
+    proposer_on_promise(&s->p, from, sent, &m, s->now);
+}
+
+/* Acceptor i's empty promise for ballot sent. */
 static void promise(struct sim *s, size_t i, struct ballot sent)
 {
-    proposer_on_promise(&s->p, i, sent,
-                        &(struct msg){ .ok = true, .ballot = sent }, s->now);
+    promise_from(s, acc_id(i), s->acc[i].me.member, sent, &s->acc[i].config);
 }
 
 static void test_promises_count_once_per_configured_acceptor(void **state)
@@ -224,7 +677,7 @@ static void test_promises_count_once_per_configured_acceptor(void **state)
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
     promise(s, 0, s->p.ballot);
     promise(s, 0, s->p.ballot);
-    promise(s, 7, s->p.ballot);
+    promise_from(s, 17, s->acc[1].me.member, s->p.ballot, &s->founding);
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
     /* a promise for an older ballot of its own does not count either */
     promise(s, 1, B(s->p.ballot.round - 1, 1));
@@ -248,7 +701,7 @@ static void test_writes_batched_and_answered_when_chosen(void **state)
     sim_run(s);
     assert_int_equal(s->accepts_sent, 1);   /* one ACCEPT for three writes */
     assert_null(sim_answer(s, &tokens[0])); /* nothing chosen, no answer */
-    assert_int_equal(s->announced_upto, 0);     /* nor told the learners */
+    assert_int_equal(s->announced_upto[0], 0);     /* nor told the learners */
     s->reachable = 0x3;
     sim_advance(s, 400);        /* retransmitted, now to a quorum */
     for (int i = 0; i < 3; i++) {
@@ -257,7 +710,7 @@ static void test_writes_batched_and_answered_when_chosen(void **state)
         assert_int_equal(a->kind, PROPOSER_REPLY_CHOSEN);
         assert_int_equal(a->slot, (uint64_t)i + 1);
     }
-    assert_int_equal(s->announced_upto, 3);     /* the learners hear of them */
+    assert_int_equal(s->announced_upto[0], 3);     /* the learners hear of them */
     assert_int_equal(s->p.commit, 3);
     assert_string_equal(acceptor_get(&s->acc[1], 3)->value.data, "v");
     sim_free(s);
@@ -415,9 +868,9 @@ static void test_new_leader_adopts_highest_ballot_and_fills_gaps(void **state)
 
     /* Earlier leaders left: acceptor0 slot 2 "old" at 1.1, acceptor1
      * slot 2 "newer" at 2.3 and slot 4 "far"; nothing at slots 1 and 3. */
-    acceptor_accept(&s->acc[0], B(1, 1), &old, 1, 0, &s->ready);
-    acceptor_accept(&s->acc[1], B(2, 3), &newer, 1, 0, &s->ready);
-    acceptor_accept(&s->acc[1], B(2, 3), &far, 1, 0, &s->ready);
+    acceptor_accept(&s->acc[0], B(1, 1), &old, 1, 0, NULL, &s->ready);
+    acceptor_accept(&s->acc[1], B(2, 3), &newer, 1, 0, NULL, &s->ready);
+    acceptor_accept(&s->acc[1], B(2, 3), &far, 1, 0, NULL, &s->ready);
     s->p.highest = B(2, 3);
     s->reachable = 0x3;         /* acceptor2 knows nothing and is away */
     sim_advance(s, 5 * TIMEOUT);
@@ -446,8 +899,8 @@ static void test_new_leader_starts_above_acceptors_commit(void **state)
         e[k] = (struct msg_entry){ .slot = (uint64_t)k + 1,
                                    .value = { (char *)"old", (char *)"9",
                                               (uint64_t)k + 1 } };
-    for (int i = 0; i < N_ACC; i++)
-        acceptor_accept(&s->acc[i], B(1, 1), e, 3, 3, &s->ready);
+    for (int i = 0; i < N_FOUNDERS; i++)
+        acceptor_accept(&s->acc[i], B(1, 1), e, 3, 3, NULL, &s->ready);
     sim_advance(s, 5 * TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     assert_int_equal(s->p.commit, 3);
@@ -468,11 +921,11 @@ static void test_far_behind_proposer_leads_with_a_small_window(void **state)
                            .value = { (char *)"old", (char *)"9", 1 } };
     int token;
 
-    for (int i = 0; i < N_ACC; i++) {
+    for (int i = 0; i < N_FOUNDERS; i++) {
         acceptor_restore(&s->acc[i], &(struct acceptor_record){
             .kind = ACCEPTOR_RECORD_TRIM, .upto = 3000000 });
         assert_int_equal(acceptor_accept(&s->acc[i], B(1, 1), &e, 1, 3000000,
-                                         &s->ready),
+                                         NULL, &s->ready),
                          ACCEPTOR_OK);
     }
     sim_advance(s, 5 * TIMEOUT);
@@ -494,7 +947,7 @@ static void test_higher_ballot_makes_leader_step_down(void **state)
     sim_advance(s, TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
     /* another proposer won Phase 1 at a higher ballot meanwhile */
-    for (int i = 0; i < N_ACC; i++)
+    for (int i = 0; i < N_FOUNDERS; i++)
         acceptor_prepare(&s->acc[i], B(9, 3), 1, &s->ready);
     sim_write(s, "lost", 1, &token);
     sim_advance(s, 10);
@@ -513,13 +966,13 @@ static void test_heartbeats_keep_follower_and_stale_ones_are_ignored(void **stat
     struct sim *s = sim_new(2, 1);
 
     for (int i = 0; i < 20; i++) {
-        proposer_on_heartbeat(&s->p, 1, B(4, 1), 17, s->now);
+        proposer_on_heartbeat(&s->p, 1, B(4, 1), 17, &s->founding, s->now);
         sim_advance(s, 100);
     }
     assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
     assert_int_equal(s->p.leader, 1);
     assert_int_equal(s->p.commit, 17);
-    proposer_on_heartbeat(&s->p, 3, B(3, 3), 20, s->now);    /* deposed */
+    proposer_on_heartbeat(&s->p, 3, B(3, 3), 20, &s->founding, s->now);    /* deposed */
     assert_int_equal(s->p.leader, 1);
     assert_int_equal(s->p.commit, 17);
     sim_advance(s, 2 * TIMEOUT);        /* the leader went silent */
