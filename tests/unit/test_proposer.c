@@ -92,12 +92,17 @@ struct sim {
     struct wire *held;          /* messages waiting, in order */
     size_t n_held, cap_held;
     bool drop_accepts;          /* lose every ACCEPT with values */
+    uint32_t accepts_lost;      /* acceptors every ACCEPT and CONFIRM to
+                                   is lost for (PREPAREs still go) */
     bool deliver_heartbeats;    /* between the two proposers */
     int64_t now;
     struct answer answers[MAX_ANSWERS];
     size_t n_answers;
     size_t accepts_sent, prepares_sent, heartbeats_sent, confirms_sent;
     struct ledger chosen;
+    struct pvalue **submitted;  /* writes' values, kept while an answer in
+                                   an outbox may borrow them */
+    size_t n_submitted, cap_submitted;
 };
 
 static struct ballot B(uint32_t round, uint32_t node)
@@ -283,6 +288,15 @@ static void sim_found(struct sim *s)
     s->founding = s->acc[0].founding;
 }
 
+/* Acceptor i's node and current member identity, as a voter. */
+static struct voter sim_voter(const struct sim *s, size_t i)
+{
+    struct voter v = { .node = s->nodes[i] };
+
+    memcpy(v.member, s->acc[i].me.member, sizeof v.member);
+    return v;
+}
+
 static struct sim *sim_new(uint32_t id, int rank)
 {
     struct sim *s = calloc(1, sizeof(*s));
@@ -313,6 +327,17 @@ static struct sim *sim_new(uint32_t id, int rank)
     return s;
 }
 
+/* A second proposer with id and rank, sharing the acceptors. */
+static void sim_start_other(struct sim *s, uint32_t id, int rank)
+{
+    struct proposer_settings set = s->set;
+
+    set.id = id;
+    set.rank = rank;
+    assert_int_equal(proposer_init(&s->q, &set, s->now), 0);
+    s->q_started = true;
+}
+
 static void wire_free(struct wire *w)
 {
     for (uint64_t k = 0; k < w->count; k++)
@@ -332,6 +357,11 @@ static void sim_free(struct sim *s)
         wire_free(&s->held[i]);
     free(s->held);
     ledger_free(&s->chosen);
+    for (size_t i = 0; i < s->n_submitted; i++) {
+        pvalue_free(s->submitted[i]);
+        free(s->submitted[i]);
+    }
+    free(s->submitted);
     acceptor_ready_free(&s->ready);
     free(s);
 }
@@ -392,7 +422,8 @@ static void sim_send(struct sim *s, const struct wire *w, size_t to)
 {
     struct wire copy = *w;
 
-    if (to >= MAX_ACC || !(s->reachable >> to & 1))
+    if (to >= MAX_ACC || !(s->reachable >> to & 1) ||
+        (w->kind != PROPOSER_SEND_PREPARE && (s->accepts_lost >> to & 1)))
         return;
     copy.to = to;
     if (!(s->delayed >> to & 1)) {
@@ -582,6 +613,33 @@ static void sim_run(struct sim *s)
     }
 }
 
+/* Delivers the messages held for the acceptors of mask, in order (their
+ * answers go back at once, and what they make the proposers send goes
+ * out); the others stay held. */
+static void sim_release(struct sim *s, uint32_t mask)
+{
+    size_t kept = 0, n = s->n_held;
+    struct wire *held = s->held;
+
+    s->held = NULL;
+    s->n_held = s->cap_held = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (mask >> held[i].to & 1) {
+            deliver(s, &held[i]);
+            wire_free(&held[i]);
+        } else {
+            held[kept++] = held[i];
+        }
+    }
+    for (size_t i = 0; i < kept; i++) {
+        assert_int_equal(array_reserve(&s->held, &s->cap_held,
+                                       s->n_held + 1), 0);
+        s->held[s->n_held++] = held[i];
+    }
+    free(held);
+    sim_run(s);
+}
+
 static void sim_advance(struct sim *s, int64_t ms)
 {
     for (int64_t t = 0; t < ms; t += 10) {
@@ -598,12 +656,29 @@ static void sim_advance(struct sim *s, int64_t ms)
     }
 }
 
+/* One loop turn of p: its waiting writes go out. */
+static void sim_flush(struct sim *s, struct proposer *p)
+{
+    proposer_flush(p, s->now);
+    sim_run(s);
+}
+
 static void sim_write_to(struct sim *s, struct proposer *p, const char *data,
                          uint64_t seq, void *token)
 {
-    struct pvalue v = { (char *)data, (char *)"9", seq };
+    struct pvalue v = { (char *)data, (char *)"9", seq }, *kept;
 
-    assert_int_equal(proposer_submit(p, &v, token, s->now), PROPOSER_QUEUED);
+    assert_int_equal(array_reserve(&s->submitted, &s->cap_submitted,
+                                   s->n_submitted + 1), 0);
+    assert_non_null(kept = malloc(sizeof(*kept)));
+    assert_int_equal(pvalue_copy(kept, &v), 0);
+    assert_int_equal(proposer_submit(p, kept, token, s->now), PROPOSER_QUEUED);
+    if (!p->n_out) {            /* nothing borrows it */
+        pvalue_free(kept);
+        free(kept);
+        return;
+    }
+    s->submitted[s->n_submitted++] = kept;
 }
 
 static void sim_write(struct sim *s, const char *data, uint64_t seq,
@@ -618,6 +693,13 @@ static const struct answer *sim_answer(const struct sim *s, void *token)
         if (s->answers[i].token == token)
             return &s->answers[i];
     return NULL;
+}
+
+/* p leads after an election among the reachable acceptors. */
+static void sim_elect(struct sim *s)
+{
+    sim_advance(s, TIMEOUT);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
 }
 
 static void test_lowest_rank_elects_itself_first(void **state)
@@ -1041,6 +1123,639 @@ static void test_leader_cut_off_from_acceptors_steps_down(void **state)
     sim_free(s);
 }
 
+/* ---- configurations ---- */
+
+static void sim_change(struct proposer *p, enum voters_change change,
+                       uint32_t old, const struct voter *who, void *token)
+{
+    char err[160] = "";
+    enum proposer_change_result r = proposer_change(p, change, old, who, token,
+                                                    err, sizeof err);
+
+    if (r != PROPOSER_CHANGE_QUEUED)
+        fail_msg("change refused (%d): %s", (int)r, err);
+}
+
+/* An ACCEPTED for slot under p's ballot, from node `from` under member,
+ * that no acceptor sent: a node counted under the wrong identity would
+ * make it count. */
+static void forged_accepted(struct sim *s, struct proposer *p, uint32_t from,
+                            const char *member, uint64_t slot)
+{
+    proposer_on_accepted(p, from, member, p->ballot, true, p->ballot, slot, 1,
+                         s->now);
+}
+
+static bool is_config_at(struct sim *s, uint64_t slot)
+{
+    const struct pvalue *v = ledger_get(&s->chosen, slot);
+
+    return v && voters_is_value(v);
+}
+
+/* The leader's confirm rounds carry the configuration in force to the
+ * acceptors; a new acceptor then finds one that names it and joins. */
+static void sim_join(struct sim *s, size_t i)
+{
+    sim_advance(s, 200);
+    assert_int_equal(sim_admit(s, i), ADMISSION_JOIN);
+    assert_true(s->acc[i].me.active);
+}
+
+/* Growing from 3 to 4 voters: the change is chosen by the old voters and
+ * is in force at once (the three promised, 3 of the 4 new); from the
+ * next slot on, 2 votes never choose, 3 of the 4 do, the joiner's among
+ * them, and no vote counts from a node that is no voter or votes under
+ * a member identity the configuration does not name. */
+static void test_grow_3_to_4_needs_3_of_the_4_voters(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    int one, change, two, three;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_elect(s);
+    sim_write(s, "one", 1, &one);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &one)->slot, 1);
+
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(sim_answer(s, &change)->slot, 2);
+    assert_true(is_config_at(s, 2));
+    assert_int_equal(s->p.cfg.epoch, 2);
+    assert_int_equal(s->p.cfg.first_slot, 3);
+    assert_int_equal(s->p.cfg.n, 4);
+    assert_int_equal(voters_find(&s->p.cfg, acc_id(3), joiner.member), 3);
+    sim_join(s, 3);
+
+    s->reachable = 0x3;             /* 2 of the 4 */
+    sim_write(s, "two", 2, &two);
+    sim_advance(s, 50);
+    assert_null(sim_answer(s, &two));
+    forged_accepted(s, &s->p, acc_id(3), "ffffffffffffffff", 3);
+    forged_accepted(s, &s->p, acc_id(2), s->acc[1].me.member, 3);
+    forged_accepted(s, &s->p, acc_id(4), joiner.member, 3);
+    assert_null(sim_answer(s, &two));
+    assert_int_equal(s->p.commit, 2);
+    s->reachable = 0xb;             /* the joiner makes 3 */
+    sim_advance(s, 400);
+    assert_int_equal(sim_answer(s, &two)->slot, 3);
+    assert_string_equal(acceptor_get(&s->acc[3], 3)->value.data, "two");
+    assert_null(acceptor_get(&s->acc[2], 3));
+
+    s->reachable = 0x7;             /* the three founders: 3 of 4 too */
+    sim_write(s, "three", 3, &three);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &three)->slot, 4);
+    sim_free(s);
+}
+
+/* A leader that led with promises from two founders needs a promise from
+ * a third voter of the four: the change is chosen, but it is answered,
+ * and writes go on, only once that voter promised. Acceptor 2 missed the
+ * election and the change's ACCEPT, and its promise is slow. */
+static void test_change_answered_once_chosen_and_the_new_voters_promised(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0x3;
+    sim_elect(s);
+    s->reachable = 0xf;
+    s->accepts_lost = 0x4;
+    s->delayed = 0x4;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_true(is_config_at(s, 1));
+    assert_int_equal(s->p.commit, 1);
+    assert_int_equal(s->p.cfg.epoch, 2);
+    assert_true(s->p.extending);
+    assert_null(sim_answer(s, &change));
+    sim_write(s, "w", 1, &write);
+    sim_advance(s, 50);
+    assert_null(sim_answer(s, &write));
+    assert_int_equal(s->p.next_slot, 2);        /* the write waits */
+    assert_null(acceptor_get(&s->acc[0], 2));
+    /* a promise from a node that is no voter is none */
+    promise_from(s, acc_id(4), "00000000000000ee", s->p.ballot, &s->p.cfg);
+    assert_true(s->p.extending);
+    assert_null(sim_answer(s, &change));
+
+    s->accepts_lost = s->delayed = 0;
+    sim_release(s, 0x4);            /* acceptor 2 promises: 3 of 4 */
+    assert_false(s->p.extending);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(sim_answer(s, &change)->slot, 1);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
+    assert_int_equal(sim_answer(s, &write)->slot, 2);
+    assert_true(sim_answer(s, &change) < sim_answer(s, &write));
+    sim_free(s);
+}
+
+/* Shrinking from 3 to 2 voters: the removed acceptor gets no slot after
+ * the change and its votes stop counting; both remaining voters are
+ * needed. */
+static void test_shrink_removed_voter_stops_counting(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    int one, change, two;
+
+    sim_elect(s);
+    sim_write(s, "one", 1, &one);
+    sim_advance(s, 10);
+    sim_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL, &change);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(sim_answer(s, &change)->slot, 2);
+    assert_int_equal(s->p.cfg.n, 2);
+    assert_int_equal(voters_find_node(&s->p.cfg, acc_id(2)), -1);
+    assert_int_equal(voters_quorum(&s->p.cfg), 2);
+
+    s->reachable = 0x5;             /* acceptor 0 and the removed one */
+    sim_write(s, "two", 2, &two);
+    sim_advance(s, 400);
+    assert_null(sim_answer(s, &two));
+    assert_null(acceptor_get(&s->acc[2], 3));
+    forged_accepted(s, &s->p, acc_id(2), s->acc[2].me.member, 3);
+    assert_null(sim_answer(s, &two));
+    s->reachable = 0x3;
+    sim_advance(s, 400);
+    assert_int_equal(sim_answer(s, &two)->slot, 3);
+    assert_null(acceptor_get(&s->acc[2], 3));
+    sim_free(s);
+}
+
+/* Acceptor 1 loses its disk: its new member identity does not vote
+ * until a change names it in place of the old one; from then on the new
+ * identity's votes count and the old one's never again. */
+static void test_wiped_acceptor_votes_again_only_under_its_new_identity(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    char old_member[MEMBER_ID_LEN + 1];
+    struct voter readmitted;
+    int one, two, change, three, four;
+
+    sim_elect(s);
+    sim_write(s, "one", 1, &one);
+    sim_advance(s, 10);
+    memcpy(old_member, s->acc[1].me.member, sizeof old_member);
+    sim_new_directory(s, 1);
+    readmitted = sim_voter(s, 1);
+    assert_int_equal(sim_admit(s, 1), ADMISSION_NOT_NAMED);
+
+    s->reachable = 0x3;             /* acceptor 0 and the wiped one */
+    sim_write(s, "two", 2, &two);
+    sim_advance(s, 400);
+    assert_null(sim_answer(s, &two));
+    forged_accepted(s, &s->p, acc_id(1), readmitted.member, 2);
+    assert_null(sim_answer(s, &two));
+    s->reachable = 0x7;
+    sim_advance(s, 400);
+    assert_int_equal(sim_answer(s, &two)->slot, 2);   /* by 0 and 2 */
+
+    sim_change(&s->p, VOTERS_REPLACE, acc_id(1), &readmitted, &change);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(voters_find(&s->p.cfg, acc_id(1), readmitted.member), 1);
+    assert_int_equal(voters_find(&s->p.cfg, acc_id(1), old_member), -1);
+    sim_join(s, 1);
+
+    s->reachable = 0x3;             /* the new identity makes 2 of 3 */
+    sim_write(s, "three", 3, &three);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &three)->slot, 4);
+    assert_string_equal(acceptor_get(&s->acc[1], 4)->value.data, "three");
+
+    s->reachable = 0x1;             /* the old identity counts no more */
+    sim_write(s, "four", 4, &four);
+    sim_advance(s, 50);
+    forged_accepted(s, &s->p, acc_id(1), old_member, 5);
+    assert_null(sim_answer(s, &four));
+    sim_free(s);
+}
+
+/* ---- a leader change during a change ---- */
+
+/* Proposer p (id 1) leads; q (id 2) follows its heartbeats. */
+static struct sim *sim_two_proposers(void)
+{
+    struct sim *s = sim_new(1, 0);
+
+    sim_start_other(s, 2, 1);
+    s->deliver_heartbeats = true;
+    sim_elect(s);
+    assert_int_equal(s->q.state, PROPOSER_FOLLOWER);
+    assert_int_equal(s->q.leader, 1);
+    return s;
+}
+
+/* q takes over from p, which is dead. */
+static void sim_take_over(struct sim *s)
+{
+    s->p_dead = true;
+    sim_advance(s, 4 * TIMEOUT);
+    assert_int_equal(s->q.state, PROPOSER_LEADER);
+}
+
+/* What a new leader must do with a change it finds: propose it again at
+ * its slot, nothing after it until it is chosen and the new voters
+ * promised (the run's checks fail otherwise), then go on under the new
+ * voters: with acceptor 2 down, a write is chosen by 0, 1 and the
+ * joiner, 3 of 4. */
+static void assert_new_leader_finishes_the_change(struct sim *s,
+                                                  const struct voter *joiner,
+                                                  uint64_t slot)
+{
+    int write;
+
+    assert_true(is_config_at(s, slot));
+    assert_int_equal(s->q.cfg.epoch, 2);
+    assert_int_equal(s->q.cfg.first_slot, slot + 1);
+    assert_int_equal(voters_find(&s->q.cfg, joiner->node.id, joiner->member),
+                     3);
+    assert_false(s->q.extending);
+    sim_join(s, 3);
+    s->reachable = 0xb;
+    sim_write_to(s, &s->q, "after", 7, &write);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &write)->slot, slot + 1);
+    assert_string_equal(acceptor_get(&s->acc[3], slot + 1)->value.data,
+                        "after");
+}
+
+/* p's change reached acceptor 0 only before p died; q's Phase 1 hears of
+ * it from acceptor 0. */
+static void test_new_leader_finishes_a_change_one_acceptor_accepted(void **state)
+{
+    struct sim *s = sim_two_proposers();
+    struct voter joiner;
+    int one, change;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_write(s, "one", 1, &one);
+    sim_advance(s, 10);
+    s->reachable = 0x1;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);
+    assert_true(voters_is_value(&acceptor_get(&s->acc[0], 2)->value));
+    assert_null(acceptor_get(&s->acc[1], 2));
+    s->reachable = 0xf;
+    sim_take_over(s);
+    assert_new_leader_finishes_the_change(s, &joiner, 2);
+    assert_true(ballot_cmp(acceptor_get(&s->acc[1], 2)->ballot,
+                           s->q.ballot) == 0);  /* proposed again by q */
+    sim_free(s);
+}
+
+/* p's change was accepted by every acceptor, but p died before it heard
+ * so; q finds it in Phase 1. */
+static void test_new_leader_finishes_a_change_its_leader_did_not_see_chosen(void **state)
+{
+    struct sim *s = sim_two_proposers();
+    struct voter joiner;
+    int change;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    proposer_flush(&s->p, s->now);
+    s->p_dead = true;               /* its ACCEPT goes out, it hears nothing */
+    sim_run(s);
+    assert_int_equal(s->p.commit, 0);
+    for (size_t i = 0; i < N_FOUNDERS; i++)
+        assert_true(voters_is_value(&acceptor_get(&s->acc[i], 1)->value));
+    sim_take_over(s);
+    assert_new_leader_finishes_the_change(s, &joiner, 1);
+    sim_free(s);
+}
+
+/* p's change was chosen by acceptors 0 and 1 and p went on under the new
+ * voters: acceptor 0 holds a write after it. q leads on the promises of
+ * acceptors 1 and 2, which know nothing after the change; acceptor 0's
+ * promise comes late, before q sent anything. q holds that write back
+ * until the change is chosen again and the new voters promised, then
+ * proposes it again in its slot. */
+static void test_new_leader_holds_back_what_follows_a_change_it_finds(void **state)
+{
+    struct sim *s = sim_two_proposers();
+    struct voter joiner;
+    int change, after;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0x3;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    s->reachable = 0x1;
+    sim_write(s, "after", 1, &after);
+    sim_flush(s, &s->p);
+    assert_string_equal(acceptor_get(&s->acc[0], 2)->value.data, "after");
+    assert_int_equal(s->acc[1].commit, 0);      /* 1 and 2 know nothing */
+    assert_null(acceptor_get(&s->acc[2], 1));
+
+    s->p_dead = true;
+    s->reachable = 0xf;
+    s->delayed = 0x1;
+    while (s->q.state != PROPOSER_LEADER)
+        sim_advance(s, 10);
+    assert_int_equal(s->q.boundary, 1);
+    s->delayed = 0;
+    sim_release(s, 0x1);            /* the late promise */
+    assert_int_equal(s->q.next_slot, 3);
+    assert_string_equal(proposer_get(&s->q, 2)->value.data, "after");
+    sim_advance(s, 30);
+    assert_true(is_config_at(s, 1));
+    assert_int_equal(s->q.cfg.epoch, 2);
+    assert_int_equal(s->q.commit, 2);
+    assert_string_equal(ledger_get(&s->chosen, 2)->data, "after");
+    sim_free(s);
+}
+
+/* A proposer that knew the founding configuration leads after a change
+ * it did not see: the promises with the highest commit index give it the
+ * configuration in force, and it counts with the new voters. */
+static void test_new_leader_takes_the_newest_configuration_from_promises(void **state)
+{
+    struct sim *s = sim_two_proposers();
+    struct voter joiner;
+    int change, two, three;
+
+    s->deliver_heartbeats = false;
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    sim_join(s, 3);
+    assert_int_equal(s->q.cfg.epoch, 1);
+    sim_take_over(s);
+    assert_int_equal(s->q.cfg.epoch, 2);
+    assert_int_equal(voters_find(&s->q.cfg, acc_id(3), joiner.member), 3);
+    s->reachable = 0x3;             /* 2 of the 4 */
+    sim_write_to(s, &s->q, "two", 2, &two);
+    sim_advance(s, 50);
+    assert_null(sim_answer(s, &two));
+    s->reachable = 0xb;
+    sim_advance(s, 400);
+    assert_int_equal(sim_answer(s, &two)->slot, 2);
+    assert_string_equal(acceptor_get(&s->acc[3], 2)->value.data, "two");
+    sim_write_to(s, &s->q, "three", 3, &three);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &three)->slot, 3);
+    sim_free(s);
+}
+
+/* p's change reached acceptor 0 only; q leads with acceptors 1 and 2,
+ * which never saw it: the change is lost, q's writes take its slot under
+ * the old voters, and p, once it hears of q, fails the change (it had a
+ * slot: maybe chosen, as far as p can tell). */
+static void test_change_no_quorum_saw_is_lost_and_fails(void **state)
+{
+    struct sim *s = sim_two_proposers();
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0x1;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);
+    assert_true(voters_is_value(&acceptor_get(&s->acc[0], 1)->value));
+    s->reachable = 0x6;
+    sim_take_over(s);
+    assert_int_equal(s->q.cfg.epoch, 1);
+    assert_int_equal(s->q.boundary, 0);
+    sim_write_to(s, &s->q, "instead", 1, &write);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &write)->slot, 1);
+    assert_false(is_config_at(s, 1));
+    assert_int_equal(s->q.cfg.n, 3);
+
+    s->p_dead = false;              /* p wakes up and hears q */
+    s->reachable = 0xf;
+    sim_advance(s, 200);
+    assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_FAILED);
+    assert_true(sim_answer(s, &change)->maybe_chosen);
+    assert_int_equal(s->q.cfg.epoch, 1);
+    assert_null(acceptor_get(&s->acc[3], 1));
+    sim_free(s);
+}
+
+/* ---- what counts, and who may change ---- */
+
+/* A proposer that knows no configuration counts no promise: promises
+ * that report none never make it lead; the first that reports one makes
+ * the promises it had count. */
+static void test_without_a_configuration_nothing_counts(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voters none = { 0 };
+
+    s->reachable = 0;
+    sim_advance(s, TIMEOUT);
+    assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
+    assert_int_equal(s->p.cfg.epoch, 0);
+    promise_from(s, acc_id(0), s->acc[0].me.member, s->p.ballot, NULL);
+    promise_from(s, acc_id(1), s->acc[1].me.member, s->p.ballot, &none);
+    promise_from(s, acc_id(2), s->acc[2].me.member, s->p.ballot, NULL);
+    assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
+    sim_advance(s, 4 * TIMEOUT);
+    assert_int_not_equal(s->p.state, PROPOSER_LEADER);
+    promise(s, 0, s->p.ballot);
+    promise_from(s, acc_id(1), s->acc[1].me.member, s->p.ballot, NULL);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    sim_free(s);
+}
+
+/* A promise counts only from a voter under the member identity the
+ * configuration names: not from a node that is no voter, nor from a
+ * voter's node under another identity (a wiped directory). */
+static void test_promises_count_only_under_the_voters_identity(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+
+    s->reachable = 0;
+    sim_advance(s, TIMEOUT);
+    promise(s, 0, s->p.ballot);
+    promise_from(s, acc_id(1), "00000000000000ff", s->p.ballot, &s->founding);
+    promise_from(s, acc_id(3), s->acc[1].me.member, s->p.ballot,
+                 &s->founding);
+    assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
+    promise(s, 1, s->p.ballot);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    sim_free(s);
+}
+
+/* A CONFIRM answered by p's ballot, from node `from` under member, that
+ * no acceptor sent. */
+static void forged_confirm(struct sim *s, uint32_t from, const char *member,
+                           uint64_t round)
+{
+    proposer_on_confirm(&s->p, from, member, s->p.ballot, true, s->p.ballot,
+                        round, s->now);
+}
+
+/* A read is answered once a quorum of the voters, each under its member
+ * identity, confirmed the leader's ballot; acks gathered under the voters
+ * before a change do not count after it (node 10, removed, must not pass
+ * for the voter that took its place in the list). */
+static void test_reads_confirmed_only_by_the_voters_in_force(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    uint64_t round;
+    int read, change;
+
+    sim_elect(s);
+    s->reachable = 0;
+    assert_int_equal(proposer_read(&s->p, &read), PROPOSER_QUEUED);
+    sim_flush(s, &s->p);
+    round = s->p.confirm_round;
+    assert_true(round != 0);
+    forged_confirm(s, acc_id(0), s->acc[0].me.member, round);
+    forged_confirm(s, acc_id(1), "00000000000000ff", round);
+    forged_confirm(s, acc_id(3), s->acc[1].me.member, round);
+    assert_null(sim_answer(s, &read));
+
+    /* node 10 is removed while the round is in flight */
+    sim_change(&s->p, VOTERS_REMOVE, acc_id(0), NULL, &change);
+    s->reachable = 0x6;             /* its ACCEPT only: no time passes */
+    sim_flush(s, &s->p);
+    s->reachable = 0;
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(voters_find_node(&s->p.cfg, acc_id(0)), -1);
+    forged_confirm(s, acc_id(2), s->acc[2].me.member, round);
+    sim_run(s);
+    assert_null(sim_answer(s, &read));
+    /* a round begun under the new voters, confirmed by both */
+    s->reachable = 0x6;
+    sim_advance(s, 400);
+    assert_int_equal(sim_answer(s, &read)->kind, PROPOSER_REPLY_READ);
+    sim_free(s);
+}
+
+/* A change needs a leader, one at a time, and must make sense. */
+static void test_change_refused_when_busy_or_invalid(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner, founder;
+    char err[160];
+    int first, second;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    founder = sim_voter(s, 0);
+    assert_int_equal(proposer_change(&s->p, VOTERS_ADD, 0, &joiner, &first,
+                                     err, sizeof err),
+                     PROPOSER_CHANGE_NOT_LEADER);
+    sim_elect(s);
+    err[0] = '\0';
+    assert_int_equal(proposer_change(&s->p, VOTERS_ADD, 0, &founder, &first,
+                                     err, sizeof err),
+                     PROPOSER_CHANGE_INVALID);
+    assert_non_null(strstr(err, "votes already"));
+    assert_int_equal(proposer_change(&s->p, VOTERS_REMOVE, acc_id(4), NULL,
+                                     &first, err, sizeof err),
+                     PROPOSER_CHANGE_INVALID);
+    assert_non_null(strstr(err, "is not a voter"));
+    assert_int_equal(proposer_change(&s->p, VOTERS_REPLACE, acc_id(1),
+                                     &founder, &first, err, sizeof err),
+                     PROPOSER_CHANGE_INVALID);
+    assert_int_equal(s->p.cfg.n, 3);            /* nothing changed */
+
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &first);
+    err[0] = '\0';
+    assert_int_equal(proposer_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL,
+                                     &second, err, sizeof err),
+                     PROPOSER_CHANGE_BUSY);
+    assert_true(err[0] != '\0');
+    s->reachable = 0;                           /* placed, not chosen */
+    sim_flush(s, &s->p);
+    assert_int_equal(proposer_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL,
+                                     &second, err, sizeof err),
+                     PROPOSER_CHANGE_BUSY);
+    s->reachable = 0xf;
+    sim_advance(s, 400);
+    assert_int_equal(sim_answer(s, &first)->kind, PROPOSER_REPLY_CHANGED);
+    assert_null(sim_answer(s, &second));
+    sim_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL, &second);
+    sim_advance(s, 10);
+    assert_int_equal(sim_answer(s, &second)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(s->p.cfg.epoch, 3);
+    assert_int_equal(s->p.cfg.n, 3);
+    sim_free(s);
+}
+
+/* A change waits for every slot before it to be chosen; writes submitted
+ * after it wait for it and take the slots after it, in order. */
+static void test_writes_wait_for_a_change_and_follow_it(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    int before, change, after[2];
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_elect(s);
+    s->reachable = 0;
+    sim_write(s, "before", 1, &before);
+    sim_flush(s, &s->p);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_write(s, "after0", 2, &after[0]);
+    sim_write(s, "after1", 3, &after[1]);
+    sim_advance(s, 50);
+    assert_int_equal(s->p.change.slot, 0);      /* slot 1 not chosen yet */
+    assert_int_equal(s->p.next_slot, 2);
+
+    s->reachable = 0xf;
+    sim_advance(s, 400);
+    assert_int_equal(sim_answer(s, &before)->slot, 1);
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(sim_answer(s, &change)->slot, 2);
+    assert_int_equal(sim_answer(s, &after[0])->slot, 3);
+    assert_int_equal(sim_answer(s, &after[1])->slot, 4);
+    assert_true(sim_answer(s, &change) < sim_answer(s, &after[0]));
+    sim_free(s);
+}
+
+/* A follower takes the configuration with the commit index from the
+ * leader's heartbeats (not from a deposed leader's), and its next
+ * election asks those voters. */
+static void test_heartbeat_gives_followers_the_configuration(void **state)
+{
+    struct sim *s = sim_new(2, 1);
+    struct voters grown = s->founding;
+    size_t before;
+
+    sim_new_directory(s, 3);
+    grown.v[grown.n++] = sim_voter(s, 3);
+    grown.epoch = 2;
+    grown.first_slot = 6;
+    proposer_on_heartbeat(&s->p, 1, B(4, 1), 5, &grown, s->now);
+    assert_int_equal(s->p.commit, 5);
+    assert_int_equal(s->p.cfg.epoch, 2);
+    assert_int_equal(s->p.cfg.n, 4);
+    proposer_on_heartbeat(&s->p, 3, B(3, 3), 9, &s->founding, s->now);
+    assert_int_equal(s->p.cfg.epoch, 2);
+    assert_int_equal(s->p.commit, 5);
+    before = s->prepares_sent;
+    s->reachable = 0;
+    sim_advance(s, 2 * TIMEOUT);
+    assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
+    assert_int_equal(s->prepares_sent - before, 4);     /* 3 seeds + 1 */
+    assert_int_equal(s->p.phase1_from, 6);
+    sim_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1062,6 +1777,21 @@ int main(void)
         cmocka_unit_test(test_read_waits_for_quorum_confirmation),
         cmocka_unit_test(test_restarted_proposer_never_reuses_its_ballot),
         cmocka_unit_test(test_leader_cut_off_from_acceptors_steps_down),
+        cmocka_unit_test(test_grow_3_to_4_needs_3_of_the_4_voters),
+        cmocka_unit_test(test_change_answered_once_chosen_and_the_new_voters_promised),
+        cmocka_unit_test(test_shrink_removed_voter_stops_counting),
+        cmocka_unit_test(test_wiped_acceptor_votes_again_only_under_its_new_identity),
+        cmocka_unit_test(test_new_leader_finishes_a_change_one_acceptor_accepted),
+        cmocka_unit_test(test_new_leader_finishes_a_change_its_leader_did_not_see_chosen),
+        cmocka_unit_test(test_new_leader_holds_back_what_follows_a_change_it_finds),
+        cmocka_unit_test(test_new_leader_takes_the_newest_configuration_from_promises),
+        cmocka_unit_test(test_change_no_quorum_saw_is_lost_and_fails),
+        cmocka_unit_test(test_without_a_configuration_nothing_counts),
+        cmocka_unit_test(test_promises_count_only_under_the_voters_identity),
+        cmocka_unit_test(test_reads_confirmed_only_by_the_voters_in_force),
+        cmocka_unit_test(test_change_refused_when_busy_or_invalid),
+        cmocka_unit_test(test_writes_wait_for_a_change_and_follow_it),
+        cmocka_unit_test(test_heartbeat_gives_followers_the_configuration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
