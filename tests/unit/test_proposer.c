@@ -1259,6 +1259,67 @@ static void test_change_answered_once_chosen_and_the_new_voters_promised(void **
     sim_free(s);
 }
 
+/* As above, but acceptor 2's ACCEPT of the change is not lost, only
+ * slow: it reaches acceptor 2 before the leader's request for its
+ * promise, under the same ballot. Acceptor 2's answers still complete
+ * the change within an election timeout, and a write submitted meanwhile
+ * is chosen. */
+static void test_voter_that_accepted_under_the_leaders_ballot_completes_a_change(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0x3;
+    sim_elect(s);
+    s->reachable = 0xf;
+    s->delayed = 0x4;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_true(is_config_at(s, 1));
+    assert_true(s->p.extending);
+    sim_write(s, "w", 1, &write);
+    s->delayed = 0;
+    sim_release(s, 0x4);
+    sim_advance(s, TIMEOUT);
+    assert_non_null(sim_answer(s, &change));
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(sim_answer(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
+    assert_int_equal(sim_answer(s, &write)->slot, 2);
+    sim_free(s);
+}
+
+/* A leader that led on two founders' promises adds a joiner while the
+ * third founder is down: the one promise it needs is the joiner's, and
+ * the joiner can only be admitted once the change is in force (an
+ * acceptor reports the configuration that names it), after the leader
+ * first asked it. The change still completes, and a write submitted
+ * meanwhile is chosen. */
+static void test_joiner_admitted_during_the_change_completes_it(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0xb;             /* acceptor 2 is down throughout */
+    sim_elect(s);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_true(is_config_at(s, 1));
+    assert_true(s->p.extending);
+    sim_join(s, 3);
+    sim_write(s, "w", 1, &write);
+    sim_advance(s, TIMEOUT + 100);
+    assert_non_null(sim_answer(s, &change));
+    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(sim_answer(s, &write)->slot, 2);
+    sim_free(s);
+}
+
 /* Shrinking from 3 to 2 voters: the removed acceptor gets no slot after
  * the change and its votes stop counting; both remaining voters are
  * needed. */
@@ -1551,6 +1612,38 @@ static void test_change_no_quorum_saw_is_lost_and_fails(void **state)
     sim_free(s);
 }
 
+/* Phase 1 after earlier leaders left a configuration value at acceptor 0
+ * (ballot 1.1) and a write at acceptor 2 (ballot 2.2) in slot 1: the new
+ * leader leads on the first two promises and proposes the change again;
+ * the third promise, arriving before it sent anything, must not leave it
+ * waiting for a configuration the log does not hold. */
+static void test_late_promise_does_not_move_the_boundary(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voters grown = s->founding;
+    struct msg_entry change = { .slot = 1 };
+    struct msg_entry other = { .slot = 1, .value = { (char *)"other",
+                                                     (char *)"9", 1 } };
+    int write;
+
+    sim_new_directory(s, 3);
+    grown.v[grown.n++] = sim_voter(s, 3);
+    assert_int_equal(voters_to_value(&grown, &change.value), 0);
+    acceptor_accept(&s->acc[0], B(1, 1), &change, 1, 0, NULL, &s->ready);
+    acceptor_accept(&s->acc[2], B(2, 2), &other, 1, 0, NULL, &s->ready);
+    pvalue_free(&change.value);
+    s->p.highest = B(2, 3);
+    sim_elect(s);
+    sim_write(s, "next", 2, &write);
+    sim_advance(s, 10);
+    assert_non_null(sim_answer(s, &write));
+    if (is_config_at(s, 1))
+        assert_int_equal(s->p.cfg.epoch, 2);
+    else
+        assert_int_equal(s->p.cfg.epoch, 1);
+    sim_free(s);
+}
+
 /* ---- what counts, and who may change ---- */
 
 /* A proposer that knows no configuration counts no promise: promises
@@ -1779,6 +1872,8 @@ int main(void)
         cmocka_unit_test(test_leader_cut_off_from_acceptors_steps_down),
         cmocka_unit_test(test_grow_3_to_4_needs_3_of_the_4_voters),
         cmocka_unit_test(test_change_answered_once_chosen_and_the_new_voters_promised),
+        cmocka_unit_test(test_voter_that_accepted_under_the_leaders_ballot_completes_a_change),
+        cmocka_unit_test(test_joiner_admitted_during_the_change_completes_it),
         cmocka_unit_test(test_shrink_removed_voter_stops_counting),
         cmocka_unit_test(test_wiped_acceptor_votes_again_only_under_its_new_identity),
         cmocka_unit_test(test_new_leader_finishes_a_change_one_acceptor_accepted),
@@ -1786,6 +1881,7 @@ int main(void)
         cmocka_unit_test(test_new_leader_holds_back_what_follows_a_change_it_finds),
         cmocka_unit_test(test_new_leader_takes_the_newest_configuration_from_promises),
         cmocka_unit_test(test_change_no_quorum_saw_is_lost_and_fails),
+        cmocka_unit_test(test_late_promise_does_not_move_the_boundary),
         cmocka_unit_test(test_without_a_configuration_nothing_counts),
         cmocka_unit_test(test_promises_count_only_under_the_voters_identity),
         cmocka_unit_test(test_reads_confirmed_only_by_the_voters_in_force),
