@@ -452,9 +452,14 @@ void proposer_on_promise(struct proposer *p, uint32_t from,
         memcpy(p->cluster, promise->cluster, sizeof p->cluster);
     if (p->state == PROPOSER_LEADER) {
         /* A late promise, or one of the new voters: its reports matter
-         * only for the slots held back after a configuration value. */
+         * only for the slots held back after a configuration value. The
+         * value at the boundary and those before it were settled by
+         * Phase 1's quorum: one with a higher ballot taken now could
+         * replace the configuration the leader is about to cross into. */
+        uint64_t held = p->boundary + 1 > p->sent_upto ? p->boundary + 1
+                                                       : p->sent_upto;
         if ((p->boundary || p->extending) &&
-            proposer_adopt(p, promise, p->sent_upto, true) < 0)
+            proposer_adopt(p, promise, held, true) < 0)
             proposer_step_down(p, 0, "out of memory in phase 1", now);
         else if (p->extending && proposer_promised_quorum(p, &p->cfg))
             proposer_end_extension(p);
