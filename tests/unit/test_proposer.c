@@ -1617,6 +1617,44 @@ static void test_change_no_quorum_saw_is_lost_and_fails(void **state)
     sim_free(s);
 }
 
+/* Acceptor 2 is down. p adds a joiner: the change is chosen by 0 and 1,
+ * p crosses into it and tells q in a heartbeat, then dies before any of
+ * its messages carrying the new configuration reached an acceptor. q
+ * counts with the four new voters; 0, 1 and the joiner are a quorum of
+ * them, once the joiner is admitted, which needs an acceptor that knows
+ * the new configuration. The cluster gets a leader again without
+ * acceptor 2. */
+static void test_leader_emerges_after_its_predecessor_died_right_after_a_change(void **state)
+{
+    struct sim *s = sim_two_proposers();
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0xb;
+    s->accepts_lost = 0x8;          /* nothing reaches the joiner yet */
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);
+    assert_int_equal(s->p.cfg.epoch, 2);
+    s->accepts_lost = 0xf;          /* p's next messages are lost */
+    sim_advance(s, 100);            /* its heartbeat is not */
+    assert_int_equal(s->q.cfg.epoch, 2);
+    assert_int_equal(s->acc[0].config.epoch, 1);
+    s->p_dead = true;
+    s->accepts_lost = 0;
+    for (int turn = 0; turn < 20 && s->q.state != PROPOSER_LEADER; turn++) {
+        sim_advance(s, 500);
+        if (!s->acc[3].me.active)
+            sim_admit(s, 3);        /* the joiner keeps asking */
+    }
+    assert_int_equal(s->q.state, PROPOSER_LEADER);
+    sim_write_to(s, &s->q, "w", 1, &write);
+    sim_advance(s, 20);
+    assert_int_equal(sim_answer(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
+    sim_free(s);
+}
+
 /* Phase 1 after earlier leaders left a configuration value at acceptor 0
  * (ballot 1.1) and a write at acceptor 2 (ballot 2.2) in slot 1: the new
  * leader leads on the first two promises and proposes the change again;
@@ -1896,6 +1934,7 @@ int main(void)
         SIM_TEST(test_new_leader_takes_the_newest_configuration_from_promises),
         SIM_TEST(test_change_no_quorum_saw_is_lost_and_fails),
         SIM_TEST(test_late_promise_does_not_move_the_boundary),
+        SIM_TEST(test_leader_emerges_after_its_predecessor_died_right_after_a_change),
         SIM_TEST(test_without_a_configuration_nothing_counts),
         SIM_TEST(test_promises_count_only_under_the_voters_identity),
         SIM_TEST(test_reads_confirmed_only_by_the_voters_in_force),
