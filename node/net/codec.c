@@ -323,10 +323,13 @@ static int read_id(struct decoder *d, json_object *root, const char *key,
                    size_t len, bool empty_allowed, char *out)
 {
     const struct jr_path field = { NULL, key, 0 };
+    json_object *val = jr_member(root, &field);
     char *s = NULL;
     size_t n;
 
-    if (jr_string(&d->jr, jr_member(root, &field), &field, len, &s) != 0)
+    if (!val)
+        return jr_fail_field(&d->jr, &field, "is missing");
+    if (jr_string(&d->jr, val, &field, len, &s) != 0)
         return -1;
     n = strspn(s, "0123456789abcdef");
     if ((n != len || s[n]) && !(empty_allowed && !s[0])) {

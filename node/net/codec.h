@@ -6,22 +6,33 @@
  *
  *   PREPARE    {"from","ballot","from_slot"}
  *   PROMISE    {"from","ok","ballot","commit",
- *               "entries":[{"slot","ballot",value}]}
+ *               "entries":[{"slot","ballot",value}],"member","config",
+ *               "cluster"}
  *              (entries: the slots accepted above commit; ok=false:
  *              ballot is the acceptor's promised ballot)
- *   ACCEPT     {"from","ballot","commit","entries":[{"slot",value}]}
- *   ACCEPTED   {"from","ok","ballot"}       (reply to ACCEPT)
+ *   ACCEPT     {"from","ballot","commit","entries":[{"slot",value}],
+ *               "config"}
+ *   ACCEPTED   {"from","ok","ballot","member"}   (reply to ACCEPT)
  *   LEARN      {"from","ballot","commit","entries":[{"slot",value}]}
- *   HEARTBEAT  {"from","ballot","commit"}
+ *   HEARTBEAT  {"from","ballot","commit","config"}
  *   LISTING    {"from","ballot","commit","from_slot","upto","trimmed",
- *               "entries":[{"slot","ballot",value}]}  (acceptor's log:
- *              it covers the slots above trimmed, up to upto)
+ *               "entries":[{"slot","ballot",value}],"member","config",
+ *               "cluster","founding"}  (acceptor's log: it covers the
+ *              slots above trimmed, up to upto)
  *   NOTIFY     {"from","entries":[{"slot",value}]}  (learner to client)
  *   PROPOSE    {value}                            (a write to a proposer)
  *   CHOSEN     {"slot","ballot","from",value}     (reply to PROPOSE)
+ *   IDENTITY   {"from","member","active","commit","cluster"[,"config",
+ *               "founding"]}   (an acceptor's identity; cluster "" and no
+ *              configurations before it is admitted)
  *
- * A ballot is {"round":R,"node":N}. "value" fields are
- * "value":"text","client_id":"9","seq":17, or "noop":true. */
+ * "member" and "cluster" are 16 lowercase hex digits; "config" (in force
+ * after commit) and "founding" are whole configurations,
+ * {"epoch","first_slot","voters":[{"id","name","host","port","member"}]}
+ * (core/voters.h). A ballot is {"round":R,"node":N}. "value" fields are
+ * "value":"text","client_id":"9","seq":17, or "noop":true; a client's
+ * PROPOSE may not use a client_id that starts with '#' (the cluster's
+ * own writers). */
 #ifndef PAXOS_CODEC_H
 #define PAXOS_CODEC_H
 

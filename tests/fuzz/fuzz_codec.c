@@ -1,4 +1,4 @@
-/* fuzz_codec.c -- libFuzzer harness for msg_decode (common/codec.c), every
+/* fuzz_codec.c -- libFuzzer harness for msg_decode (net/codec.c), every
  * message type.
  *
  * Input: the first byte selects the message type (modulo the number of
@@ -6,7 +6,9 @@
  *  - a rejected text leaves the message empty and gives a reason;
  *  - an accepted one keeps the decoder's promises (entry slots >= 1,
  *    numbers within the JSON integer range the decoder allows, strings
- *    within max_value bytes and without NUL inside);
+ *    within max_value bytes and without NUL inside, member and cluster
+ *    identities of 16 lowercase hex digits or empty, configurations with
+ *    an epoch, a first slot and 1 to VOTERS_MAX voters of distinct ids);
  *  - round trip: encoding the decoded message and decoding that again
  *    gives an equal message, and encoding the second one gives the same
  *    text as the first encoding (the encoded form is canonical). */
@@ -17,7 +19,7 @@
 
 #include "net/codec.h"
 
-#define N_TYPES (MSG_CHOSEN + 1)
+#define N_TYPES (MSG_IDENTITY + 1)
 #define MAX_VALUE 256           /* small, so the size limit is reachable */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,11 +43,34 @@ static bool value_equal(const struct pvalue *a, const struct pvalue *b)
            a->seq == b->seq;
 }
 
+static bool node_equal(const struct node_info *a, const struct node_info *b)
+{
+    return a->id == b->id && a->port == b->port &&
+           strcmp(a->name, b->name) == 0 && strcmp(a->host, b->host) == 0;
+}
+
+static bool voters_equal(const struct voters *a, const struct voters *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->epoch != b->epoch || a->first_slot != b->first_slot || a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (!node_equal(&a->v[i].node, &b->v[i].node) ||
+            strcmp(a->v[i].member, b->v[i].member) != 0)
+            return false;
+    return true;
+}
+
 static bool msg_equal(const struct msg *a, const struct msg *b)
 {
     if (a->type != b->type || a->from != b->from || a->ok != b->ok ||
         ballot_cmp(a->ballot, b->ballot) != 0 || a->from_slot != b->from_slot ||
         a->upto != b->upto || a->commit != b->commit || a->slot != b->slot ||
+        a->trimmed != b->trimmed || a->active != b->active ||
+        strcmp(a->member, b->member) != 0 || strcmp(a->cluster, b->cluster) != 0 ||
+        !voters_equal(a->config, b->config) ||
+        !voters_equal(a->founding, b->founding) ||
         !value_equal(&a->value, &b->value) || a->n_entries != b->n_entries)
         return false;
     for (size_t i = 0; i < a->n_entries; i++) {
@@ -55,6 +80,31 @@ static bool msg_equal(const struct msg *a, const struct msg *b)
             return false;
     }
     return true;
+}
+
+/* "" or exactly len lowercase hex digits. */
+static bool is_id_or_empty(const char *s, size_t len)
+{
+    size_t n = strspn(s, "0123456789abcdef");
+
+    return !s[0] || (n == len && !s[n]);
+}
+
+static void check_voters(const struct voters *v, const char *text)
+{
+    if (!v)
+        return;
+    if (v->epoch < 1 || v->epoch > INT64_MAX || v->first_slot < 1 ||
+        v->first_slot > INT64_MAX)
+        fail("a configuration without an epoch or a first slot", text);
+    if (v->n < 1 || v->n > VOTERS_MAX)
+        fail("a configuration with no voters or too many", text);
+    for (size_t i = 0; i < v->n; i++) {
+        if (!v->v[i].member[0] || !is_id_or_empty(v->v[i].member, MEMBER_ID_LEN))
+            fail("a voter without a valid member identity", text);
+        if (voters_find_node(v, v->v[i].node.id) != (int)i)
+            fail("a configuration names a node twice", text);
+    }
 }
 
 static void check_value(const struct pvalue *v, const char *text)
@@ -78,6 +128,11 @@ static void check_decoded(const struct msg *m, const char *text)
     if ((m->entries == NULL) != (m->n_entries == 0))
         fail("entries and n_entries disagree", text);
     check_value(&m->value, text);
+    if (!is_id_or_empty(m->member, MEMBER_ID_LEN) ||
+        !is_id_or_empty(m->cluster, CLUSTER_ID_LEN))
+        fail("a member or cluster identity that is not 16 hex digits", text);
+    check_voters(m->config, text);
+    check_voters(m->founding, text);
     for (size_t i = 0; i < m->n_entries; i++) {
         if (m->entries[i].slot < 1 || m->entries[i].slot > INT64_MAX)
             fail("an entry slot out of 1..INT64_MAX", text);
@@ -99,7 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum msg_type type = (enum msg_type)(data[0] % N_TYPES);
     text = (const char *)data + 1;
     if (msg_decode(type, text, size - 1, MAX_VALUE, &first, err, sizeof err) != 0) {
-        if (first.entries || first.n_entries || first.value.data || first.value.client)
+        if (first.entries || first.n_entries || first.value.data || first.value.client ||
+            first.config || first.founding)
             fail("a rejected message is not empty", NULL);
         if (!err[0])
             fail("a rejection without a reason", NULL);

@@ -8,12 +8,15 @@
  *  - what replay hands over is sane: a no-op has no writer, a value has
  *    one, and its data and writer are NUL-terminated strings (the slot is
  *    any number here: the WAL keeps what it is given, slot 0 included, as
- *    test_wal.c relies on; acceptor_restore skips slot 0 on replay);
+ *    test_wal.c relies on; acceptor_restore skips slot 0 on replay); a
+ *    note's text (an acceptor's identity or configuration) is
+ *    NUL-terminated after the length it is given with;
  *  - the cut is exact and idempotent: after the first open the file is as
  *    long as wal_size() says, and a second open replays the same records
  *    and cuts nothing more;
- *  - writer and reader agree: appending the replayed records again,
- *    syncing and reopening replays them twice, in order. */
+ *  - writer and reader agree: appending the replayed records (promises,
+ *    accepts, trims and notes) again, syncing and reopening replays them
+ *    twice, in order. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,11 +32,15 @@
 
 #define HEADER_SIZE 9u          /* u32 length, u32 CRC, u8 type */
 
+enum event_kind { EVENT_PROMISE, EVENT_ACCEPT, EVENT_TRIM, EVENT_NOTE };
+
 struct event {
-    bool promise;
-    uint64_t slot;
+    enum event_kind kind;
+    uint64_t slot;              /* ACCEPT; TRIM: upto; NOTE: its number */
     struct ballot b;
     struct pvalue v;
+    uint8_t note_kind;
+    char *text;                 /* NOTE */
 };
 
 struct recorder {
@@ -110,7 +117,7 @@ static void on_promise(void *ud, struct ballot b)
 {
     struct event *e = record(ud);
 
-    e->promise = true;
+    e->kind = EVENT_PROMISE;
     e->b = b;
 }
 
@@ -123,6 +130,7 @@ static void on_accept(void *ud, uint64_t offset, uint64_t slot, struct ballot b,
         fail("replayed a no-op with a writer");
     if (v->data && !v->client)
         fail("replayed a value without a writer");
+    e->kind = EVENT_ACCEPT;
     e->slot = slot;
     e->b = b;
     /* strdup reads up to the NUL: ASan checks both are terminated. */
@@ -130,25 +138,51 @@ static void on_accept(void *ud, uint64_t offset, uint64_t slot, struct ballot b,
         fail("out of memory");
 }
 
+static void on_trim(void *ud, uint64_t upto)
+{
+    struct event *e = record(ud);
+
+    e->kind = EVENT_TRIM;
+    e->slot = upto;
+}
+
+static void on_note(void *ud, uint8_t kind, uint64_t number, const char *text,
+                    size_t len)
+{
+    struct event *e = record(ud);
+
+    if (text[len] != '\0')
+        fail("a note's text is not NUL-terminated after its length");
+    e->kind = EVENT_NOTE;
+    e->note_kind = kind;
+    e->slot = number;
+    if (!(e->text = strdup(text)))
+        fail("out of memory");
+}
+
 static void recorder_free(struct recorder *rec)
 {
-    for (size_t i = 0; i < rec->n; i++)
+    for (size_t i = 0; i < rec->n; i++) {
         pvalue_free(&rec->ev[i].v);
+        free(rec->ev[i].text);
+    }
     free(rec->ev);
     *rec = (struct recorder){ 0 };
 }
 
 static bool event_equal(const struct event *a, const struct event *b)
 {
-    return a->promise == b->promise && a->slot == b->slot &&
+    return a->kind == b->kind && a->slot == b->slot &&
            ballot_cmp(a->b, b->b) == 0 && pvalue_equal(&a->v, &b->v) &&
-           a->v.seq == b->v.seq;
+           a->v.seq == b->v.seq && a->note_kind == b->note_kind &&
+           (a->text && b->text ? strcmp(a->text, b->text) == 0
+                               : a->text == b->text);
 }
 
 /* Opens the file, replaying into rec; checks the file ends where wal_size says. */
 static struct wal *open_checked(struct recorder *rec)
 {
-    struct wal_replay r = { on_promise, on_accept, rec, NULL, NULL };
+    struct wal_replay r = { on_promise, on_accept, rec, on_trim, on_note };
     struct wal *w = wal_open(tmp.dir, "acceptor.wal", false, &r);
     struct stat st;
 
@@ -173,6 +207,21 @@ static void write_file(const uint8_t *data, size_t size)
         size -= (size_t)n;
     }
     close(fd);
+}
+
+static int append_event(struct wal *w, const struct event *e)
+{
+    switch (e->kind) {
+    case EVENT_PROMISE:
+        return wal_append_promise(w, e->b);
+    case EVENT_ACCEPT:
+        return wal_append_accept(w, e->slot, e->b, &e->v);
+    case EVENT_TRIM:
+        return wal_append_trim(w, e->slot);
+    case EVENT_NOTE:
+        return wal_append_note(w, e->note_kind, e->slot, e->text);
+    }
+    return -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -203,12 +252,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!event_equal(&first.ev[i], &second.ev[i]))
             fail("a second open replayed a different record");
 
-    for (size_t i = 0; i < first.n; i++) {
-        const struct event *e = &first.ev[i];
-        if ((e->promise ? wal_append_promise(w, e->b)
-                        : wal_append_accept(w, e->slot, e->b, &e->v)) != 0)
+    for (size_t i = 0; i < first.n; i++)
+        if (append_event(w, &first.ev[i]) != 0)
             fail("appending a replayed record failed");
-    }
     if (wal_sync(w) != 0)
         fail("wal_sync failed");
     wal_close(w);

@@ -40,8 +40,9 @@ HARNESSES=(codec gossip wal config status auth)
 # the tests' temporary directories.
 SOURCES=(common/array.c common/ballot.c common/jsonread.c common/log.c
          node/config.c node/core/cluster.c node/core/gossip_msg.c
-         node/core/membership.c node/core/msg.c node/net/auth.c
-         node/net/codec.c node/store/wal.c tui/model.c tests/lib/tmpdir.c)
+         node/core/membership.c node/core/msg.c node/core/voters.c
+         node/net/auth.c node/net/codec.c node/store/wal.c tui/model.c
+         tests/lib/tmpdir.c)
 SAN_FLAGS=("-fsanitize=address,undefined" -fno-sanitize-recover=undefined
            -fno-omit-frame-pointer)
 CFLAGS=(-std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wpointer-arith

@@ -1,21 +1,31 @@
-/* test_acceptor.c -- the acceptor's rules: promises, accepts, listings,
- * the learners' progress and trimming, and the records that make each
- * decision durable (what is written, what a compacted file holds, and
- * what a replay of them rebuilds). */
+/* test_acceptor.c -- the acceptor's rules: who may vote (identity and
+ * admission), promises, accepts, listings, the configuration a leader
+ * sends, the learners' progress and trimming, and the records that make
+ * each decision durable (what is written, what a compacted file holds,
+ * and what a replay of them rebuilds). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/acceptor.h"
 
 #define SELF 4                  /* the acceptor's node id */
+#define OTHER_A 5               /* the other founding acceptors */
+#define OTHER_B 6
+#define JOINER 9                /* an acceptor admitted later */
 #define LEARNER_A 7
 #define LEARNER_B 8
 #define MIB (1u << 20)
+
+#define SELF_MEMBER "4444444444444444"
+#define OTHER_A_MEMBER "5555555555555555"
+#define OTHER_B_MEMBER "6666666666666666"
+#define JOINER_MEMBER "9999999999999999"
 
 static const uint32_t learners[] = { LEARNER_A, LEARNER_B };
 
@@ -30,10 +40,73 @@ static struct msg_entry entry(uint64_t slot, const char *data)
                                .value = { (char *)data, (char *)"9", slot } };
 }
 
-/* An acceptor with node id SELF and the learners LEARNER_A, LEARNER_B. */
+static struct node_info acceptor_node(uint32_t id)
+{
+    struct node_info n = { .id = id, .role = ROLE_ACCEPTOR,
+                           .port = (uint16_t)(4000 + id) };
+
+    snprintf(n.name, sizeof n.name, "acceptor%u", (unsigned)id);
+    snprintf(n.host, sizeof n.host, "127.0.0.1");
+    return n;
+}
+
+static struct voter voter(uint32_t id, const char *member)
+{
+    struct voter v = { .node = acceptor_node(id) };
+
+    snprintf(v.member, sizeof v.member, "%s", member);
+    return v;
+}
+
+/* What the founder SELF decides when OTHER_A and OTHER_B are new too:
+ * found the cluster of the three, epoch 1 from slot 1. */
+static struct admission founding_decision(void)
+{
+    const struct node_info founders[3] = {
+        acceptor_node(SELF), acceptor_node(OTHER_A), acceptor_node(OTHER_B) };
+    const struct identity_report reports[2] = {
+        { .id = OTHER_A, .member = OTHER_A_MEMBER },
+        { .id = OTHER_B, .member = OTHER_B_MEMBER } };
+    const struct acceptor_identity me = { .member = SELF_MEMBER };
+    struct admission decided;
+
+    admission_decide(&founders[0], &me, founders, 3, reports, 2, &decided);
+    assert_int_equal(decided.verdict, ADMISSION_FOUND);
+    return decided;
+}
+
+/* The configuration after the founding one that adds JOINER: epoch 2,
+ * from slot first_slot. */
+static struct voters with_joiner(uint64_t first_slot)
+{
+    struct voters v = founding_decision().config;
+
+    v.epoch = 2;
+    v.first_slot = first_slot;
+    v.v[v.n++] = voter(JOINER, JOINER_MEMBER);
+    return v;
+}
+
+/* A new data directory, then the founding of the cluster and its
+ * activation: the acceptor votes. */
+static void found_and_activate(struct acceptor *a)
+{
+    struct acceptor_ready r = { 0 };
+    struct admission decided = founding_decision();
+
+    assert_int_equal(acceptor_new_member(a, SELF_MEMBER, &r), 0);
+    assert_int_equal(acceptor_admit(a, &decided, &r), 0);
+    assert_int_equal(acceptor_activate(a, &r), 0);
+    assert_true(a->me.active);
+    acceptor_ready_free(&r);
+}
+
+/* An acceptor with node id SELF and the learners LEARNER_A, LEARNER_B,
+ * a founding voter that votes. */
 static void start(struct acceptor *a)
 {
     assert_int_equal(acceptor_init(a, SELF, learners, 2), 0);
+    found_and_activate(a);
 }
 
 static void stop(struct acceptor *a, struct acceptor_ready *r)
@@ -50,7 +123,7 @@ static void accept_one(struct acceptor *a, struct ballot b, uint64_t slot,
 {
     struct msg_entry e = entry(slot, data);
 
-    assert_int_equal(acceptor_accept(a, b, &e, 1, commit, r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(a, b, &e, 1, commit, NULL, r), ACCEPTOR_OK);
 }
 
 static void assert_ballot(struct ballot got, struct ballot want)
@@ -83,6 +156,384 @@ static void assert_trim_record(const struct acceptor_record *r,
     assert_int_equal(r->upto, upto);
 }
 
+static void assert_identity_record(const struct acceptor_record *r,
+                                   const char *member, bool active)
+{
+    assert_int_equal(r->kind, ACCEPTOR_RECORD_IDENTITY);
+    assert_string_equal(r->identity->member, member);
+    assert_int_equal(r->identity->active, active);
+}
+
+static void assert_config_record(const struct acceptor_record *r,
+                                 uint64_t commit, uint64_t epoch)
+{
+    assert_int_equal(r->kind, ACCEPTOR_RECORD_CONFIG);
+    assert_int_equal(r->commit, commit);
+    assert_int_equal(r->config->epoch, epoch);
+}
+
+static void assert_same_state(const struct acceptor *x,
+                              const struct acceptor *y)
+{
+    assert_string_equal(x->me.member, y->me.member);
+    assert_string_equal(x->me.cluster, y->me.cluster);
+    assert_int_equal(x->me.active, y->me.active);
+    assert_int_equal(x->founding.epoch, y->founding.epoch);
+    assert_true(voters_same(&x->founding, &y->founding));
+    assert_int_equal(x->config.epoch, y->config.epoch);
+    assert_int_equal(x->config.first_slot, y->config.first_slot);
+    assert_true(voters_same(&x->config, &y->config));
+    assert_ballot(x->promised, y->promised);
+    assert_int_equal(x->trimmed, y->trimmed);
+    assert_int_equal(x->max_slot, y->max_slot);
+    for (uint64_t s = 1; s <= x->max_slot; s++) {
+        const struct acceptor_slot *sx = acceptor_get(x, s);
+        const struct acceptor_slot *sy = acceptor_get(y, s);
+        if (!sx || !sy) {
+            assert_ptr_equal(sx, sy);
+            continue;
+        }
+        assert_ballot(sx->ballot, sy->ballot);
+        assert_true(pvalue_equal(&sx->value, &sy->value));
+    }
+}
+
+/* Hands every record of r to the acceptor, as a replay does. */
+static void restore_all(struct acceptor *a, const struct acceptor_ready *r)
+{
+    for (size_t i = 0; i < r->n_records; i++)
+        assert_int_equal(acceptor_restore(a, &r->records[i]), 0);
+}
+
+/* ---- who votes ---- */
+
+/* Nothing an acceptor does, and the state it has, after a refusal. */
+static void assert_refused_unchanged(const struct acceptor *a,
+                                     const struct acceptor_ready *r)
+{
+    assert_int_equal(r->n_records, 0);
+    assert_int_equal(r->reply.n_entries, 0);
+    assert_true(ballot_is_zero(r->reply.ballot));
+    assert_true(ballot_is_zero(a->promised));
+    assert_int_equal(a->max_slot, 0);
+    assert_int_equal(a->commit, 0);
+    assert_int_equal(a->trimmed, 0);
+    assert_null(acceptor_get(a, 1));
+}
+
+/* Tries to prepare, accept and list: each is refused as not admitted,
+ * with no record, no reply and no change. */
+static void assert_refuses_to_vote(struct acceptor *a)
+{
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e = entry(1, "x");
+    struct voters newer = with_joiner(3);
+
+    assert_int_equal(acceptor_prepare(a, B(2, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_int_equal(acceptor_accept(a, B(2, 1), &e, 1, 2, &newer, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_true(a->config.epoch != 2);      /* the configuration too */
+    assert_int_equal(acceptor_accept(a, B(3, 1), NULL, 0, 0, NULL, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_int_equal(acceptor_list(a, LEARNER_A, 1, 10, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    assert_refused_unchanged(a, &r);
+    assert_int_equal(a->learners[0].applied, 0);    /* progress unheard */
+    acceptor_ready_free(&r);
+}
+
+/* An acceptor votes only once admitted and active: with no identity, a
+ * new member identity, or founded but not yet active, it refuses every
+ * prepare, accept and listing and changes nothing. */
+static void test_acceptor_not_admitted_refuses_to_vote(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct admission decided = founding_decision();
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    assert_refuses_to_vote(&a);
+    assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+    assert_refuses_to_vote(&a);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_refuses_to_vote(&a);
+    assert_int_equal(acceptor_activate(&a, &r), 0);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    stop(&a, &r);
+}
+
+/* A new data directory is an identity record of a member not admitted;
+ * what it says of itself has no cluster and no configuration. */
+static void test_new_member_is_recorded_not_admitted(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+    assert_int_equal(r.n_records, 1);
+    assert_identity_record(&r.records[0], SELF_MEMBER, false);
+    assert_string_equal(r.records[0].identity->cluster, "");
+    acceptor_identify(&a, &r);
+    assert_int_equal(r.reply.type, MSG_IDENTITY);
+    assert_int_equal(r.reply.from, SELF);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_string_equal(r.reply.cluster, "");
+    assert_false(r.reply.active);
+    assert_null(r.reply.config);
+    assert_null(r.reply.founding);
+    stop(&a, &r);
+}
+
+/* Founding: the identity (with the cluster and the founding voters) and
+ * the configuration are recorded, but the acceptor votes only once
+ * activated (a quorum of the founders recorded the cluster), which is an
+ * identity record too. */
+static void test_admit_found_waits_for_activation(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct admission decided = founding_decision();
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_int_equal(r.n_records, 2);
+    assert_identity_record(&r.records[0], SELF_MEMBER, false);
+    assert_string_equal(r.records[0].identity->cluster, decided.cluster);
+    assert_true(voters_same(r.records[0].founding, &decided.founding));
+    assert_config_record(&r.records[1], 0, 1);
+    assert_false(a.me.active);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    acceptor_identify(&a, &r);
+    assert_string_equal(r.reply.cluster, decided.cluster);
+    assert_false(r.reply.active);
+    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(r.reply.founding->n, 3);
+
+    assert_int_equal(acceptor_activate(&a, &r), 0);
+    assert_int_equal(r.n_records, 1);
+    assert_identity_record(&r.records[0], SELF_MEMBER, true);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.cluster, decided.cluster);
+    assert_int_equal(r.reply.config->epoch, 1);
+    stop(&a, &r);
+}
+
+/* A joiner named by a later configuration (epoch > 1) votes at once:
+ * the cluster lives already. A founding voter that joins the founding
+ * configuration waits for activation like any founder. */
+static void test_admit_join_by_later_configuration_is_active_at_once(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct admission decided = founding_decision();
+
+    decided.verdict = ADMISSION_JOIN;
+    decided.commit = 41;
+    decided.config = with_joiner(42);
+    assert_int_equal(acceptor_init(&a, JOINER, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, JOINER_MEMBER, &r), 0);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_int_equal(r.n_records, 2);
+    assert_identity_record(&r.records[0], JOINER_MEMBER, true);
+    assert_config_record(&r.records[1], 41, 2);
+    assert_int_equal(a.commit, 41);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, JOINER_MEMBER);
+    assert_int_equal(r.reply.commit, 41);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(r.reply.config->first_slot, 42);
+    acceptor_free(&a);
+
+    decided = founding_decision();
+    decided.verdict = ADMISSION_JOIN;
+    assert_int_equal(acceptor_init(&a, OTHER_A, learners, 2), 0);
+    assert_int_equal(acceptor_new_member(&a, OTHER_A_MEMBER, &r), 0);
+    assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+    assert_false(a.me.active);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    stop(&a, &r);
+}
+
+/* Waiting (asked again, or not named by the cluster) changes nothing. */
+static void test_admit_without_a_verdict_changes_nothing(void **state)
+{
+    const enum admission_verdict waits[] = { ADMISSION_ASK_AGAIN,
+                                             ADMISSION_NOT_NAMED };
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+
+    for (size_t i = 0; i < 2; i++) {
+        struct admission decided = founding_decision();
+        decided.verdict = waits[i];
+        assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+        assert_int_equal(acceptor_new_member(&a, SELF_MEMBER, &r), 0);
+        assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
+        assert_int_equal(r.n_records, 0);
+        assert_string_equal(a.me.cluster, "");
+        assert_int_equal(a.config.epoch, 0);
+        assert_int_equal(a.founding.epoch, 0);
+        assert_refuses_to_vote(&a);
+        acceptor_free(&a);
+    }
+    acceptor_ready_free(&r);
+}
+
+/* Every reply names the acceptor's member identity, so a proposer counts
+ * its vote only under the identity the configuration names. */
+static void test_replies_carry_the_member_identity(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct msg_entry e = entry(1, "x");
+
+    start(&a);
+    assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_STALE);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), &e, 1, 0, NULL, &r),
+                     ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_accept(&a, B(1, 9), &e, 1, 0, NULL, &r),
+                     ACCEPTOR_STALE);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(acceptor_list(&a, 0, 1, 10, &r), ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_string_equal(r.reply.cluster, a.me.cluster);
+    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(r.reply.founding->epoch, 1);
+    assert_int_equal(voters_find(r.reply.founding, SELF, SELF_MEMBER), 0);
+    stop(&a, &r);
+}
+
+/* ---- configurations ---- */
+
+/* A leader's ACCEPT carries the configuration in force after its commit
+ * index: a newer one is taken (a config record, before the accepts) and
+ * reported in promises and listings; an older or equal one, or none,
+ * changes nothing. */
+static void test_accept_takes_a_newer_configuration(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct voters founding, newer = with_joiner(6);
+    struct msg_entry e = entry(6, "after the change");
+
+    start(&a);
+    founding = a.config;
+    assert_int_equal(acceptor_accept(&a, B(2, 1), &e, 1, 5, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 2);
+    assert_config_record(&r.records[0], 5, 2);
+    assert_true(voters_same(r.records[0].config, &newer));
+    assert_accept_record(&r.records[1], 6, B(2, 1), "after the change");
+    assert_int_equal(a.config.epoch, 2);
+    assert_int_equal(a.config.first_slot, 6);
+
+    assert_int_equal(acceptor_prepare(&a, B(3, 2), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.commit, 5);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(voters_find(r.reply.config, JOINER, JOINER_MEMBER), 3);
+    assert_int_equal(acceptor_list(&a, 0, 1, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(r.reply.founding->epoch, 1);   /* the founding stays */
+
+    /* a late ACCEPT of an older leader's configuration changes nothing */
+    e = entry(7, "seven");
+    assert_int_equal(acceptor_accept(&a, B(3, 2), &e, 1, 3, &founding, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_accept_record(&r.records[0], 7, B(3, 2), "seven");
+    assert_int_equal(a.config.epoch, 2);
+    assert_int_equal(a.commit, 5);
+    /* the same one again, or none: no record */
+    assert_int_equal(acceptor_accept(&a, B(3, 2), NULL, 0, 6, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(acceptor_accept(&a, B(3, 2), NULL, 0, 6, NULL, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.config.epoch, 2);
+    stop(&a, &r);
+}
+
+/* An ACCEPT refused (below the promise, or a bad slot) takes nothing of
+ * the configuration either. */
+static void test_refused_accept_takes_no_configuration(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct voters newer = with_joiner(6);
+    struct msg_entry e = entry(6, "x"), zero = entry(0, "x");
+
+    start(&a);
+    assert_int_equal(acceptor_prepare(&a, B(5, 2), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 5, &newer, &r),
+                     ACCEPTOR_STALE);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.config.epoch, 1);
+    assert_int_equal(a.commit, 0);
+    assert_int_equal(acceptor_accept(&a, B(5, 2), &zero, 1, 5, &newer, &r),
+                     ACCEPTOR_BAD_SLOT);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(a.config.epoch, 1);
+    stop(&a, &r);
+}
+
+/* The records of the identity and the configuration rebuild them: a
+ * snapshot written by an acceptor that took a newer configuration,
+ * restored into a fresh one, votes under the same identity and reports
+ * the same configuration; an inactive founder's stays inactive. */
+static void test_snapshot_restores_identity_and_configuration(void **state)
+{
+    struct acceptor a, restored;
+    struct acceptor_ready r = { 0 };
+    struct voters newer = with_joiner(6);
+    struct admission decided = founding_decision();
+
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), NULL, 0, 5, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_identity_record(&r.records[0], SELF_MEMBER, true);
+    assert_config_record(&r.records[1], 5, 2);
+    assert_int_equal(acceptor_init(&restored, SELF, learners, 2), 0);
+    restore_all(&restored, &r);
+    assert_same_state(&a, &restored);
+    assert_int_equal(restored.commit, 5);
+    assert_int_equal(acceptor_prepare(&restored, B(3, 1), 1, &r),
+                     ACCEPTOR_OK);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_string_equal(r.reply.cluster, a.me.cluster);
+    assert_int_equal(r.reply.commit, 5);
+    assert_int_equal(r.reply.config->epoch, 2);
+    assert_int_equal(r.reply.config->first_slot, 6);
+    acceptor_free(&restored);
+    acceptor_free(&a);
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    acceptor_new_member(&a, SELF_MEMBER, &r);
+    acceptor_admit(&a, &decided, &r);
+    assert_int_equal(acceptor_snapshot(&a, &r), 0);
+    assert_int_equal(acceptor_init(&restored, SELF, learners, 2), 0);
+    restore_all(&restored, &r);
+    assert_same_state(&a, &restored);
+    assert_false(restored.me.active);
+    assert_int_equal(acceptor_prepare(&restored, B(3, 1), 1, &r),
+                     ACCEPTOR_NOT_ADMITTED);
+    acceptor_free(&restored);
+    stop(&a, &r);
+}
+
 /* ---- promises ---- */
 
 static void test_prepare_raises_and_rejects_lower(void **state)
@@ -112,8 +563,8 @@ static void test_prepare_raises_and_rejects_lower(void **state)
     stop(&a, &r);
 }
 
-/* A refused PREPARE says which ballot the acceptor promised, and nothing
- * else. */
+/* A refused PREPARE says which ballot the acceptor promised, with who it
+ * is and what it knows of the configuration, but lists nothing. */
 static void test_stale_prepare_reply_carries_the_promise(void **state)
 {
     struct acceptor a;
@@ -126,8 +577,10 @@ static void test_stale_prepare_reply_carries_the_promise(void **state)
     assert_int_equal(r.reply.from, SELF);
     assert_false(r.reply.ok);
     assert_ballot(r.reply.ballot, B(5, 2));
-    assert_int_equal(r.reply.commit, 0);
     assert_int_equal(r.reply.n_entries, 0);
+    assert_string_equal(r.reply.member, SELF_MEMBER);
+    assert_int_equal(r.reply.commit, 1);
+    assert_int_equal(r.reply.config->epoch, 1);
     stop(&a, &r);
 }
 
@@ -141,7 +594,7 @@ static void test_promise_lists_slots_above_commit(void **state)
                               entry(4, "d"), entry(6, "f") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 5, 2, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 5, 2, NULL, &r), ACCEPTOR_OK);
     accept_one(&a, B(2, 3), 4, "D", 0, &r);
 
     assert_int_equal(acceptor_prepare(&a, B(3, 1), 1, &r), ACCEPTOR_OK);
@@ -173,7 +626,7 @@ static void test_promise_lists_more_than_a_listing(void **state)
     start(&a);
     for (size_t i = 0; i < n; i++)
         e[i] = entry(i + 1, "v");
-    assert_int_equal(acceptor_accept(&a, B(1, 1), e, n, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, n, 0, NULL, &r), ACCEPTOR_OK);
     assert_int_equal(r.n_records, n);
     assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
     assert_int_equal(r.reply.n_entries, n);
@@ -190,7 +643,7 @@ static void test_accept_stores_and_raises_promise(void **state)
     struct msg_entry e[2] = { entry(1, "a"), entry(2, "b") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
     assert_string_equal(acceptor_get(&a, 2)->value.data, "b");
     assert_ballot(acceptor_get(&a, 1)->ballot, B(3, 1));
     assert_ballot(a.promised, B(3, 1));
@@ -217,7 +670,7 @@ static void test_accept_below_promise_changes_nothing(void **state)
 
     start(&a);
     acceptor_prepare(&a, B(5, 2), 1, &r);
-    assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 7, &r),
+    assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 7, NULL, &r),
                      ACCEPTOR_STALE);
     assert_int_equal(r.n_records, 0);
     assert_int_equal(r.reply.type, MSG_ACCEPTED);
@@ -238,10 +691,10 @@ static void test_bad_slot_rejects_whole_batch(void **state)
                                 entry(ACCEPTOR_MAX_SLOT_JUMP + 5, "b") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), zero, 2, 0, &r),
+    assert_int_equal(acceptor_accept(&a, B(1, 1), zero, 2, 0, NULL, &r),
                      ACCEPTOR_BAD_SLOT);
     assert_int_equal(r.n_records, 0);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), far, 2, 0, &r),
+    assert_int_equal(acceptor_accept(&a, B(1, 1), far, 2, 0, NULL, &r),
                      ACCEPTOR_BAD_SLOT);
     assert_int_equal(r.n_records, 0);
     assert_null(acceptor_get(&a, 1));
@@ -257,10 +710,10 @@ static void test_higher_ballot_overwrites_slot(void **state)
 
     start(&a);
     accept_one(&a, B(1, 1), 4, "old", 0, &r);
-    assert_int_equal(acceptor_accept(&a, B(2, 2), &second, 1, 3, &r),
+    assert_int_equal(acceptor_accept(&a, B(2, 2), &second, 1, 3, NULL, &r),
                      ACCEPTOR_OK);
     assert_accept_record(&r.records[0], 4, B(2, 2), "new");
-    assert_int_equal(acceptor_accept(&a, B(2, 2), &noop, 1, 2, &r),
+    assert_int_equal(acceptor_accept(&a, B(2, 2), &noop, 1, 2, NULL, &r),
                      ACCEPTOR_OK);
     assert_int_equal(r.n_records, 1);
     assert_null(r.records[0].value->data);
@@ -279,17 +732,17 @@ static void test_empty_accept_is_a_promise_when_higher(void **state)
     struct acceptor_ready r = { 0 };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0, &r),
+    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0, NULL, &r),
                      ACCEPTOR_OK);
     assert_ballot(a.promised, B(3, 1));
     assert_int_equal(r.n_records, 1);
     assert_promise_record(&r.records[0], B(3, 1));
     assert_true(r.reply.ok);
     /* the same ballot again changes nothing: nothing to write */
-    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0, &r),
+    assert_int_equal(acceptor_accept(&a, B(3, 1), NULL, 0, 0, NULL, &r),
                      ACCEPTOR_OK);
     assert_int_equal(r.n_records, 0);
-    assert_int_equal(acceptor_accept(&a, B(2, 9), NULL, 0, 0, &r),
+    assert_int_equal(acceptor_accept(&a, B(2, 9), NULL, 0, 0, NULL, &r),
                      ACCEPTOR_STALE);
     assert_int_equal(r.n_records, 0);
     assert_int_equal(a.max_slot, 0);
@@ -307,17 +760,17 @@ static void test_accept_of_trimmed_slots_is_only_a_promise(void **state)
     start(&a);
     assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
         .kind = ACCEPTOR_RECORD_TRIM, .upto = 10 }), 0);
-    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
     assert_int_equal(r.n_records, 1);
     assert_promise_record(&r.records[0], B(2, 1));
     assert_true(r.reply.ok);
     assert_null(acceptor_get(&a, 10));
     /* under the same ballot, nothing at all */
-    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
     assert_int_equal(r.n_records, 0);
     /* a batch that reaches past the trim stores only what lies past it */
     e[1] = entry(11, "z");
-    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
     assert_int_equal(r.n_records, 1);
     assert_accept_record(&r.records[0], 11, B(3, 1), "z");
     stop(&a, &r);
@@ -332,7 +785,7 @@ static void test_listing_lists_everything_by_default(void **state)
     struct msg_entry e[3] = { entry(1, "a"), entry(2, "b"), entry(4, "d") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 2), e, 3, 2, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 2), e, 3, 2, NULL, &r), ACCEPTOR_OK);
     assert_int_equal(acceptor_list(&a, 0, 2, ACCEPTOR_LISTING_MAX_ENTRIES,
                                    &r), ACCEPTOR_OK);
     assert_int_equal(r.n_records, 0);
@@ -361,7 +814,7 @@ static void test_listing_stops_at_limit(void **state)
                               entry(5, "e") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 4, 0, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 4, 0, NULL, &r), ACCEPTOR_OK);
     assert_int_equal(acceptor_list(&a, 0, 1, 3, &r), ACCEPTOR_OK);
     assert_int_equal(r.reply.n_entries, 3);
     assert_int_equal(r.reply.entries[2].slot, 3);
@@ -482,6 +935,7 @@ static void test_trim_forgets_chosen_slots_only(void **state)
     const uint32_t one = LEARNER_A;
 
     assert_int_equal(acceptor_init(&a, SELF, &one, 1), 0);
+    found_and_activate(&a);
     for (uint64_t s = 1; s <= 3000; s++)
         accept_one(&a, B(1, 1), s, "v", s / 2, &r);
     acceptor_list(&a, LEARNER_A, 5001 + ACCEPTOR_KEEP_LEARNED, 1, &r);
@@ -506,43 +960,19 @@ static void test_trim_forgets_chosen_slots_only(void **state)
 
 /* ---- compaction and replay ---- */
 
-static void assert_same_state(const struct acceptor *x,
-                              const struct acceptor *y)
-{
-    assert_ballot(x->promised, y->promised);
-    assert_int_equal(x->trimmed, y->trimmed);
-    assert_int_equal(x->max_slot, y->max_slot);
-    for (uint64_t s = 1; s <= x->max_slot; s++) {
-        const struct acceptor_slot *sx = acceptor_get(x, s);
-        const struct acceptor_slot *sy = acceptor_get(y, s);
-        if (!sx || !sy) {
-            assert_ptr_equal(sx, sy);
-            continue;
-        }
-        assert_ballot(sx->ballot, sy->ballot);
-        assert_true(pvalue_equal(&sx->value, &sy->value));
-    }
-}
-
-/* Hands every record of r to the acceptor, as a replay does. */
-static void restore_all(struct acceptor *a, const struct acceptor_ready *r)
-{
-    for (size_t i = 0; i < r->n_records; i++)
-        assert_int_equal(acceptor_restore(a, &r->records[i]), 0);
-}
-
-/* A compacted file holds the trim, the slots kept ordered by ballot (as
- * a replay must see them: each accept raises the promise), and the
- * promise last. */
-static void test_snapshot_orders_trim_slots_promise(void **state)
+/* A compacted file holds the identity and the configuration, the trim,
+ * the slots kept ordered by ballot (as a replay must see them: each
+ * accept raises the promise), and the promise last. */
+static void test_snapshot_orders_identity_trim_slots_promise(void **state)
 {
     struct acceptor a;
     struct acceptor_ready r = { 0 };
 
-    start(&a);
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
     assert_int_equal(acceptor_snapshot(&a, &r), 0);
-    assert_int_equal(r.n_records, 1);       /* nothing promised yet */
+    assert_int_equal(r.n_records, 1);   /* no identity, nothing promised */
     assert_trim_record(&r.records[0], 0);
+    found_and_activate(&a);
 
     accept_one(&a, B(1, 1), 1, "gone", 1, &r);
     accept_one(&a, B(1, 1), 4, "d", 0, &r);
@@ -556,14 +986,16 @@ static void test_snapshot_orders_trim_slots_promise(void **state)
     assert_int_equal(a.trimmed, 1);
 
     assert_int_equal(acceptor_snapshot(&a, &r), 0);
-    assert_int_equal(r.n_records, 6);
-    assert_trim_record(&r.records[0], 1);
-    assert_accept_record(&r.records[1], 4, B(1, 1), "d");
-    assert_accept_record(&r.records[2], 2, B(2, 3), "B");
-    assert_accept_record(&r.records[3], 3, B(2, 3), "c");
-    assert_accept_record(&r.records[4], 6, B(3, 1), "f");
-    assert_promise_record(&r.records[5], B(5, 2));
-    assert_ptr_equal(r.records[4].value, &acceptor_get(&a, 6)->value);
+    assert_int_equal(r.n_records, 8);
+    assert_identity_record(&r.records[0], SELF_MEMBER, true);
+    assert_config_record(&r.records[1], 1, 1);
+    assert_trim_record(&r.records[2], 1);
+    assert_accept_record(&r.records[3], 4, B(1, 1), "d");
+    assert_accept_record(&r.records[4], 2, B(2, 3), "B");
+    assert_accept_record(&r.records[5], 3, B(2, 3), "c");
+    assert_accept_record(&r.records[6], 6, B(3, 1), "f");
+    assert_promise_record(&r.records[7], B(5, 2));
+    assert_ptr_equal(r.records[6].value, &acceptor_get(&a, 6)->value);
     assert_int_equal(r.reply.n_entries, 0);
     stop(&a, &r);
 }
@@ -579,23 +1011,31 @@ static void test_replay_rebuilds_the_same_state(void **state)
     struct msg_entry two = entry(2, "two");
     struct msg_entry later[2] = { entry(4, "d"), entry(5, "e") };
 
-    start(&a);
-    start(&replayed);
-    start(&compacted);
+    struct admission decided = founding_decision();
+
+    assert_int_equal(acceptor_init(&a, SELF, learners, 2), 0);
+    assert_int_equal(acceptor_init(&replayed, SELF, learners, 2), 0);
+    assert_int_equal(acceptor_init(&compacted, SELF, learners, 2), 0);
+    acceptor_new_member(&a, SELF_MEMBER, &r);
+    restore_all(&replayed, &r);
+    acceptor_admit(&a, &decided, &r);
+    restore_all(&replayed, &r);
+    acceptor_activate(&a, &r);
+    restore_all(&replayed, &r);
     acceptor_prepare(&a, B(1, 1), 1, &r);
     restore_all(&replayed, &r);
-    acceptor_accept(&a, B(1, 1), three, 3, 0, &r);
+    acceptor_accept(&a, B(1, 1), three, 3, 0, NULL, &r);
     restore_all(&replayed, &r);
-    acceptor_accept(&a, B(2, 2), &two, 1, 3, &r);
+    acceptor_accept(&a, B(2, 2), &two, 1, 3, NULL, &r);
     restore_all(&replayed, &r);
-    acceptor_accept(&a, B(3, 1), NULL, 0, 0, &r);
+    acceptor_accept(&a, B(3, 1), NULL, 0, 0, NULL, &r);
     restore_all(&replayed, &r);
     acceptor_list(&a, LEARNER_A, 5000, 1, &r);
     restore_all(&replayed, &r);
     acceptor_list(&a, LEARNER_B, 5000, 1, &r);
     assert_int_equal(r.n_records, 1);       /* trimmed up to the commit */
     restore_all(&replayed, &r);
-    acceptor_accept(&a, B(3, 1), later, 2, 0, &r);
+    acceptor_accept(&a, B(3, 1), later, 2, 0, NULL, &r);
     restore_all(&replayed, &r);
     acceptor_prepare(&a, B(4, 1), 1, &r);
     restore_all(&replayed, &r);
@@ -657,6 +1097,15 @@ static void test_restored_trim_then_accepts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_acceptor_not_admitted_refuses_to_vote),
+        cmocka_unit_test(test_new_member_is_recorded_not_admitted),
+        cmocka_unit_test(test_admit_found_waits_for_activation),
+        cmocka_unit_test(test_admit_join_by_later_configuration_is_active_at_once),
+        cmocka_unit_test(test_admit_without_a_verdict_changes_nothing),
+        cmocka_unit_test(test_replies_carry_the_member_identity),
+        cmocka_unit_test(test_accept_takes_a_newer_configuration),
+        cmocka_unit_test(test_refused_accept_takes_no_configuration),
+        cmocka_unit_test(test_snapshot_restores_identity_and_configuration),
         cmocka_unit_test(test_prepare_raises_and_rejects_lower),
         cmocka_unit_test(test_stale_prepare_reply_carries_the_promise),
         cmocka_unit_test(test_promise_lists_slots_above_commit),
@@ -673,7 +1122,7 @@ int main(void)
         cmocka_unit_test(test_learners_progress_trims_below_the_slowest),
         cmocka_unit_test(test_unknown_learner_is_refused),
         cmocka_unit_test(test_trim_forgets_chosen_slots_only),
-        cmocka_unit_test(test_snapshot_orders_trim_slots_promise),
+        cmocka_unit_test(test_snapshot_orders_identity_trim_slots_promise),
         cmocka_unit_test(test_replay_rebuilds_the_same_state),
         cmocka_unit_test(test_restore_skips_what_the_rules_refuse),
         cmocka_unit_test(test_restored_trim_then_accepts),

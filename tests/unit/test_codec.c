@@ -1,8 +1,9 @@
-/* test_codec.c -- unit tests for the message codec (common/codec.c).
+/* test_codec.c -- unit tests for the message codec (net/codec.c).
  *
- * Every message type must survive encode -> decode unchanged, and every
- * kind of malformed input must be rejected with a reason, leaving the
- * message empty and nothing leaked (run under AddressSanitizer). */
+ * Every message type must survive encode -> decode unchanged, the
+ * acceptors' identities and configurations included, and every kind of
+ * malformed input must be rejected with a reason, leaving the message
+ * empty and nothing leaked (run under AddressSanitizer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,27 @@ static struct pvalue client_value(const char *data, const char *client, uint64_t
 
 static const struct pvalue noop_value = { NULL, NULL, 0 };
 
+#define MEMBER "0123456789abcdef"
+#define CLUSTER "fedcba9876543210"
+
+/* A configuration of n acceptors (ids 4, 5, ...), whole (epoch and first
+ * slot given) or in the form of a log value (both 0). */
+static struct voters voters_of(size_t n, uint64_t epoch, uint64_t first_slot)
+{
+    struct voters v = { .epoch = epoch, .first_slot = first_slot };
+
+    for (size_t i = 0; i < n; i++) {
+        struct voter *x = &v.v[v.n++];
+        x->node = (struct node_info){ .id = (uint32_t)(4 + i),
+                                      .role = ROLE_ACCEPTOR,
+                                      .port = (uint16_t)(4001 + i) };
+        snprintf(x->node.name, sizeof x->node.name, "acceptor%zu", i + 1);
+        snprintf(x->node.host, sizeof x->node.host, "acceptor%zu.paxos", i + 1);
+        snprintf(x->member, sizeof x->member, "%016zx", 0xa0 + i);
+    }
+    return v;
+}
+
 /* Entries cycling through the tricky values, every third one a no-op. */
 static struct msg_entry *make_entries(size_t n, bool with_ballot)
 {
@@ -60,6 +82,23 @@ static void assert_value_equal(const struct pvalue *want, const struct pvalue *g
     }
 }
 
+static void assert_voters_equal(const struct voters *want,
+                                const struct voters *got)
+{
+    if (!want || !got) {
+        assert_ptr_equal(want, got);
+        return;
+    }
+    assert_int_equal(want->epoch, got->epoch);
+    assert_int_equal(want->first_slot, got->first_slot);
+    assert_true(voters_same(want, got));
+    for (size_t i = 0; i < want->n; i++) {
+        assert_string_equal(want->v[i].node.name, got->v[i].node.name);
+        assert_string_equal(want->v[i].node.host, got->v[i].node.host);
+        assert_int_equal(want->v[i].node.port, got->v[i].node.port);
+    }
+}
+
 static void assert_msg_equal(const struct msg *want, const struct msg *got)
 {
     assert_int_equal(want->type, got->type);
@@ -72,6 +111,11 @@ static void assert_msg_equal(const struct msg *want, const struct msg *got)
     assert_int_equal(want->trimmed, got->trimmed);
     assert_int_equal(want->slot, got->slot);
     assert_value_equal(&want->value, &got->value);
+    assert_string_equal(want->member, got->member);
+    assert_string_equal(want->cluster, got->cluster);
+    assert_int_equal(want->active, got->active);
+    assert_voters_equal(want->config, got->config);
+    assert_voters_equal(want->founding, got->founding);
     assert_int_equal(want->n_entries, got->n_entries);
     for (size_t i = 0; i < want->n_entries; i++) {
         assert_int_equal(want->entries[i].slot, got->entries[i].slot);
@@ -87,6 +131,8 @@ static void assert_msg_empty(const struct msg *m)
     assert_null(m->value.data);
     assert_null(m->value.client);
     assert_int_equal(m->from, 0);
+    assert_null(m->config);
+    assert_null(m->founding);
 }
 
 static void roundtrip(const struct msg *in)
@@ -150,30 +196,82 @@ static void test_roundtrip_peer_messages(void **state)
 {
     struct msg_entry *plain = make_entries(9, false);
     struct msg_entry *with_ballots = make_entries(9, true);
+    struct voters config = voters_of(4, 2, 40), founding = voters_of(3, 1, 1);
     const struct msg messages[] = {
         { .type = MSG_PREPARE, .from = 1, .ballot = { 3, 1 }, .from_slot = 5 },
         { .type = MSG_PROMISE, .from = 4, .ok = true, .ballot = { 3, 1 },
-          .entries = with_ballots, .n_entries = 9 },
-        { .type = MSG_PROMISE, .from = 4, .ok = true, .ballot = { 3, 1 } },
-        { .type = MSG_PROMISE, .from = 5, .ok = false, .ballot = { UINT32_MAX, 2 } },
+          .commit = 39, .entries = with_ballots, .n_entries = 9,
+          .member = MEMBER, .cluster = CLUSTER, .config = &config },
+        { .type = MSG_PROMISE, .from = 4, .ok = true, .ballot = { 3, 1 },
+          .member = MEMBER, .cluster = CLUSTER, .config = &founding },
+        { .type = MSG_PROMISE, .from = 5, .ok = false, .ballot = { UINT32_MAX, 2 },
+          .member = MEMBER, .cluster = CLUSTER, .config = &founding },
         { .type = MSG_ACCEPT, .from = 1, .ballot = { 3, 1 }, .commit = 12,
-          .entries = plain, .n_entries = 9 },
-        { .type = MSG_ACCEPTED, .from = 6, .ok = true, .ballot = { 3, 1 } },
-        { .type = MSG_ACCEPTED, .from = 6, .ok = false, .ballot = { 4, 2 } },
+          .entries = plain, .n_entries = 9, .config = &config },
+        { .type = MSG_ACCEPTED, .from = 6, .ok = true, .ballot = { 3, 1 },
+          .member = MEMBER },
+        { .type = MSG_ACCEPTED, .from = 6, .ok = false, .ballot = { 4, 2 },
+          .member = MEMBER },
         { .type = MSG_LEARN, .from = 2, .ballot = { 7, 2 }, .commit = INT64_MAX,
           .entries = plain, .n_entries = 9 },
-        { .type = MSG_HEARTBEAT, .from = 3, .ballot = { 1, 3 }, .commit = 0 },
+        { .type = MSG_HEARTBEAT, .from = 3, .ballot = { 1, 3 }, .commit = 0,
+          .config = &founding },
         { .type = MSG_LISTING, .from = 5, .ballot = { 2, 2 }, .commit = 4,
           .from_slot = 1, .upto = 9, .trimmed = 3, .entries = with_ballots,
-          .n_entries = 9 },
+          .n_entries = 9, .member = MEMBER, .cluster = CLUSTER,
+          .config = &config, .founding = &founding },
         { .type = MSG_NOTIFY, .from = 7, .entries = plain, .n_entries = 9 },
         { .type = MSG_LEARN, .from = 2, .ballot = { 1, 2 }, .commit = 1 },
+        /* an admitted acceptor's identity, and a new one's */
+        { .type = MSG_IDENTITY, .from = 4, .member = MEMBER, .active = true,
+          .commit = 39, .cluster = CLUSTER, .config = &config,
+          .founding = &founding },
+        { .type = MSG_IDENTITY, .from = 9, .member = MEMBER },
     };
 
     for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++)
         roundtrip(&messages[i]);
     free(plain);
     free(with_ballots);
+}
+
+/* Configurations travel whole (epoch, first slot, every voter's node and
+ * member identity), up to the most voters a configuration may have. */
+static void test_roundtrip_largest_configuration(void **state)
+{
+    struct voters biggest = voters_of(VOTERS_MAX, UINT32_MAX, INT64_MAX);
+    struct msg heartbeat = { .type = MSG_HEARTBEAT, .from = 1,
+                             .ballot = { 2, 1 }, .commit = 7,
+                             .config = &biggest };
+
+    roundtrip(&heartbeat);
+}
+
+/* A configuration chosen in the log is a value of the cluster's own
+ * writer: it travels in entries (ACCEPT, LEARN, NOTIFY, PROMISE, LISTING)
+ * like any value. */
+static void test_roundtrip_configuration_values_in_entries(void **state)
+{
+    struct voters v = voters_of(4, 0, 0), config = voters_of(3, 1, 1);
+    struct msg_entry e[2] = { { .slot = 8 }, { .slot = 9 } }, with_ballots[2];
+
+    assert_int_equal(voters_to_value(&v, &e[0].value), 0);
+    e[1].value = client_value("after", "9", 3);
+    roundtrip(&(struct msg){ .type = MSG_ACCEPT, .from = 1, .ballot = { 2, 1 },
+                             .commit = 7, .entries = e, .n_entries = 2,
+                             .config = &config });
+    roundtrip(&(struct msg){ .type = MSG_LEARN, .from = 1, .ballot = { 2, 1 },
+                             .commit = 9, .entries = e, .n_entries = 2 });
+    roundtrip(&(struct msg){ .type = MSG_NOTIFY, .from = 1, .entries = e,
+                             .n_entries = 2 });
+    memcpy(with_ballots, e, sizeof e);
+    with_ballots[0].ballot = with_ballots[1].ballot = (struct ballot){ 2, 1 };
+    roundtrip(&(struct msg){ .type = MSG_PROMISE, .from = 4, .ok = true,
+                             .ballot = { 3, 2 }, .commit = 7,
+                             .entries = with_ballots, .n_entries = 2,
+                             .member = MEMBER, .cluster = CLUSTER,
+                             .config = &config });
+    pvalue_free(&e[0].value);
 }
 
 static void test_roundtrip_client_messages(void **state)
@@ -211,26 +309,44 @@ static void test_encoding_is_compact_and_exact(void **state)
         { .slot = 1, .value = client_value("a/b", "9", 17) },
         { .slot = 2, .value = noop_value },
     };
+    struct voters one = voters_of(1, 1, 1);
     struct msg heartbeat = { .type = MSG_HEARTBEAT, .from = 2, .ok = true,
-                             .ballot = { 3, 2 }, .commit = 7, .slot = 99 };
+                             .ballot = { 3, 2 }, .commit = 7, .slot = 99,
+                             .config = &one };
     struct msg accept = { .type = MSG_ACCEPT, .from = 1, .ballot = { 3, 1 },
-                          .commit = 0, .entries = entries, .n_entries = 2 };
+                          .commit = 0, .entries = entries, .n_entries = 2,
+                          .config = &one };
+    struct msg accepted = { .type = MSG_ACCEPTED, .from = 4, .ok = true,
+                            .ballot = { 3, 1 }, .member = MEMBER,
+                            .cluster = CLUSTER, .config = &one };
     char *text = msg_encode(&heartbeat);
 
-    assert_string_equal(text, "{\"from\":2,\"ballot\":{\"round\":3,\"node\":2},\"commit\":7}");
+#define ONE_VOTER "{\"epoch\":1,\"first_slot\":1,\"voters\":[{\"id\":4," \
+                  "\"name\":\"acceptor1\",\"host\":\"acceptor1.paxos\"," \
+                  "\"port\":4001,\"member\":\"00000000000000a0\"}]}"
+    assert_string_equal(text, "{\"from\":2,\"ballot\":{\"round\":3,\"node\":2},\"commit\":7,"
+                              "\"config\":" ONE_VOTER "}");
     free(text);
     text = msg_encode(&accept);
     assert_string_equal(text, "{\"from\":1,\"ballot\":{\"round\":3,\"node\":1},\"commit\":0,"
                               "\"entries\":[{\"slot\":1,\"value\":\"a/b\",\"client_id\":\"9\","
-                              "\"seq\":17},{\"slot\":2,\"noop\":true}]}");
+                              "\"seq\":17},{\"slot\":2,\"noop\":true}],\"config\":" ONE_VOTER "}");
     free(text);
+    /* only the fields of the type: an ACCEPTED names the member alone */
+    text = msg_encode(&accepted);
+    assert_string_equal(text, "{\"from\":4,\"ok\":true,\"ballot\":{\"round\":3,\"node\":1},"
+                              "\"member\":\"" MEMBER "\"}");
+    free(text);
+#undef ONE_VOTER
 }
 
 static void test_full_batch_roundtrips(void **state)
 {
     struct msg_entry *entries = make_entries(512, false);
+    struct voters config = voters_of(5, 3, 1000);
     struct msg accept = { .type = MSG_ACCEPT, .from = 1, .ballot = { 9, 1 },
-                          .commit = 100, .entries = entries, .n_entries = 512 };
+                          .commit = 100, .entries = entries, .n_entries = 512,
+                          .config = &config };
 
     roundtrip(&accept);
     free(entries);
@@ -489,35 +605,184 @@ static void test_reject_missing_fields(void **state)
 {
     struct msg_entry *plain = make_entries(2, false);
     struct msg_entry *with_ballots = make_entries(2, true);
+    struct voters config = voters_of(3, 2, 10), founding = voters_of(3, 1, 1);
     const struct msg messages[] = {
         { .type = MSG_PREPARE, .from = 1, .ballot = { 3, 1 }, .from_slot = 5 },
         { .type = MSG_PROMISE, .from = 4, .ok = true, .ballot = { 3, 1 },
-          .entries = with_ballots, .n_entries = 2 },
+          .entries = with_ballots, .n_entries = 2, .member = MEMBER,
+          .cluster = CLUSTER, .config = &config },
         { .type = MSG_ACCEPT, .from = 1, .ballot = { 3, 1 }, .commit = 1,
-          .entries = plain, .n_entries = 2 },
-        { .type = MSG_ACCEPTED, .from = 6, .ok = true, .ballot = { 3, 1 } },
+          .entries = plain, .n_entries = 2, .config = &config },
+        { .type = MSG_ACCEPTED, .from = 6, .ok = true, .ballot = { 3, 1 },
+          .member = MEMBER },
         { .type = MSG_LEARN, .from = 2, .ballot = { 7, 2 }, .commit = 2,
           .entries = plain, .n_entries = 2 },
-        { .type = MSG_HEARTBEAT, .from = 3, .ballot = { 1, 3 }, .commit = 0 },
+        { .type = MSG_HEARTBEAT, .from = 3, .ballot = { 1, 3 }, .commit = 0,
+          .config = &config },
         { .type = MSG_LISTING, .from = 5, .ballot = { 2, 2 }, .commit = 4,
-          .from_slot = 1, .upto = 9, .entries = with_ballots, .n_entries = 2 },
+          .from_slot = 1, .upto = 9, .entries = with_ballots, .n_entries = 2,
+          .member = MEMBER, .cluster = CLUSTER, .config = &config,
+          .founding = &founding },
         { .type = MSG_NOTIFY, .from = 7, .entries = plain, .n_entries = 2 },
         { .type = MSG_CHOSEN, .slot = 3, .ballot = { 1, 1 }, .from = 2,
           .value = client_value("v", "9", 1) },
+        { .type = MSG_IDENTITY, .from = 4, .member = MEMBER, .active = true,
+          .commit = 9, .cluster = CLUSTER, .config = &config,
+          .founding = &founding },
     };
 
     for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++)
         expect_each_field_required(&messages[i],
                                    messages[i].type == MSG_PROMISE ? "entries " :
-                                   messages[i].type == MSG_CHOSEN ? "client_id seq " : "");
+                                   messages[i].type == MSG_CHOSEN ? "client_id seq " :
+                                   messages[i].type == MSG_IDENTITY ? "config founding " : "");
     free(plain);
     free(with_ballots);
+}
+
+/* ---- identities and configurations ---- */
+
+/* A message of type type whose text is the fields before, then "key":
+ * value. */
+static void expect_field_rejected(enum msg_type type, const char *before,
+                                  const char *key, const char *value,
+                                  const char *want)
+{
+    char text[4096];
+
+    snprintf(text, sizeof text, "{%s,\"%s\":%s}", before, key, value);
+    expect_reject(type, text, want);
+}
+
+#define ACCEPTED_FIELDS "\"from\":6,\"ok\":true,\"ballot\":{\"round\":1,\"node\":1}"
+#define HEARTBEAT_FIELDS "\"from\":1,\"ballot\":{\"round\":1,\"node\":1},\"commit\":0"
+#define VOTER(id, member) "{\"id\":" #id ",\"name\":\"a\",\"host\":\"h\"," \
+                          "\"port\":4001,\"member\":\"" member "\"}"
+
+/* A member identity is exactly 16 lowercase hex digits: a vote is counted
+ * under it, so nothing else may pass for one. */
+static void test_reject_bad_member_identities(void **state)
+{
+    struct msg m;
+
+    expect_field_rejected(MSG_ACCEPTED, ACCEPTED_FIELDS, "member",
+                          "\"0123456789ABCDEF\"", "16 lowercase hex digits");
+    expect_field_rejected(MSG_ACCEPTED, ACCEPTED_FIELDS, "member",
+                          "\"0123456789abcde\"", "16 lowercase hex digits");
+    expect_field_rejected(MSG_ACCEPTED, ACCEPTED_FIELDS, "member",
+                          "\"0123456789abcdeg\"", "16 lowercase hex digits");
+    expect_field_rejected(MSG_ACCEPTED, ACCEPTED_FIELDS, "member", "\"\"",
+                          "16 lowercase hex digits");
+    expect_field_rejected(MSG_ACCEPTED, ACCEPTED_FIELDS, "member",
+                          "\"0123456789abcdef0\"", "field 'member'");
+    expect_field_rejected(MSG_ACCEPTED, ACCEPTED_FIELDS, "member", "12",
+                          "field 'member' must be a string");
+    decode_ok(MSG_ACCEPTED, "{" ACCEPTED_FIELDS ",\"member\":\"" MEMBER "\"}",
+              &m);
+    assert_string_equal(m.member, MEMBER);
+    msg_free(&m);
+}
+
+/* A cluster identity is 16 hex digits too; only an acceptor not admitted
+ * yet (IDENTITY) may give none. */
+static void test_cluster_identity_may_be_empty_only_before_admission(void **state)
+{
+    struct voters config = voters_of(3, 1, 1);
+    struct msg promise = { .type = MSG_PROMISE, .from = 4, .ok = true,
+                           .ballot = { 1, 1 }, .member = MEMBER,
+                           .config = &config };
+    struct msg m;
+    char *text = msg_encode(&promise);
+
+    expect_reject(MSG_PROMISE, text, "field 'cluster' must be 16 lowercase hex digits");
+    free(text);
+    decode_ok(MSG_IDENTITY, "{\"from\":9,\"member\":\"" MEMBER "\","
+                            "\"active\":false,\"commit\":0,\"cluster\":\"\"}", &m);
+    assert_string_equal(m.cluster, "");
+    assert_false(m.active);
+    assert_null(m.config);
+    assert_null(m.founding);
+    msg_free(&m);
+    expect_reject(MSG_IDENTITY, "{\"from\":9,\"member\":\"" MEMBER "\","
+                                "\"active\":false,\"commit\":0,\"cluster\":\"xyz\"}",
+                  "field 'cluster' must be 16 lowercase hex digits");
+}
+
+/* A message's configuration is whole: an epoch, a first slot and 1 to
+ * VOTERS_MAX voters with distinct node ids and valid member identities. */
+static void test_reject_bad_configurations(void **state)
+{
+    char many[4096] = "";
+
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
+                          "{\"voters\":[" VOTER(4, MEMBER) "]}",
+                          "field 'config' must have an epoch and a first slot");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
+                          "{\"epoch\":0,\"first_slot\":1,\"voters\":["
+                          VOTER(4, MEMBER) "]}", "config.epoch");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
+                          "{\"epoch\":1,\"voters\":[" VOTER(4, MEMBER) "]}",
+                          "config.first_slot");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
+                          "{\"epoch\":1,\"first_slot\":1,\"voters\":[]}",
+                          "must hold 1 to 31 voters");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
+                          "{\"epoch\":1,\"first_slot\":1,\"voters\":["
+                          VOTER(4, MEMBER) "," VOTER(4, "00000000000000b1") "]}",
+                          "names node 4 twice");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
+                          "{\"epoch\":1,\"first_slot\":1,\"voters\":["
+                          VOTER(4, "0123456789ABCDEF") "]}",
+                          "config.voters[0].member");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
+                          "{\"epoch\":1,\"first_slot\":1,\"voters\":["
+                          VOTER(0, MEMBER) "]}", "config.voters[0].id");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config", "[1]",
+                          "field 'config' must be an object");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config", "null",
+                          "config");
+    /* 32 voters: one too many */
+    strcat(many, "{\"epoch\":1,\"first_slot\":1,\"voters\":[");
+    for (int i = 1; i <= VOTERS_MAX + 1; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many),
+                 "%s{\"id\":%d,\"name\":\"a\",\"host\":\"h\",\"port\":1,"
+                 "\"member\":\"" MEMBER "\"}", i > 1 ? "," : "", i);
+    strcat(many, "]}");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config", many,
+                          "must hold 1 to 31 voters");
+    /* the founding configuration of a LISTING is read the same way */
+    expect_field_rejected(MSG_IDENTITY, "\"from\":4,\"member\":\"" MEMBER "\","
+                          "\"active\":true,\"commit\":0,\"cluster\":\"" CLUSTER "\"",
+                          "founding", "{\"voters\":[" VOTER(4, MEMBER) "]}",
+                          "field 'founding' must have an epoch and a first slot");
+}
+
+/* A client may not write as the cluster: a writer id that starts with
+ * '#' is the cluster's own (configurations, VOTERS_WRITER). */
+static void test_propose_refuses_the_clusters_writer_ids(void **state)
+{
+    struct msg m;
+    char text[128];
+
+    snprintf(text, sizeof text, "{\"value\":\"{\\\"voters\\\":[]}\","
+                                "\"client_id\":\"%s\",\"seq\":1}", VOTERS_WRITER);
+    expect_reject(MSG_PROPOSE, text, "must not start with '#'");
+    expect_reject(MSG_PROPOSE, "{\"value\":\"v\",\"client_id\":\"#\"}",
+                  "must not start with '#'");
+    decode_ok(MSG_PROPOSE, "{\"value\":\"v\",\"client_id\":\"a#b\"}", &m);
+    assert_string_equal(m.value.client, "a#b");
+    msg_free(&m);
+    decode_ok(MSG_PROPOSE, "{\"value\":\"v\",\"client_id\":35}", &m);
+    assert_string_equal(m.value.client, "35");
+    msg_free(&m);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_peer_messages),
+        cmocka_unit_test(test_roundtrip_largest_configuration),
+        cmocka_unit_test(test_roundtrip_configuration_values_in_entries),
         cmocka_unit_test(test_roundtrip_client_messages),
         cmocka_unit_test(test_propose_without_client_stays_anonymous),
         cmocka_unit_test(test_encoding_is_compact_and_exact),
@@ -531,6 +796,10 @@ int main(void)
         cmocka_unit_test(test_reject_oversized),
         cmocka_unit_test(test_entry_count_limit),
         cmocka_unit_test(test_reject_missing_fields),
+        cmocka_unit_test(test_reject_bad_member_identities),
+        cmocka_unit_test(test_cluster_identity_may_be_empty_only_before_admission),
+        cmocka_unit_test(test_reject_bad_configurations),
+        cmocka_unit_test(test_propose_refuses_the_clusters_writer_ids),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

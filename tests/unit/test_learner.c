@@ -1,5 +1,7 @@
 /* test_learner.c -- choosing slots, applying them in order and once, and
- * repairing missed slots from the acceptors' listings. */
+ * repairing missed slots from catch-up rounds among the voters of the
+ * configuration in force (each under its member identity), across
+ * configuration changes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,13 @@
 #include <string.h>
 
 #include "core/learner.h"
+
+/* The founding voters: nodes 4, 5, 6. */
+#define N_FOUNDERS 3
+#define NOT_A_VOTER 9
+static const char *const founder_members[N_FOUNDERS] = {
+    "4444444444444444", "5555555555555555", "6666666666666666" };
+#define WIPED_MEMBER "5555555555550000"     /* node 5 after losing its disk */
 
 static struct ballot B(uint32_t round, uint32_t node)
 {
@@ -30,64 +39,128 @@ static struct msg_entry EB(uint64_t slot, struct ballot b, const char *data,
     return e;
 }
 
-/* An acceptor's LISTING that forgot the slots up to trimmed. */
-static int listing_trimmed(struct learner *l, size_t acceptor,
-                           uint64_t commit, uint64_t from, uint64_t upto,
-                           uint64_t trimmed, struct msg_entry *e, size_t n)
+static struct voter voter(uint32_t id, const char *member)
 {
-    struct msg m = { .type = MSG_LISTING, .commit = commit, .from_slot = from,
-                     .upto = upto, .trimmed = trimmed, .entries = e,
-                     .n_entries = n };
+    struct voter v = { .node = { .id = id, .role = ROLE_ACCEPTOR,
+                                 .port = (uint16_t)(4000 + id) } };
 
-    return learner_on_listing(l, acceptor, &m);
+    snprintf(v.node.name, sizeof v.node.name, "acceptor%u", (unsigned)id);
+    snprintf(v.node.host, sizeof v.node.host, "127.0.0.1");
+    snprintf(v.member, sizeof v.member, "%s", member);
+    return v;
 }
 
-static int listing(struct learner *l, size_t acceptor, uint64_t commit,
+/* The founding configuration every acceptor's listing carries. */
+static struct voters founding(void)
+{
+    struct voters f = { .epoch = 1, .first_slot = 1 };
+
+    for (uint32_t i = 0; i < N_FOUNDERS; i++)
+        f.v[f.n++] = voter(4 + i, founder_members[i]);
+    return f;
+}
+
+/* What acceptor node `from`, under member, answers: the slots it
+ * accepted from from_slot on (from_slot 0: outside any round), covering
+ * up to upto, having forgotten those up to trimmed. */
+struct answer {
+    uint32_t from;
+    const char *member;
+    uint64_t commit, from_slot, upto, trimmed;
+};
+
+static int listing_from(struct learner *l, struct answer a,
+                        struct msg_entry *e, size_t n)
+{
+    struct voters f = founding();
+    struct msg m = { .type = MSG_LISTING, .from = a.from, .commit = a.commit,
+                     .from_slot = a.from_slot, .upto = a.upto,
+                     .trimmed = a.trimmed, .entries = e, .n_entries = n,
+                     .founding = &f };
+
+    snprintf(m.member, sizeof m.member, "%s", a.member);
+    return learner_on_listing(l, a.from, &m);
+}
+
+/* Founding voter i's (0..2) listing that forgot the slots up to trimmed. */
+static int listing_trimmed(struct learner *l, size_t i, uint64_t commit,
+                           uint64_t from, uint64_t upto, uint64_t trimmed,
+                           struct msg_entry *e, size_t n)
+{
+    return listing_from(l, (struct answer){ (uint32_t)(4 + i),
+                                            founder_members[i], commit, from,
+                                            upto, trimmed }, e, n);
+}
+
+static int listing(struct learner *l, size_t i, uint64_t commit,
                    uint64_t from, uint64_t upto, struct msg_entry *e, size_t n)
 {
-    return listing_trimmed(l, acceptor, commit, from, upto, 0, e, n);
+    return listing_trimmed(l, i, commit, from, upto, 0, e, n);
 }
 
-/* One acceptor's report that it accepted e at b, outside any round. */
-static void learn(struct learner *l, size_t acceptor, struct ballot b,
-                  struct msg_entry e)
+/* The leader announces slots chosen at b, with its commit index. */
+static void announce(struct learner *l, struct ballot b, uint64_t commit,
+                     struct msg_entry *e, size_t n)
 {
-    e.ballot = b;
-    assert_int_equal(listing(l, acceptor, 0, 0, INT64_MAX, &e, 1), 0);
+    assert_int_equal(learner_on_chosen(l, b, commit, e, n), 0);
 }
 
-static void test_quorum_at_one_ballot_chooses(void **state)
+static void announce_one(struct learner *l, struct msg_entry e)
+{
+    announce(l, B(1, 1), e.slot, &e, 1);
+}
+
+/* A leader's announcement of nothing but its commit index. */
+static void hear_commit(struct learner *l, uint64_t commit)
+{
+    announce(l, B(1, 1), commit, NULL, 0);
+}
+
+static void start(struct learner *l, int64_t remember_ms)
+{
+    assert_int_equal(learner_init(l, remember_ms), 0);
+}
+
+/* A catch-up round decides a slot known chosen once a quorum of the
+ * voters answered: one answer is not enough, and a third adds no copy. */
+static void test_catch_up_needs_a_quorum_of_voters(void **state)
 {
     struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    uint64_t from;
 
-    learner_init(&l, 3, 0);
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    assert_int_equal(listing(&l, 0, 1, from, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.applied, 0);
-    learn(&l, 1, B(1, 1), E(1, "a", 1));
+    assert_int_equal(listing(&l, 1, 1, from, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.applied, 1);
     assert_int_equal(l.n_out, 1);
     assert_string_equal(l.out[0].value.data, "a");
-    learn(&l, 2, B(1, 1), E(1, "a", 1));    /* the third report: no copy */
+    assert_int_equal(listing(&l, 2, 1, from, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.n_out, 1);
     learner_free(&l);
 }
 
-/* The leader's announcement chooses at once, in slot order; a slot the
- * acceptors' reports chose already is not applied again. */
+/* The leader's announcement chooses at once, in slot order; a slot a
+ * catch-up round chose already is not applied again. */
 static void test_leader_announcement_chooses_at_once(void **state)
 {
     struct learner l;
     struct msg_entry later[] = { E(2, "b", 2), E(3, "c", 3) };
-    struct msg_entry first = E(1, "a", 1);
+    struct msg_entry first = E(1, "a", 1), reported = EB(1, B(1, 1), "a", 1);
+    uint64_t from;
 
-    learner_init(&l, 3, 0);
-    assert_int_equal(learner_on_chosen(&l, B(1, 1), 3, later, 2), 0);
+    start(&l, 0);
+    announce(&l, B(1, 1), 3, later, 2);
     assert_int_equal(l.applied, 0);         /* slot 1 is missing */
     assert_true(learner_behind(&l));
-    learn(&l, 0, B(1, 1), first);
-    learn(&l, 1, B(1, 1), first);           /* chosen by the reports */
+    from = learner_round_begin(&l);
+    listing(&l, 0, 3, from, INT64_MAX, &reported, 1);
+    listing(&l, 1, 3, from, INT64_MAX, &reported, 1);   /* chosen by them */
     assert_int_equal(l.applied, 3);
-    assert_int_equal(learner_on_chosen(&l, B(1, 1), 3, &first, 1), 0);
+    announce(&l, B(1, 1), 3, &first, 1);
     assert_int_equal(l.n_out, 3);
     assert_string_equal(l.out[0].value.data, "a");
     assert_string_equal(l.out[2].value.data, "c");
@@ -95,29 +168,40 @@ static void test_leader_announcement_chooses_at_once(void **state)
     learner_free(&l);
 }
 
-static void test_votes_at_different_ballots_do_not_choose(void **state)
+/* Listings only feed catch-up rounds: outside one, even every voter
+ * reporting the same value at the same ballot chooses nothing; the
+ * leader's announcement or a round does. */
+static void test_listings_outside_a_round_choose_nothing(void **state)
 {
     struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
 
-    learner_init(&l, 3, 0);
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
-    learn(&l, 1, B(2, 2), E(1, "b", 2));
+    start(&l, 0);
+    for (size_t i = 0; i < N_FOUNDERS; i++)
+        assert_int_equal(listing(&l, i, 1, 0, INT64_MAX, &a, 1), 0);
     assert_int_equal(l.applied, 0);
-    learn(&l, 2, B(2, 2), E(1, "b", 2));
-    assert_int_equal(l.applied, 1);
-    assert_string_equal(l.out[0].value.data, "b");
+    assert_true(learner_behind(&l));
     learner_free(&l);
 }
 
+/* The same voter twice is one answer, and a node that is no voter is
+ * none: neither makes a quorum. */
 static void test_same_acceptor_twice_is_not_a_quorum(void **state)
 {
     struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    uint64_t from;
 
-    learner_init(&l, 3, 0);
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
-    learn(&l, 0, B(1, 1), E(1, "a", 1));
-    learn(&l, 5, B(1, 1), E(1, "a", 1));    /* not in the acceptor set */
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 1, from, INT64_MAX, &a, 1);
+    listing(&l, 0, 1, from, INT64_MAX, &a, 1);
+    listing_from(&l, (struct answer){ NOT_A_VOTER, founder_members[1], 1,
+                                      from, INT64_MAX, 0 }, &a, 1);
     assert_int_equal(l.applied, 0);
+    listing(&l, 1, 1, from, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 1);
     learner_free(&l);
 }
 
@@ -125,15 +209,12 @@ static void test_gap_holds_later_slots_back(void **state)
 {
     struct learner l;
 
-    learner_init(&l, 3, 0);
-    for (size_t a = 0; a < 2; a++) {
-        learn(&l, a, B(1, 1), E(2, "second", 2));
-        learn(&l, a, B(1, 1), E(3, "third", 3));
-    }
+    start(&l, 0);
+    announce_one(&l, E(2, "second", 2));
+    announce_one(&l, E(3, "third", 3));
     assert_int_equal(l.applied, 0);
     assert_true(learner_behind(&l));
-    for (size_t a = 0; a < 2; a++)
-        learn(&l, a, B(1, 1), E(1, "first", 1));
+    announce_one(&l, E(1, "first", 1));
     assert_int_equal(l.applied, 3);
     assert_int_equal(l.n_out, 3);
     assert_string_equal(l.out[0].value.data, "first");
@@ -145,15 +226,14 @@ static void test_gap_holds_later_slots_back(void **state)
 static void test_noops_and_duplicate_writes_applied_once(void **state)
 {
     struct learner l;
-    struct msg_entry noop = { .slot = 2 };
+    struct msg_entry chosen[] = {
+        E(1, "w", 7), { .slot = 2 },
+        E(3, "w", 7),           /* a retry chosen again */
+        E(4, "w", 8),           /* same bytes, new write */
+    };
 
-    learner_init(&l, 3, 0);
-    for (size_t a = 0; a < 2; a++) {
-        learn(&l, a, B(1, 1), E(1, "w", 7));
-        learn(&l, a, B(1, 1), noop);
-        learn(&l, a, B(1, 1), E(3, "w", 7));    /* a retry chosen again */
-        learn(&l, a, B(1, 1), E(4, "w", 8));    /* same bytes, new write */
-    }
+    start(&l, 0);
+    announce(&l, B(1, 1), 4, chosen, 4);
     assert_int_equal(l.applied, 4);
     assert_int_equal(l.n_out, 2);
     assert_int_equal(l.out[0].slot, 1);
@@ -169,12 +249,13 @@ static void test_catch_up_by_quorum_in_listings(void **state)
     struct msg_entry a0[] = { EB(1, B(1, 1), "x", 1), EB(2, B(1, 1), "y", 2) };
     uint64_t from;
 
-    learner_init(&l, 3, 0);
+    start(&l, 0);
+    hear_commit(&l, 2);
     from = learner_round_begin(&l);
     assert_int_equal(from, 1);
-    assert_int_equal(listing(&l, 0, 0, from, INT64_MAX, a0, 2), 0);
+    assert_int_equal(listing(&l, 0, 2, from, INT64_MAX, a0, 2), 0);
     assert_int_equal(l.applied, 0);
-    assert_int_equal(listing(&l, 2, 0, from, INT64_MAX, a0, 2), 0);
+    assert_int_equal(listing(&l, 2, 2, from, INT64_MAX, a0, 2), 0);
     assert_int_equal(l.applied, 2);
     learner_free(&l);
 }
@@ -189,7 +270,7 @@ static void test_catch_up_of_known_chosen_slot_with_mixed_ballots(void **state)
     struct msg_entry a1 = EB(1, B(1, 1), "v", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
+    start(&l, 0);
     from = learner_round_begin(&l);
     assert_int_equal(listing(&l, 0, 1, from, INT64_MAX, &a0, 1), 0);
     assert_int_equal(listing(&l, 1, 1, from, INT64_MAX, &a1, 1), 0);
@@ -212,8 +293,7 @@ static void test_catch_up_does_not_guess_uncommitted_slots(void **state)
     struct msg_entry a0 = EB(1, B(2, 2), "maybe", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
-    l.known_commit = 0;
+    start(&l, 0);
     from = learner_round_begin(&l);
     listing(&l, 0, 0, from, INT64_MAX, &a0, 1);
     listing(&l, 1, 0, from, INT64_MAX, NULL, 0);
@@ -230,8 +310,8 @@ static void test_catch_up_respects_listing_coverage(void **state)
     struct msg_entry a1 = EB(1, B(1, 1), "p", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
-    l.known_commit = 2;
+    start(&l, 0);
+    hear_commit(&l, 2);
     from = learner_round_begin(&l);
     listing(&l, 0, 2, from, INT64_MAX, a0, 2);
     listing(&l, 1, 2, from, 1, &a1, 1);  /* covers slot 1 only */
@@ -249,14 +329,222 @@ static void test_trimmed_answer_does_not_cover_forgotten_slots(void **state)
     struct msg_entry a1 = EB(1, B(1, 1), "old", 1);
     uint64_t from;
 
-    learner_init(&l, 3, 0);
-    l.known_commit = 1;
+    start(&l, 0);
+    hear_commit(&l, 1);
     from = learner_round_begin(&l);
     assert_int_equal(listing_trimmed(&l, 0, 1, from, INT64_MAX, 1, NULL, 0), 0);
     assert_int_equal(listing(&l, 1, 1, from, INT64_MAX, &a1, 1), 0);
     assert_int_equal(l.applied, 0);
     assert_int_equal(l.n_out, 0);
     assert_true(learner_must_copy(&l));
+    learner_free(&l);
+}
+
+/* ---- voters and configurations ---- */
+
+/* The founding voters with node 6 replaced by node 7: the value a
+ * change puts in the log (free it with pvalue_free). */
+#define NEW_MEMBER "7777777777777777"
+static struct pvalue replace_6_by_7(void)
+{
+    struct voters v = founding();
+    struct pvalue value;
+
+    v.v[2] = voter(7, NEW_MEMBER);
+    assert_int_equal(voters_to_value(&v, &value), 0);
+    return value;
+}
+
+/* A round counts only voters of its configuration, each under the member
+ * identity the configuration names: a node that is no voter, and a voter
+ * whose directory was wiped (a new member identity), are not answers,
+ * and their values never win, however high their ballots. */
+static void test_round_counts_only_voters_under_their_member(void **state)
+{
+    struct learner l;
+    struct msg_entry chosen = EB(1, B(1, 1), "chosen", 1);
+    struct msg_entry forged = EB(1, B(9, 9), "forged", 2);
+    uint64_t from;
+
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 1, from, INT64_MAX, &chosen, 1);
+    listing_from(&l, (struct answer){ NOT_A_VOTER, founder_members[1], 1,
+                                      from, INT64_MAX, 0 }, &forged, 1);
+    listing_from(&l, (struct answer){ 5, WIPED_MEMBER, 1, from, INT64_MAX, 0 },
+                 &forged, 1);
+    listing_from(&l, (struct answer){ 6, founder_members[0], 1, from,
+                                      INT64_MAX, 0 }, &forged, 1);
+    assert_int_equal(l.applied, 0);
+    /* the voter under its own identity completes the quorum */
+    listing(&l, 2, 1, from, INT64_MAX, &chosen, 1);
+    assert_int_equal(l.applied, 1);
+    assert_string_equal(l.out[0].value.data, "chosen");
+    learner_free(&l);
+}
+
+/* A listing of a round already over, or of none, is not an answer: the
+ * round decides from answers sent after the slots were known chosen. */
+static void test_answers_count_only_for_the_round_in_progress(void **state)
+{
+    struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    struct msg_entry three = EB(3, B(1, 1), "three", 3);
+    struct msg_entry before[] = { E(1, "one", 1), E(2, "two", 2) };
+    uint64_t first, second;
+
+    start(&l, 0);
+    hear_commit(&l, 2);
+    first = learner_round_begin(&l);
+    listing(&l, 0, 2, first, INT64_MAX, &a, 1);
+    second = learner_round_begin(&l);
+    assert_int_equal(second, first);
+    listing(&l, 1, 2, 0, INT64_MAX, &a, 1);         /* no round */
+    assert_int_equal(l.applied, 0);    /* voter 0 answered the last round */
+    listing(&l, 1, 2, second, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 0);
+    listing(&l, 0, 2, second, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 1);
+    learner_free(&l);
+
+    /* slots 1 and 2 applied, 3 known chosen: a round from 3 ignores an
+     * answer to a round from 1 */
+    start(&l, 0);
+    announce(&l, B(1, 1), 3, before, 2);
+    first = learner_round_begin(&l);
+    assert_int_equal(first, 3);
+    listing(&l, 0, 3, first, INT64_MAX, &three, 1);
+    listing(&l, 1, 3, 1, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 2);
+    listing(&l, 1, 3, first, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 3);
+    learner_free(&l);
+}
+
+/* The founding voters, before any configuration is applied, come from
+ * the listings themselves (every admitted acceptor reports the founding
+ * configuration). A learner that knows none counts nothing. */
+static void test_founding_voters_come_from_a_listing(void **state)
+{
+    struct learner l;
+    struct msg_entry a = EB(1, B(1, 1), "a", 1);
+    struct msg bare = { .type = MSG_LISTING, .from = 4, .commit = 1,
+                        .upto = INT64_MAX, .entries = &a, .n_entries = 1 };
+    uint64_t from;
+
+    start(&l, 0);
+    hear_commit(&l, 1);
+    from = learner_round_begin(&l);
+    assert_int_equal(l.cfg.epoch, 0);
+    bare.from_slot = from;
+    for (uint32_t i = 0; i < N_FOUNDERS; i++) {   /* no founding: unknown */
+        bare.from = 4 + i;
+        snprintf(bare.member, sizeof bare.member, "%s", founder_members[i]);
+        assert_int_equal(learner_on_listing(&l, bare.from, &bare), 0);
+    }
+    assert_int_equal(l.applied, 0);
+    assert_int_equal(l.cfg.epoch, 0);
+    listing(&l, 0, 1, from, INT64_MAX, &a, 1);
+    assert_int_equal(l.cfg.epoch, 1);
+    assert_int_equal(l.cfg.n, 3);
+    listing(&l, 1, 1, from, INT64_MAX, &a, 1);
+    assert_int_equal(l.applied, 1);
+    learner_free(&l);
+}
+
+/* Slot 2 holds a change: node 7 in place of node 6. Slot 3 was chosen by
+ * the new voters (5 and 7), while node 6, removed, still holds a stale
+ * value there at a higher ballot. A round among the founding voters
+ * decides up to the change and stops: slot 3 is not theirs to decide,
+ * even with node 6's answer covering it. The next round counts the new
+ * voters: node 6 is no longer one, node 7 is. */
+static void test_round_stops_after_a_configuration_and_the_next_counts_the_new_voters(void **state)
+{
+    struct learner l;
+    struct pvalue change = replace_6_by_7();
+    struct msg_entry four[] = { EB(1, B(1, 1), "one", 1),
+                                { .slot = 2, .ballot = B(1, 1), .value = change } };
+    struct msg_entry six[] = { EB(1, B(1, 1), "one", 1),
+                               { .slot = 2, .ballot = B(1, 1), .value = change },
+                               EB(3, B(5, 5), "stale", 3) };
+    struct msg_entry three = EB(3, B(2, 1), "three", 4);
+    uint64_t from;
+
+    start(&l, 0);
+    hear_commit(&l, 3);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 3, from, INT64_MAX, four, 2);
+    listing(&l, 2, 3, from, INT64_MAX, six, 3);
+    assert_int_equal(l.applied, 2);
+    assert_int_equal(l.cfg.epoch, 2);
+    assert_int_equal(l.cfg.first_slot, 3);
+    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
+    assert_int_equal(voters_find_node(&l.cfg, 6), -1);
+    assert_int_equal(l.n_out, 2);
+    assert_true(voters_is_value(&l.out[1].value));
+    /* the rest of that round was counted among the old voters: over */
+    listing(&l, 1, 3, from, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 2);
+
+    from = learner_round_begin(&l);
+    assert_int_equal(from, 3);
+    listing(&l, 2, 3, from, INT64_MAX, &six[2], 1);     /* removed */
+    listing(&l, 0, 3, from, INT64_MAX, NULL, 0);        /* 4 lacks slot 3 */
+    assert_int_equal(l.applied, 2);
+    listing_from(&l, (struct answer){ 7, NEW_MEMBER, 3, from, INT64_MAX, 0 },
+                 &three, 1);
+    assert_int_equal(l.applied, 3);
+    assert_string_equal(l.out[2].value.data, "three");
+    pvalue_free(&change);
+    learner_free(&l);
+}
+
+/* A configuration value the leader announces is applied like a write
+ * and sets the voters of every later round; the founding configuration a
+ * listing carries no longer counts then. */
+static void test_announced_configuration_sets_the_voters(void **state)
+{
+    struct learner l;
+    struct pvalue change = replace_6_by_7();
+    struct msg_entry announced = { .slot = 1, .value = change };
+    struct msg_entry two = EB(2, B(2, 1), "two", 2);
+    uint64_t from;
+
+    start(&l, 0);
+    announce(&l, B(1, 1), 2, &announced, 1);
+    assert_int_equal(l.applied, 1);
+    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
+    assert_int_equal(l.cfg.first_slot, 2);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 2, from, INT64_MAX, &two, 1);
+    listing(&l, 2, 2, from, INT64_MAX, &two, 1);        /* node 6: removed */
+    assert_int_equal(l.applied, 1);
+    assert_int_equal(voters_find_node(&l.cfg, 6), -1);  /* still */
+    listing_from(&l, (struct answer){ 7, NEW_MEMBER, 2, from, INT64_MAX, 0 },
+                 &two, 1);
+    assert_int_equal(l.applied, 2);
+    pvalue_free(&change);
+    learner_free(&l);
+}
+
+/* The learner's own stored log, read back at start, holds the
+ * configurations too: the voters are those of the last one. */
+static void test_stored_log_restores_the_voters(void **state)
+{
+    struct learner l;
+    struct pvalue change = replace_6_by_7();
+    struct msg_entry stored[] = { EB(1, B(1, 1), "one", 1),
+                                  { .slot = 2, .ballot = B(1, 1),
+                                    .value = change } };
+
+    start(&l, 0);
+    assert_int_equal(learner_adopt(&l, stored, 2, 2, true), 0);
+    assert_int_equal(l.applied, 2);
+    assert_int_equal(l.n_out, 0);
+    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
+    assert_int_equal(l.cfg.first_slot, 3);
+    pvalue_free(&change);
     learner_free(&l);
 }
 
@@ -269,7 +557,7 @@ static void test_adopt_another_learners_log(void **state)
     struct msg_entry copied[] = { EB(2, B(1, 1), "two", 1),
                                   EB(5, B(1, 1), "five", 2) };
 
-    learner_init(&l, 3, 0);
+    start(&l, 0);
     l.trimmed_seen = 4;
     assert_true(learner_must_copy(&l));
     assert_int_equal(learner_adopt(&l, copied, 2, 6, false), 0);
@@ -278,10 +566,8 @@ static void test_adopt_another_learners_log(void **state)
     assert_int_equal(l.n_out, 2);
     assert_string_equal(l.out[1].value.data, "five");
     assert_int_equal(l.out[1].slot, 5);
-    for (size_t a = 0; a < 2; a++) {
-        learn(&l, a, B(1, 1), E(7, "five", 2));     /* a retry chosen again */
-        learn(&l, a, B(1, 1), E(8, "eight", 3));
-    }
+    announce_one(&l, E(7, "five", 2));      /* a retry chosen again */
+    announce_one(&l, E(8, "eight", 3));
     assert_int_equal(l.applied, 8);
     assert_int_equal(l.n_out, 3);
     assert_string_equal(l.out[2].value.data, "eight");
@@ -305,33 +591,30 @@ static void test_identities_age_only_when_caught_up(void **state)
     uint64_t slot = 0;
     char data[32];
 
-    learner_init(&l, 3, 1000);
+    start(&l, 1000);
     for (int round = 0; round < 5; round++) {
         for (size_t i = 0; i < R; i++) {
             slot++;
             snprintf(data, sizeof data, "w%llu", (unsigned long long)slot);
-            for (size_t a = 0; a < 2; a++)
-                learn(&l, a, B(1, 1), E(slot, data, slot));
+            announce_one(&l, E(slot, data, slot));
         }
         learner_out_clear(&l);
         if (round < 4)
             learner_tick(&l, 1000 * (round + 1));
     }
     assert_int_equal(idmap_aging_len(&l.applied_ids), 2 * R);
-    learn(&l, 0, B(1, 1), E(slot + 2, "later", slot + 2));
+    announce_one(&l, E(slot + 2, "later", slot + 2));
     assert_true(learner_behind(&l));
     learner_tick(&l, 1000000);
     assert_int_equal(idmap_aging_len(&l.applied_ids), 2 * R);
-    learn(&l, 0, B(1, 1), E(slot + 1, "next", slot + 1));
-    learn(&l, 1, B(1, 1), E(slot + 1, "next", slot + 1));
-    learn(&l, 1, B(1, 1), E(slot + 2, "later", slot + 2));
+    announce_one(&l, E(slot + 1, "next", slot + 1));
     assert_false(learner_behind(&l));
     /* slot + 1 was applied behind slot + 2: the young generation, full,
      * was aged by count */
     assert_int_equal(idmap_aging_len(&l.applied_ids), R + 2);
     learner_free(&l);
 
-    learner_init(&l, 3, 1000);
+    start(&l, 1000);
     for (uint64_t s = 1; s <= 3 * R; s++) {
         struct msg_entry stored = EB(s, B(1, 1), "kept", s);
         assert_int_equal(learner_adopt(&l, &stored, 1, s, true), 0);
@@ -344,9 +627,9 @@ static void test_identities_age_only_when_caught_up(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quorum_at_one_ballot_chooses),
+        cmocka_unit_test(test_catch_up_needs_a_quorum_of_voters),
         cmocka_unit_test(test_leader_announcement_chooses_at_once),
-        cmocka_unit_test(test_votes_at_different_ballots_do_not_choose),
+        cmocka_unit_test(test_listings_outside_a_round_choose_nothing),
         cmocka_unit_test(test_same_acceptor_twice_is_not_a_quorum),
         cmocka_unit_test(test_gap_holds_later_slots_back),
         cmocka_unit_test(test_noops_and_duplicate_writes_applied_once),
@@ -355,6 +638,12 @@ int main(void)
         cmocka_unit_test(test_catch_up_does_not_guess_uncommitted_slots),
         cmocka_unit_test(test_catch_up_respects_listing_coverage),
         cmocka_unit_test(test_trimmed_answer_does_not_cover_forgotten_slots),
+        cmocka_unit_test(test_round_counts_only_voters_under_their_member),
+        cmocka_unit_test(test_answers_count_only_for_the_round_in_progress),
+        cmocka_unit_test(test_founding_voters_come_from_a_listing),
+        cmocka_unit_test(test_round_stops_after_a_configuration_and_the_next_counts_the_new_voters),
+        cmocka_unit_test(test_announced_configuration_sets_the_voters),
+        cmocka_unit_test(test_stored_log_restores_the_voters),
         cmocka_unit_test(test_adopt_another_learners_log),
         cmocka_unit_test(test_identities_age_only_when_caught_up),
     };
