@@ -258,7 +258,8 @@ enum proposer_change_result {
     PROPOSER_CHANGE_INVALID,    /* the reason is in err */
 };
 /* A change of the voters (see voters_change): chosen in the log as a
- * configuration value, once every slot before it is chosen. */
+ * configuration value at the next free slot, answered through token (not
+ * NULL) once in force. */
 enum proposer_change_result proposer_change(struct proposer *p,
                                             enum voters_change change,
                                             uint32_t old,
