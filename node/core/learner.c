@@ -108,9 +108,12 @@ static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
                           struct pvalue *v, bool stored)
 {
     if (voters_is_value(v)) {
-        /* A chain is full only if leaders broke their one-change-at-a-
-         * time rule. The round in progress counted its answers without
-         * this configuration: it is over. */
+        /* Every slot before it is applied (or, from another learner's
+         * log, covered): the chain keeps what later slots need. It is
+         * full only if leaders broke their one-change-at-a-time rule.
+         * The round in progress counted its answers without this
+         * configuration: it is over. */
+        chain_advance(&l->chain, slot - 1);
         if (chain_take(&l->chain, v, slot) < 0)
             return -1;
         l->round_from = 0;
