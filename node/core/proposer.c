@@ -779,7 +779,10 @@ void proposer_tick(struct proposer *p, int64_t now)
     }
     if (p->commit + 1 < p->sent_upto && now - p->progress_at >= proposer_retry_ms(p))
         proposer_retransmit(p, now);
-    if (p->confirm_round && now - p->confirm_sent_at >= proposer_retry_ms(p))
+    /* Not while the voters in force did not promise (see proposer_flush):
+     * the round waits for them. */
+    if (p->confirm_round && p->held_from > p->commit + 1 &&
+        now - p->confirm_sent_at >= proposer_retry_ms(p))
         proposer_start_confirm(p, now);
 }
 
