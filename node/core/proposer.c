@@ -524,7 +524,9 @@ static void proposer_mark_chosen(struct proposer *p, uint64_t slot)
 }
 
 /* The commit index reached slot: a configuration value there joins the
- * chain (its voters are asked in time). */
+ * chain (its voters are asked in time). When the next slot is the first
+ * of voters that did not promise, the leader waits for them from now on
+ * (and steps down if that lasts). */
 static void proposer_committed(struct proposer *p, uint64_t slot, int64_t now)
 {
     struct proposer_slot *s = proposer_at(p, slot);
@@ -532,6 +534,8 @@ static void proposer_committed(struct proposer *p, uint64_t slot, int64_t now)
     p->commit = slot;
     p->progress_at = now;
     p->quorum_at = now;
+    if (p->commit + 1 == p->held_from)
+        p->held_since = now;
     if (voters_is_value(&s->value) &&
         chain_take(&p->chain, &s->value, slot) < 0)
         proposer_step_down(p, 0, "too many configuration changes at once",
