@@ -530,6 +530,8 @@ static void proposer_mark_chosen(struct proposer *p, uint64_t slot)
 static void proposer_committed(struct proposer *p, uint64_t slot, int64_t now)
 {
     struct proposer_slot *s = proposer_at(p, slot);
+    const struct voters *in_force = chain_at(&p->chain, slot);
+    uint64_t epoch = in_force ? in_force->epoch : 0;
 
     p->commit = slot;
     p->progress_at = now;
@@ -541,6 +543,11 @@ static void proposer_committed(struct proposer *p, uint64_t slot, int64_t now)
         proposer_step_down(p, 0, "too many configuration changes at once",
                            now);
     chain_advance(&p->chain, p->commit);
+    /* A confirm round's acks are indexes of the voters in force: when
+     * others come in force, those gathered so far do not count. */
+    in_force = chain_at(&p->chain, p->commit + 1);
+    if (in_force && in_force->epoch != epoch)
+        p->confirm_acks = 0;
 }
 
 void proposer_on_accepted(struct proposer *p, uint32_t from,
