@@ -1461,6 +1461,34 @@ static void test_slots_before_the_first_are_decided_by_the_old_voters(
     sim_free(s);
 }
 
+/* An ACCEPT goes to the voters of its slots: with one batch in flight at
+ * a time, the slots before a change's first and those from it on wait
+ * together, and go in two ACCEPTs, one to the old voters and one to the
+ * new (the run's checks fail otherwise). */
+static void test_a_batch_belongs_to_one_configuration(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_elect(s);
+    s->p.set.max_batches = 1;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);                        /* chosen */
+    sim_flush(s, &s->p);        /* the gap filled, its first batch sent */
+    assert_true(s->p.sent_upto < first);
+    sim_write(s, "w", 1, &write);
+    sim_flush(s, &s->p);        /* the rest of the gap, then the write */
+    assert_int_equal(s->p.next_slot, first + 1);
+    assert_int_equal(s->p.sent_upto, first);
+    sim_advance(s, 20);
+    assert_int_equal(answer_of(s, &write)->slot, first);
+    sim_free(s);
+}
+
 /* A change takes the next free slot; once it is chosen, the leader fills
  * the slots up to its first with no-ops (no write comes) and answers
  * once they are chosen: the change is in force within a round trip or
@@ -2154,6 +2182,7 @@ int main(void)
         SIM_TEST(test_shrink_removed_voter_counts_until_the_first_slot),
         SIM_TEST(test_wiped_acceptor_votes_again_only_under_its_new_identity),
         SIM_TEST(test_slots_before_the_first_are_decided_by_the_old_voters),
+        SIM_TEST(test_a_batch_belongs_to_one_configuration),
         SIM_TEST(test_change_fills_the_gap_with_noops_and_is_answered),
         SIM_TEST(test_writes_during_a_change_are_chosen),
         SIM_TEST(test_voter_at_the_leaders_ballot_completes_its_change),
