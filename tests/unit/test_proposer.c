@@ -1271,8 +1271,9 @@ static uint64_t sim_write_until(struct sim *s, struct proposer *p,
  * promises of 0 and 1): the change is chosen by two founders, the slots
  * up to its first are filled and chosen, and the leader asks the joiner
  * for its promise (3 of the 4 must have promised). Until the joiner,
- * admitted, promises, the change is not answered and nothing is
- * proposed from its first slot on. From then on a slot needs 3 of the 4
+ * admitted, promises, the change is not answered, nothing is proposed
+ * from its first slot on, and no read is confirmed (nothing but PREPARE
+ * goes to the new voters). From then on a slot needs 3 of the 4
  * voters, the joiner's among them, and no vote counts from a node that
  * is no voter or votes under a member identity the configuration does
  * not name. */
@@ -1281,7 +1282,8 @@ static void test_grow_3_to_4_needs_3_of_the_4_voters(void **state)
     struct sim *s = sim_new(1, 0);
     const uint64_t first = FIRST_AFTER(2);
     struct voter joiner;
-    int one, change, two, three;
+    size_t confirms;
+    int one, change, two, read, three;
 
     sim_new_directory(s, 3);
     joiner = sim_voter(s, 3);
@@ -1300,13 +1302,17 @@ static void test_grow_3_to_4_needs_3_of_the_4_voters(void **state)
     assert_true(s->prepares_to[3] >= 1);        /* the joiner was asked */
     assert_null(sim_answer(s, &change));
     sim_write(s, "two", 2, &two);
+    assert_int_equal(proposer_read(&s->p, &read), PROPOSER_QUEUED);
+    confirms = s->confirms_sent;
     sim_advance(s, 50);
     assert_null(sim_answer(s, &two));           /* it waits */
     assert_int_equal(s->p.next_slot, first);
+    assert_int_equal(s->confirms_sent, confirms);   /* so does the read */
 
     sim_join(s, 3);
     sim_advance(s, TIMEOUT);                    /* asked again */
     assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(answer_of(s, &read)->kind, PROPOSER_REPLY_READ);
     assert_int_equal(answer_of(s, &change)->slot, 2);
     assert_int_equal(s->p.chain.n, 1);
     assert_int_equal(s->p.chain.c[0].epoch, 2);
