@@ -485,7 +485,8 @@ static void announce_noops(struct learner *l, uint64_t first, uint64_t last)
 
 /* Slot 2 holds a change: node 7 in place of node 6, from slot
  * 2 + VOTERS_ALPHA on. A round among the founding voters decides up to
- * the change and stops there, though their answers cover slot 3 too.
+ * the change and stops there, though their answers cover slot 3 too:
+ * it counted its answers without the change, so it is over.
  * Slot 3 is still the founding voters' to decide: nodes 5 and 7 are no
  * quorum there, nodes 5 and 6 are. */
 static void test_round_stops_after_a_configuration(void **state)
@@ -512,6 +513,8 @@ static void test_round_stops_after_a_configuration(void **state)
     assert_int_equal(l.chain.c[1].first_slot, 2 + VOTERS_ALPHA);
     assert_int_equal(voters_find(&l.chain.c[1], 7, NEW_MEMBER), 2);
     assert_int_equal(voters_find_node(&l.chain.c[1], 6), -1);
+    listing(&l, 1, 3, from, INT64_MAX, &six[2], 1);
+    assert_int_equal(l.applied, 2);             /* that round is over */
 
     from = learner_round_begin(&l);
     assert_int_equal(from, 3);
@@ -527,7 +530,8 @@ static void test_round_stops_after_a_configuration(void **state)
 
 /* A configuration value the leader announces is applied like a write
  * and joins the chain: its voters decide the slots from its first on,
- * the founding voters those before. Once every slot before its first
+ * the founding voters those before (a value node 7 reports there does
+ * not count, however high its ballot). Once every slot before its first
  * is applied, the founding configuration leaves the chain. */
 static void test_announced_configuration_governs_from_its_first_slot(
     void **state)
@@ -536,6 +540,7 @@ static void test_announced_configuration_governs_from_its_first_slot(
     struct pvalue change = replace_6_by_7();
     struct msg_entry announced = { .slot = 1, .value = change };
     struct msg_entry two = EB(2, B(2, 1), "two", 2);
+    struct msg_entry stale = EB(2, B(9, 9), "stale", 9);
     struct msg_entry first = EB(1 + VOTERS_ALPHA, B(2, 1), "first", 3);
     uint64_t from;
 
@@ -549,10 +554,11 @@ static void test_announced_configuration_governs_from_its_first_slot(
 
     from = learner_round_begin(&l);
     listing(&l, 0, 2, from, INT64_MAX, &two, 1);
-    listing_of_7(&l, 2, from, &two, 1);             /* not a voter yet */
+    listing_of_7(&l, 2, from, &stale, 1);           /* not a voter yet */
     assert_int_equal(l.applied, 1);
     listing(&l, 2, 2, from, INT64_MAX, &two, 1);    /* node 6 still is */
     assert_int_equal(l.applied, 2);
+    assert_string_equal(l.out[1].value.data, "two");
 
     announce_noops(&l, 3, VOTERS_ALPHA);
     assert_int_equal(l.applied, VOTERS_ALPHA);
@@ -566,6 +572,44 @@ static void test_announced_configuration_governs_from_its_first_slot(
     listing_of_7(&l, 1 + VOTERS_ALPHA, from, &first, 1);
     assert_int_equal(l.applied, 1 + VOTERS_ALPHA);
     pvalue_free(&change);
+    learner_free(&l);
+}
+
+/* Node 5 lost its disk and a change at slot 1 admits it again under its
+ * new identity, from slot 1 + VOTERS_ALPHA on. Its old identity's answer
+ * (sent before the wipe, arriving late) counts for the slots before that,
+ * which the founding configuration decides, and not for the first slot
+ * of the change: there node 4 alone is no quorum, nodes 4 and 6 are. */
+static void test_each_slot_counts_the_identities_its_voters_have(
+    void **state)
+{
+    const uint64_t first = 1 + VOTERS_ALPHA;
+    struct voters readmitted = founding();
+    struct msg_entry announced = { .slot = 1 }, *e;
+    struct learner l;
+    uint64_t from;
+
+    readmitted.v[1] = voter(5, WIPED_MEMBER);
+    assert_int_equal(voters_to_value(&readmitted, &announced.value), 0);
+    assert_non_null(e = calloc(first, sizeof(*e)));
+    for (uint64_t s = 2; s < first; s++)
+        e[s - 2] = (struct msg_entry){ .slot = s, .ballot = B(1, 1) };
+    e[first - 2] = EB(first, B(2, 1), "first", 1);
+    start(&l, 0);
+    listing(&l, 0, 0, 0, INT64_MAX, NULL, 0);   /* the founding voters */
+    announce(&l, B(1, 1), first, &announced, 1);
+    assert_int_equal(l.chain.n, 2);
+
+    from = learner_round_begin(&l);
+    listing(&l, 0, first, from, INT64_MAX, e, first - 1);
+    listing_from(&l, (struct answer){ 5, founder_members[1], first, from,
+                                      INT64_MAX, 0 }, e, first - 2);
+    assert_int_equal(l.applied, first - 1);
+    listing(&l, 2, first, from, INT64_MAX, &e[first - 2], 1);
+    assert_int_equal(l.applied, first);
+    assert_string_equal(l.out[l.n_out - 1].value.data, "first");
+    pvalue_free(&announced.value);
+    free(e);
     learner_free(&l);
 }
 
@@ -768,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_round_stops_after_a_configuration),
         cmocka_unit_test(
             test_announced_configuration_governs_from_its_first_slot),
+        cmocka_unit_test(test_each_slot_counts_the_identities_its_voters_have),
         cmocka_unit_test(test_stored_log_restores_the_voters),
         cmocka_unit_test(test_many_changes_applied_at_once),
         cmocka_unit_test(test_adopt_another_learners_log),
