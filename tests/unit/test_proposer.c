@@ -12,10 +12,11 @@
  *    govern it, each under its member identity (by the configurations
  *    announced chosen at least VOTERS_ALPHA slots before it);
  *  - a leader never has a slot past its commit index + VOTERS_ALPHA in
- *    flight; each ACCEPT goes to the voters that govern all its slots, as
- *    the log says, and only when a quorum of them promised the leader's
- *    ballot; nothing at or past the first slot of voters that have not
- *    promised is sent. */
+ *    flight; each ACCEPT goes to the voters that govern all its slots (a
+ *    CONFIRM to those of the slot after the commit index), as the log
+ *    says, and only when a quorum of them promised the leader's ballot;
+ *    nothing at or past the first slot of voters that have not promised
+ *    is sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1251,8 +1252,8 @@ static void sim_join(struct sim *s, size_t i)
     assert_true(s->acc[i].me.active);
 }
 
-/* p writes n values from seq on, one loop turn each 100, until its next
- * slot is `upto`; returns the next seq. */
+/* p is written values from seq on (a loop turn every 100) until they
+ * fill its slots up to upto - 1; returns the next seq. */
 static uint64_t sim_write_until(struct sim *s, struct proposer *p,
                                 uint64_t upto, uint64_t seq)
 {
