@@ -155,17 +155,27 @@ static bool raise_promise(struct acceptor *a, struct ballot b)
     return true;
 }
 
+/* Every slot up to commit is chosen: the commit index rises to it, and
+ * the chain keeps only the configurations that decide slots after it
+ * (the first one is then the one a candidate counts its quorum in). */
+static void raise_commit(struct acceptor *a, uint64_t commit)
+{
+    if (commit > a->commit)
+        a->commit = commit;
+    chain_advance(&a->chain, a->commit);
+}
+
 /* Takes a leader's commit index and the configurations after it when
- * they are newer. Returns true when the configurations changed. */
+ * they are newer. Returns true when the leader's configurations were
+ * taken. */
 static bool take_commit(struct acceptor *a, uint64_t commit,
                         const struct voters_chain *chain)
 {
     bool newer = chain && chain_newer(chain, &a->chain);
 
-    if (commit > a->commit)
-        a->commit = commit;
     if (newer)
         a->chain = *chain;
+    raise_commit(a, commit);
     return newer;
 }
 
@@ -431,8 +441,7 @@ int acceptor_restore(struct acceptor *a, const struct acceptor_record *r)
             return -1;
         break;
     case ACCEPTOR_RECORD_TRIM:
-        if (r->upto > a->commit)
-            a->commit = r->upto;
+        raise_commit(a, r->upto);
         trim(a, r->upto);
         break;
     case ACCEPTOR_RECORD_IDENTITY:
@@ -488,8 +497,7 @@ int acceptor_admit(struct acceptor *a, const struct admission *decided,
                         voters_find(&decided->chain.c[i], a->id,
                                     a->me.member) >= 0;
     a->chain = decided->chain;
-    if (decided->commit > a->commit)
-        a->commit = decided->commit;
+    raise_commit(a, decided->commit);
     return record_identity(a, out) < 0 || record_config(a, out) < 0 ? -1 : 0;
 }
 

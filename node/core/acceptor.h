@@ -143,7 +143,8 @@ enum acceptor_verdict acceptor_prepare(struct acceptor *a, struct ballot b,
  * An empty list only checks the ballot (a leader confirming it still
  * leads). A chain newer than the acceptor's is taken, with a config
  * record: the acceptor reports it to candidates and to acceptors that
- * wait to be admitted.
+ * wait to be admitted. The configurations that no slot after the commit
+ * index needs any more are dropped from the chain.
  * On OK: an accept record for each entry stored (one for a trimmed slot
  * is answered without being stored), or, when none is and b is above the
  * promise, a promise record; and an ACCEPTED. */

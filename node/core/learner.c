@@ -101,16 +101,22 @@ static struct learner_slot *learner_slot(struct learner *l, uint64_t slot,
 }
 
 /* A value joins the applied log: a write's identity is remembered, a
- * configuration is in force from the next slot on, and unless it comes
- * from the learner's own store, *v moves into the outbox. */
+ * configuration joins the chain (its voters decide the slots from
+ * slot + VOTERS_ALPHA on), and unless it comes from the learner's own
+ * store, *v moves into the outbox. */
 static int learner_record(struct learner *l, uint64_t slot, struct ballot b,
                           struct pvalue *v, bool stored)
 {
     if (voters_is_value(v)) {
-        /* The voters of the slots from slot + VOTERS_ALPHA on. A chain
-         * is full only if leaders broke their one-change-at-a-time rule. */
+        /* Every slot before it is applied (or, from another learner's
+         * log, covered): the chain keeps what later slots need. It is
+         * full only if leaders broke their one-change-at-a-time rule.
+         * The round in progress counted its answers without this
+         * configuration: it is over. */
+        chain_advance(&l->chain, slot - 1);
         if (chain_take(&l->chain, v, slot) < 0)
             return -1;
+        l->round_from = 0;
     } else if (idmap_aging_put(&l->applied_ids, v->client, v->seq,
                                slot) < 0) {
         return -1;
@@ -215,14 +221,29 @@ uint64_t learner_round_begin(struct learner *l)
     return l->round_from;
 }
 
-/* Keeps, per slot up to upto, the highest-ballot value the answers hold. */
-static int learner_round_collect(struct learner *l, uint64_t upto,
+/* True when acceptor id, under member, is a voter of the configuration
+ * that decides slot. */
+static bool learner_votes_at(const struct learner *l, uint64_t slot,
+                             uint32_t id, const char *member)
+{
+    const struct voters *v = chain_at(&l->chain, slot);
+
+    return v && voters_find(v, id, member) >= 0;
+}
+
+/* Keeps, per slot up to upto, the highest-ballot value that the answers
+ * of the voters deciding it hold (acceptor id's, under member). */
+static int learner_round_collect(struct learner *l, uint32_t id,
+                                 const char *member, uint64_t upto,
                                  const struct msg_entry *e, size_t n)
 {
     bool oom = false;
 
     for (size_t i = 0; i < n && e[i].slot <= upto; i++) {
-        struct learner_slot *ls = learner_slot(l, e[i].slot, true, &oom);
+        struct learner_slot *ls;
+        if (!learner_votes_at(l, e[i].slot, id, member))
+            continue;
+        ls = learner_slot(l, e[i].slot, true, &oom);
         if (oom)
             return -1;
         if (!ls || ballot_cmp(e[i].ballot, ls->round_best) <= 0)
@@ -242,9 +263,11 @@ static bool learner_round_covers(const struct learner *l, uint64_t slot)
     const struct voters *v = chain_at(&l->chain, slot);
     size_t covering = 0;
 
-    for (size_t i = 0; v && i < l->n_answers; i++)
-        covering += l->answers[i].first <= slot && l->answers[i].upto >= slot &&
-                    voters_find(v, l->answers[i].id, l->answers[i].member) >= 0;
+    for (size_t i = 0; v && i < l->n_answers; i++) {
+        const struct learner_answer *a = &l->answers[i];
+        covering += a->first <= slot && a->upto >= slot &&
+                    voters_find(v, a->id, a->member) >= 0;
+    }
     return v && covering >= voters_quorum(v);
 }
 
@@ -275,6 +298,30 @@ static void learner_round_decide(struct learner *l)
     }
 }
 
+/* The founding configuration a listing carries is the first of the
+ * chain when the learner knows none before the first configuration it
+ * holds: none at all (no answer counted yet), or only the first change,
+ * read from its own log (a change's value does not say who voted before
+ * it); then the answers counted without it do not count: the round in
+ * progress is over. */
+static void learner_take_founding(struct learner *l,
+                                  const struct voters *founding)
+{
+    struct voters_chain *ch = &l->chain;
+
+    if (!ch->n) {
+        chain_start(ch, founding);
+        return;
+    }
+    if (ch->c[0].epoch != founding->epoch + 1 ||
+        ch->c[0].first_slot <= l->applied + 1 || ch->n == VOTERS_CHAIN_MAX)
+        return;
+    memmove(&ch->c[1], &ch->c[0], ch->n * sizeof(ch->c[0]));
+    ch->c[0] = *founding;
+    ch->n++;
+    l->round_from = 0;
+}
+
 int learner_on_listing(struct learner *l, uint32_t from, const struct msg *m)
 {
     struct learner_answer *a;
@@ -286,16 +333,17 @@ int learner_on_listing(struct learner *l, uint32_t from, const struct msg *m)
             l->highest_heard = m->entries[i].slot;
     if (m->trimmed > l->trimmed_seen)
         l->trimmed_seen = m->trimmed;
-    if (!l->chain.n && m->founding)
-        chain_start(&l->chain, m->founding);    /* no configuration applied
-                                                   yet: the founding one */
+    if (m->founding)
+        learner_take_founding(l, m->founding);
     if (m->from_slot != l->round_from || !m->from_slot ||
-        l->n_answers == sizeof l->answers / sizeof l->answers[0])
-        return 0;
+        l->n_answers == sizeof l->answers / sizeof l->answers[0] ||
+        !chain_names(&l->chain, from, m->member))
+        return 0;               /* no voter's answer to this round */
     for (size_t i = 0; i < l->n_answers; i++)
         if (l->answers[i].id == from)
             return 0;           /* one answer per acceptor and round */
-    if (learner_round_collect(l, m->upto, m->entries, m->n_entries) < 0)
+    if (learner_round_collect(l, from, m->member, m->upto, m->entries,
+                              m->n_entries) < 0)
         return -1;
     a = &l->answers[l->n_answers++];
     a->id = from;

@@ -57,8 +57,10 @@ struct learner_answer {
 };
 
 struct learner {
-    struct voters_chain chain;  /* the configurations after applied (none:
-                                   the founding one, not known yet) */
+    struct voters_chain chain;  /* the configurations after applied; the
+                                   founding one, which no value holds,
+                                   comes with a listing (none: not known
+                                   yet) */
     uint64_t applied;           /* every slot <= applied is applied */
     uint64_t known_commit;      /* highest commit index heard of */
     uint64_t highest_heard;     /* highest slot any acceptor reported */

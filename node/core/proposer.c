@@ -425,6 +425,28 @@ static int proposer_adopt(struct proposer *p, const struct msg *promise,
     return 0;
 }
 
+/* A client's change is in force once every slot before its first is
+ * chosen and its voters promised: answered. */
+static void proposer_check_change(struct proposer *p)
+{
+    if (!p->change.token || !p->change.slot ||
+        p->commit + 1 < p->change.target.first_slot ||
+        p->held_from <= p->commit + 1)
+        return;
+    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_REPLY_CHANGED,
+                                            .token = p->change.token,
+                                            .slot = p->change.slot });
+    p->change = (struct proposer_change){ 0 };
+}
+
+/* After a commit or a promise: which slots wait for voters that did not
+ * promise, and whether a client's change is in force now. */
+static void proposer_recheck(struct proposer *p, int64_t now)
+{
+    proposer_update_held(p, now);
+    proposer_check_change(p);
+}
+
 /* A promise to a leader: a late one, or from voters it asked before their
  * first slot (held_from). What they report counts only for the slots
  * nothing was proposed in yet. */
@@ -436,7 +458,7 @@ static void proposer_on_late_promise(struct proposer *p,
         proposer_step_down(p, 0, "out of memory in phase 1", now);
         return;
     }
-    proposer_update_held(p, now);
+    proposer_recheck(p, now);
 }
 
 void proposer_on_promise(struct proposer *p, uint32_t from,
@@ -451,7 +473,7 @@ void proposer_on_promise(struct proposer *p, uint32_t from,
          * For the voters of a change this leader made, that is enough:
          * nobody proposed in their slots before (docs/protocol.md). */
         if (proposer_note_promiser(p, from, promise->member))
-            proposer_update_held(p, now);
+            proposer_recheck(p, now);
         return;
     }
     if (!promise->ok) {
@@ -501,34 +523,31 @@ static void proposer_mark_chosen(struct proposer *p, uint64_t slot)
     proposer_answer_waiters(p, slot, NULL);
 }
 
-/* A client's change is in force once every slot before its first is
- * chosen and its voters promised: answered. */
-static void proposer_check_change(struct proposer *p)
-{
-    if (!p->change.token || !p->change.slot ||
-        p->commit + 1 < p->change.target.first_slot ||
-        p->held_from <= p->commit + 1)
-        return;
-    proposer_push(p, (struct proposer_out){ .kind = PROPOSER_REPLY_CHANGED,
-                                            .token = p->change.token,
-                                            .slot = p->change.slot });
-    p->change = (struct proposer_change){ 0 };
-}
-
 /* The commit index reached slot: a configuration value there joins the
- * chain (its voters are asked in time). */
+ * chain (its voters are asked in time). When the next slot is the first
+ * of voters that did not promise, the leader waits for them from now on
+ * (and steps down if that lasts). */
 static void proposer_committed(struct proposer *p, uint64_t slot, int64_t now)
 {
     struct proposer_slot *s = proposer_at(p, slot);
+    const struct voters *in_force = chain_at(&p->chain, slot);
+    uint64_t epoch = in_force ? in_force->epoch : 0;
 
     p->commit = slot;
     p->progress_at = now;
     p->quorum_at = now;
+    if (p->commit + 1 == p->held_from)
+        p->held_since = now;
     if (voters_is_value(&s->value) &&
         chain_take(&p->chain, &s->value, slot) < 0)
         proposer_step_down(p, 0, "too many configuration changes at once",
                            now);
     chain_advance(&p->chain, p->commit);
+    /* A confirm round's acks are indexes of the voters in force: when
+     * others come in force, those gathered so far do not count. */
+    in_force = chain_at(&p->chain, p->commit + 1);
+    if (in_force && in_force->epoch != epoch)
+        p->confirm_acks = 0;
 }
 
 void proposer_on_accepted(struct proposer *p, uint32_t from,
@@ -564,10 +583,8 @@ void proposer_on_accepted(struct proposer *p, uint32_t from,
     while (p->state == PROPOSER_LEADER && p->commit + 1 < p->next_slot &&
            proposer_at(p, p->commit + 1)->chosen)
         proposer_committed(p, p->commit + 1, now);
-    if (p->state == PROPOSER_LEADER) {
-        proposer_update_held(p, now);
-        proposer_check_change(p);
-    }
+    if (p->state == PROPOSER_LEADER)
+        proposer_recheck(p, now);
 }
 
 static void proposer_start_confirm(struct proposer *p, int64_t now)
@@ -773,7 +790,10 @@ void proposer_tick(struct proposer *p, int64_t now)
     }
     if (p->commit + 1 < p->sent_upto && now - p->progress_at >= proposer_retry_ms(p))
         proposer_retransmit(p, now);
-    if (p->confirm_round && now - p->confirm_sent_at >= proposer_retry_ms(p))
+    /* Not while the voters in force did not promise (see proposer_flush):
+     * the round waits for them. */
+    if (p->confirm_round && p->held_from > p->commit + 1 &&
+        now - p->confirm_sent_at >= proposer_retry_ms(p))
         proposer_start_confirm(p, now);
 }
 

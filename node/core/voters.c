@@ -261,7 +261,7 @@ const struct voters *chain_at(const struct voters_chain *ch, uint64_t slot)
 
     for (size_t i = 0; i < ch->n && ch->c[i].first_slot <= slot; i++)
         at = &ch->c[i];
-    return at ? at : ch->n ? &ch->c[0] : NULL;
+    return at;
 }
 
 const struct voters *chain_last(const struct voters_chain *ch)

@@ -8,7 +8,9 @@
  *    numbers within the JSON integer range the decoder allows, strings
  *    within max_value bytes and without NUL inside, member and cluster
  *    identities of 16 lowercase hex digits or empty, configurations with
- *    an epoch, a first slot and 1 to VOTERS_MAX voters of distinct ids);
+ *    an epoch, a first slot and 1 to VOTERS_MAX voters of distinct ids,
+ *    chains of 1 to VOTERS_CHAIN_MAX of them, each after the one before:
+ *    a higher epoch and a later first slot);
  *  - round trip: encoding the decoded message and decoding that again
  *    gives an equal message, and encoding the second one gives the same
  *    text as the first encoding (the encoded form is canonical). */
@@ -19,7 +21,7 @@
 
 #include "net/codec.h"
 
-#define N_TYPES (MSG_IDENTITY + 1)
+#define N_TYPES (MSG_LEARNED + 1)
 #define MAX_VALUE 256           /* small, so the size limit is reachable */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,6 +64,19 @@ static bool voters_equal(const struct voters *a, const struct voters *b)
     return true;
 }
 
+static bool chain_equal(const struct voters_chain *a,
+                        const struct voters_chain *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (!voters_equal(&a->c[i], &b->c[i]))
+            return false;
+    return true;
+}
+
 static bool msg_equal(const struct msg *a, const struct msg *b)
 {
     if (a->type != b->type || a->from != b->from || a->ok != b->ok ||
@@ -69,7 +84,7 @@ static bool msg_equal(const struct msg *a, const struct msg *b)
         a->upto != b->upto || a->commit != b->commit || a->slot != b->slot ||
         a->trimmed != b->trimmed || a->active != b->active ||
         strcmp(a->member, b->member) != 0 || strcmp(a->cluster, b->cluster) != 0 ||
-        !voters_equal(a->config, b->config) ||
+        !chain_equal(a->chain, b->chain) ||
         !voters_equal(a->founding, b->founding) ||
         !value_equal(&a->value, &b->value) || a->n_entries != b->n_entries)
         return false;
@@ -107,6 +122,20 @@ static void check_voters(const struct voters *v, const char *text)
     }
 }
 
+static void check_chain(const struct voters_chain *ch, const char *text)
+{
+    if (!ch)
+        return;
+    if (ch->n < 1 || ch->n > VOTERS_CHAIN_MAX)
+        fail("a chain with no configuration or too many", text);
+    for (size_t i = 0; i < ch->n; i++) {
+        check_voters(&ch->c[i], text);
+        if (i && (ch->c[i].epoch <= ch->c[i - 1].epoch ||
+                  ch->c[i].first_slot <= ch->c[i - 1].first_slot))
+            fail("a chain out of order", text);
+    }
+}
+
 static void check_value(const struct pvalue *v, const char *text)
 {
     if (!v->data) {
@@ -131,7 +160,7 @@ static void check_decoded(const struct msg *m, const char *text)
     if (!is_id_or_empty(m->member, MEMBER_ID_LEN) ||
         !is_id_or_empty(m->cluster, CLUSTER_ID_LEN))
         fail("a member or cluster identity that is not 16 hex digits", text);
-    check_voters(m->config, text);
+    check_chain(m->chain, text);
     check_voters(m->founding, text);
     for (size_t i = 0; i < m->n_entries; i++) {
         if (m->entries[i].slot < 1 || m->entries[i].slot > INT64_MAX)
@@ -155,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text = (const char *)data + 1;
     if (msg_decode(type, text, size - 1, MAX_VALUE, &first, err, sizeof err) != 0) {
         if (first.entries || first.n_entries || first.value.data || first.value.client ||
-            first.config || first.founding)
+            first.chain || first.founding)
             fail("a rejected message is not empty", NULL);
         if (!err[0])
             fail("a rejection without a reason", NULL);

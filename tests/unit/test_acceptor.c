@@ -1,8 +1,8 @@
 /* test_acceptor.c -- the acceptor's rules: who may vote (identity and
- * admission), promises, accepts, listings, the configuration a leader
- * sends, the learners' progress and trimming, and the records that make
- * each decision durable (what is written, what a compacted file holds,
- * and what a replay of them rebuilds). */
+ * admission), promises, accepts, listings, the configurations a leader
+ * sends (a chain), the learners' progress and trimming, and the records
+ * that make each decision durable (what is written, what a compacted
+ * file holds, and what a replay of them rebuilds). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,16 +75,20 @@ static struct admission founding_decision(void)
     return decided;
 }
 
-/* The configuration after the founding one that adds JOINER: epoch 2,
- * from slot first_slot. */
-static struct voters with_joiner(uint64_t first_slot)
+/* The chain a leader knows once the configuration that adds JOINER was
+ * chosen at slot: the founding one, then that one (epoch 2, in force
+ * from slot + VOTERS_ALPHA). */
+static struct voters_chain with_joiner(uint64_t slot)
 {
-    struct voters v = founding_decision().config;
+    struct voters_chain ch = founding_decision().chain;
+    struct voters grown = ch.c[0];
+    struct pvalue value;
 
-    v.epoch = 2;
-    v.first_slot = first_slot;
-    v.v[v.n++] = voter(JOINER, JOINER_MEMBER);
-    return v;
+    grown.v[grown.n++] = voter(JOINER, JOINER_MEMBER);
+    assert_int_equal(voters_to_value(&grown, &value), 0);
+    assert_int_equal(chain_take(&ch, &value, slot), 1);
+    pvalue_free(&value);
+    return ch;
 }
 
 /* A new data directory, then the founding of the cluster and its
@@ -123,7 +127,8 @@ static void accept_one(struct acceptor *a, struct ballot b, uint64_t slot,
 {
     struct msg_entry e = entry(slot, data);
 
-    assert_int_equal(acceptor_accept(a, b, &e, 1, commit, NULL, r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(a, b, &e, 1, commit, NULL, r),
+                     ACCEPTOR_OK);
 }
 
 static void assert_ballot(struct ballot got, struct ballot want)
@@ -169,7 +174,18 @@ static void assert_config_record(const struct acceptor_record *r,
 {
     assert_int_equal(r->kind, ACCEPTOR_RECORD_CONFIG);
     assert_int_equal(r->commit, commit);
-    assert_int_equal(r->config->epoch, epoch);
+    assert_int_equal(chain_last(r->chain)->epoch, epoch);
+}
+
+static void assert_same_chain(const struct voters_chain *x,
+                              const struct voters_chain *y)
+{
+    assert_int_equal(x->n, y->n);
+    for (size_t i = 0; i < x->n; i++) {
+        assert_int_equal(x->c[i].epoch, y->c[i].epoch);
+        assert_int_equal(x->c[i].first_slot, y->c[i].first_slot);
+        assert_true(voters_same(&x->c[i], &y->c[i]));
+    }
 }
 
 static void assert_same_state(const struct acceptor *x,
@@ -180,9 +196,7 @@ static void assert_same_state(const struct acceptor *x,
     assert_int_equal(x->me.active, y->me.active);
     assert_int_equal(x->founding.epoch, y->founding.epoch);
     assert_true(voters_same(&x->founding, &y->founding));
-    assert_int_equal(x->config.epoch, y->config.epoch);
-    assert_int_equal(x->config.first_slot, y->config.first_slot);
-    assert_true(voters_same(&x->config, &y->config));
+    assert_same_chain(&x->chain, &y->chain);
     assert_ballot(x->promised, y->promised);
     assert_int_equal(x->trimmed, y->trimmed);
     assert_int_equal(x->max_slot, y->max_slot);
@@ -227,7 +241,7 @@ static void assert_refuses_to_vote(struct acceptor *a)
 {
     struct acceptor_ready r = { 0 };
     struct msg_entry e = entry(1, "x");
-    struct voters newer = with_joiner(3);
+    struct voters_chain newer = with_joiner(1);
 
     assert_int_equal(acceptor_prepare(a, B(2, 1), 1, &r),
                      ACCEPTOR_NOT_ADMITTED);
@@ -235,7 +249,7 @@ static void assert_refuses_to_vote(struct acceptor *a)
     assert_int_equal(acceptor_accept(a, B(2, 1), &e, 1, 2, &newer, &r),
                      ACCEPTOR_NOT_ADMITTED);
     assert_refused_unchanged(a, &r);
-    assert_true(a->config.epoch != 2);      /* the configuration too */
+    assert_true(a->chain.n < 2);            /* the configurations too */
     assert_int_equal(acceptor_accept(a, B(3, 1), NULL, 0, 0, NULL, &r),
                      ACCEPTOR_NOT_ADMITTED);
     assert_refused_unchanged(a, &r);
@@ -285,7 +299,7 @@ static void test_new_member_is_recorded_not_admitted(void **state)
     assert_string_equal(r.reply.member, SELF_MEMBER);
     assert_string_equal(r.reply.cluster, "");
     assert_false(r.reply.active);
-    assert_null(r.reply.config);
+    assert_null(r.reply.chain);
     assert_null(r.reply.founding);
     stop(&a, &r);
 }
@@ -314,7 +328,8 @@ static void test_admit_found_waits_for_activation(void **state)
     acceptor_identify(&a, &r);
     assert_string_equal(r.reply.cluster, decided.cluster);
     assert_false(r.reply.active);
-    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(r.reply.chain->n, 1);
+    assert_int_equal(r.reply.chain->c[0].epoch, 1);
     assert_int_equal(r.reply.founding->n, 3);
 
     assert_int_equal(acceptor_activate(&a, &r), 0);
@@ -322,14 +337,17 @@ static void test_admit_found_waits_for_activation(void **state)
     assert_identity_record(&r.records[0], SELF_MEMBER, true);
     assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_OK);
     assert_string_equal(r.reply.cluster, decided.cluster);
-    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(r.reply.chain->n, 1);
+    assert_int_equal(r.reply.chain->c[0].epoch, 1);
     stop(&a, &r);
 }
 
-/* A joiner named by a later configuration (epoch > 1) votes at once:
- * the cluster lives already. A founding voter that joins the founding
- * configuration waits for activation like any founder. */
-static void test_admit_join_by_later_configuration_is_active_at_once(void **state)
+/* A joiner named by a later configuration (epoch > 1) votes at once,
+ * even before that configuration is in force: the cluster lives
+ * already. A founding voter that joins the founding configuration waits
+ * for activation like any founder. */
+static void test_admit_join_by_later_configuration_is_active_at_once(
+    void **state)
 {
     struct acceptor a;
     struct acceptor_ready r = { 0 };
@@ -337,7 +355,7 @@ static void test_admit_join_by_later_configuration_is_active_at_once(void **stat
 
     decided.verdict = ADMISSION_JOIN;
     decided.commit = 41;
-    decided.config = with_joiner(42);
+    decided.chain = with_joiner(41);
     assert_int_equal(acceptor_init(&a, JOINER, learners, 2), 0);
     assert_int_equal(acceptor_new_member(&a, JOINER_MEMBER, &r), 0);
     assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
@@ -348,8 +366,8 @@ static void test_admit_join_by_later_configuration_is_active_at_once(void **stat
     assert_int_equal(acceptor_prepare(&a, B(1, 1), 1, &r), ACCEPTOR_OK);
     assert_string_equal(r.reply.member, JOINER_MEMBER);
     assert_int_equal(r.reply.commit, 41);
-    assert_int_equal(r.reply.config->epoch, 2);
-    assert_int_equal(r.reply.config->first_slot, 42);
+    assert_same_chain(r.reply.chain, &decided.chain);
+    assert_int_equal(r.reply.chain->c[1].first_slot, 41 + VOTERS_ALPHA);
     acceptor_free(&a);
 
     decided = founding_decision();
@@ -379,7 +397,7 @@ static void test_admit_without_a_verdict_changes_nothing(void **state)
         assert_int_equal(acceptor_admit(&a, &decided, &r), 0);
         assert_int_equal(r.n_records, 0);
         assert_string_equal(a.me.cluster, "");
-        assert_int_equal(a.config.epoch, 0);
+        assert_int_equal(a.chain.n, 0);
         assert_int_equal(a.founding.epoch, 0);
         assert_refuses_to_vote(&a);
         acceptor_free(&a);
@@ -409,7 +427,7 @@ static void test_replies_carry_the_member_identity(void **state)
     assert_int_equal(acceptor_list(&a, 0, 1, 10, &r), ACCEPTOR_OK);
     assert_string_equal(r.reply.member, SELF_MEMBER);
     assert_string_equal(r.reply.cluster, a.me.cluster);
-    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(chain_last(r.reply.chain)->epoch, 1);
     assert_int_equal(r.reply.founding->epoch, 1);
     assert_int_equal(voters_find(r.reply.founding, SELF, SELF_MEMBER), 0);
     stop(&a, &r);
@@ -417,43 +435,45 @@ static void test_replies_carry_the_member_identity(void **state)
 
 /* ---- configurations ---- */
 
-/* A leader's ACCEPT carries the configuration in force after its commit
- * index: a newer one is taken (a config record, before the accepts) and
- * reported in promises and listings; an older or equal one, or none,
- * changes nothing. */
-static void test_accept_takes_a_newer_configuration(void **state)
+/* A leader's ACCEPT carries the configurations after its commit index
+ * (a chain): a newer one (its newest configuration has a higher epoch)
+ * is taken (a config record, before the accepts) and reported in
+ * promises and listings; an older or equal one, or none, changes
+ * nothing. */
+static void test_accept_takes_a_newer_chain(void **state)
 {
     struct acceptor a;
     struct acceptor_ready r = { 0 };
-    struct voters founding, newer = with_joiner(6);
+    struct voters_chain founding, newer = with_joiner(5);
     struct msg_entry e = entry(6, "after the change");
 
     start(&a);
-    founding = a.config;
+    founding = a.chain;
     assert_int_equal(acceptor_accept(&a, B(2, 1), &e, 1, 5, &newer, &r),
                      ACCEPTOR_OK);
     assert_int_equal(r.n_records, 2);
     assert_config_record(&r.records[0], 5, 2);
-    assert_true(voters_same(r.records[0].config, &newer));
+    assert_same_chain(r.records[0].chain, &newer);
     assert_accept_record(&r.records[1], 6, B(2, 1), "after the change");
-    assert_int_equal(a.config.epoch, 2);
-    assert_int_equal(a.config.first_slot, 6);
+    assert_same_chain(&a.chain, &newer);
+    assert_int_equal(a.chain.c[1].first_slot, 5 + VOTERS_ALPHA);
 
     assert_int_equal(acceptor_prepare(&a, B(3, 2), 1, &r), ACCEPTOR_OK);
     assert_int_equal(r.reply.commit, 5);
-    assert_int_equal(r.reply.config->epoch, 2);
-    assert_int_equal(voters_find(r.reply.config, JOINER, JOINER_MEMBER), 3);
+    assert_same_chain(r.reply.chain, &newer);
+    assert_int_equal(voters_find(chain_last(r.reply.chain), JOINER,
+                                 JOINER_MEMBER), 3);
     assert_int_equal(acceptor_list(&a, 0, 1, 10, &r), ACCEPTOR_OK);
-    assert_int_equal(r.reply.config->epoch, 2);
+    assert_same_chain(r.reply.chain, &newer);
     assert_int_equal(r.reply.founding->epoch, 1);   /* the founding stays */
 
-    /* a late ACCEPT of an older leader's configuration changes nothing */
+    /* a late ACCEPT of an older leader's chain changes nothing */
     e = entry(7, "seven");
     assert_int_equal(acceptor_accept(&a, B(3, 2), &e, 1, 3, &founding, &r),
                      ACCEPTOR_OK);
     assert_int_equal(r.n_records, 1);
     assert_accept_record(&r.records[0], 7, B(3, 2), "seven");
-    assert_int_equal(a.config.epoch, 2);
+    assert_same_chain(&a.chain, &newer);
     assert_int_equal(a.commit, 5);
     /* the same one again, or none: no record */
     assert_int_equal(acceptor_accept(&a, B(3, 2), NULL, 0, 6, &newer, &r),
@@ -462,17 +482,56 @@ static void test_accept_takes_a_newer_configuration(void **state)
     assert_int_equal(acceptor_accept(&a, B(3, 2), NULL, 0, 6, NULL, &r),
                      ACCEPTOR_OK);
     assert_int_equal(r.n_records, 0);
-    assert_int_equal(a.config.epoch, 2);
+    assert_same_chain(&a.chain, &newer);
+    stop(&a, &r);
+}
+
+/* Once the commit index a leader sends reaches the slot before a
+ * configuration's first, the one before it decides no slot after the
+ * commit index: promises and listings report the chain without it, so
+ * that a candidate counts its quorum among the voters in force. */
+static void test_chain_drops_what_the_commit_index_passed(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    struct voters_chain newer = with_joiner(5), in_force = newer;
+    uint64_t first = 5 + VOTERS_ALPHA;
+
+    start(&a);
+    chain_advance(&in_force, first - 1);
+    assert_int_equal(in_force.n, 1);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), NULL, 0, 5, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), NULL, 0, first - 2,
+                                     &newer, &r), ACCEPTOR_OK);
+    assert_same_chain(&a.chain, &newer);        /* still needed */
+    /* the leader's chain after first - 1 is the new one alone */
+    assert_int_equal(acceptor_accept(&a, B(2, 1), NULL, 0, first - 1,
+                                     &in_force, &r), ACCEPTOR_OK);
+    assert_same_chain(&a.chain, &in_force);
+    assert_int_equal(acceptor_prepare(&a, B(3, 2), 1, &r), ACCEPTOR_OK);
+    assert_int_equal(r.reply.commit, first - 1);
+    assert_same_chain(r.reply.chain, &in_force);
+    /* a leader that sends the chain it knew (no newer one) does too */
+    acceptor_free(&a);
+    start(&a);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), NULL, 0, 5, &newer, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), NULL, 0, first + 10,
+                                     NULL, &r), ACCEPTOR_OK);
+    assert_same_chain(&a.chain, &in_force);
+    assert_int_equal(acceptor_list(&a, 0, 1, 10, &r), ACCEPTOR_OK);
+    assert_same_chain(r.reply.chain, &in_force);
     stop(&a, &r);
 }
 
 /* An ACCEPT refused (below the promise, or a bad slot) takes nothing of
- * the configuration either. */
+ * the configurations either. */
 static void test_refused_accept_takes_no_configuration(void **state)
 {
     struct acceptor a;
     struct acceptor_ready r = { 0 };
-    struct voters newer = with_joiner(6);
+    struct voters_chain newer = with_joiner(5);
     struct msg_entry e = entry(6, "x"), zero = entry(0, "x");
 
     start(&a);
@@ -480,24 +539,24 @@ static void test_refused_accept_takes_no_configuration(void **state)
     assert_int_equal(acceptor_accept(&a, B(4, 1), &e, 1, 5, &newer, &r),
                      ACCEPTOR_STALE);
     assert_int_equal(r.n_records, 0);
-    assert_int_equal(a.config.epoch, 1);
+    assert_int_equal(a.chain.n, 1);
     assert_int_equal(a.commit, 0);
     assert_int_equal(acceptor_accept(&a, B(5, 2), &zero, 1, 5, &newer, &r),
                      ACCEPTOR_BAD_SLOT);
     assert_int_equal(r.n_records, 0);
-    assert_int_equal(a.config.epoch, 1);
+    assert_int_equal(a.chain.n, 1);
     stop(&a, &r);
 }
 
-/* The records of the identity and the configuration rebuild them: a
- * snapshot written by an acceptor that took a newer configuration,
- * restored into a fresh one, votes under the same identity and reports
- * the same configuration; an inactive founder's stays inactive. */
+/* The records of the identity and the configurations rebuild them: a
+ * snapshot written by an acceptor that took a newer chain, restored into
+ * a fresh one, votes under the same identity and reports the same chain;
+ * an inactive founder's stays inactive. */
 static void test_snapshot_restores_identity_and_configuration(void **state)
 {
     struct acceptor a, restored;
     struct acceptor_ready r = { 0 };
-    struct voters newer = with_joiner(6);
+    struct voters_chain newer = with_joiner(5);
     struct admission decided = founding_decision();
 
     start(&a);
@@ -515,8 +574,7 @@ static void test_snapshot_restores_identity_and_configuration(void **state)
     assert_string_equal(r.reply.member, SELF_MEMBER);
     assert_string_equal(r.reply.cluster, a.me.cluster);
     assert_int_equal(r.reply.commit, 5);
-    assert_int_equal(r.reply.config->epoch, 2);
-    assert_int_equal(r.reply.config->first_slot, 6);
+    assert_same_chain(r.reply.chain, &newer);
     acceptor_free(&restored);
     acceptor_free(&a);
 
@@ -580,7 +638,7 @@ static void test_stale_prepare_reply_carries_the_promise(void **state)
     assert_int_equal(r.reply.n_entries, 0);
     assert_string_equal(r.reply.member, SELF_MEMBER);
     assert_int_equal(r.reply.commit, 1);
-    assert_int_equal(r.reply.config->epoch, 1);
+    assert_int_equal(chain_last(r.reply.chain)->epoch, 1);
     stop(&a, &r);
 }
 
@@ -594,7 +652,8 @@ static void test_promise_lists_slots_above_commit(void **state)
                               entry(4, "d"), entry(6, "f") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 5, 2, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 5, 2, NULL, &r),
+                     ACCEPTOR_OK);
     accept_one(&a, B(2, 3), 4, "D", 0, &r);
 
     assert_int_equal(acceptor_prepare(&a, B(3, 1), 1, &r), ACCEPTOR_OK);
@@ -626,7 +685,8 @@ static void test_promise_lists_more_than_a_listing(void **state)
     start(&a);
     for (size_t i = 0; i < n; i++)
         e[i] = entry(i + 1, "v");
-    assert_int_equal(acceptor_accept(&a, B(1, 1), e, n, 0, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, n, 0, NULL, &r),
+                     ACCEPTOR_OK);
     assert_int_equal(r.n_records, n);
     assert_int_equal(acceptor_prepare(&a, B(2, 1), 1, &r), ACCEPTOR_OK);
     assert_int_equal(r.reply.n_entries, n);
@@ -643,7 +703,8 @@ static void test_accept_stores_and_raises_promise(void **state)
     struct msg_entry e[2] = { entry(1, "a"), entry(2, "b") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, NULL, &r),
+                     ACCEPTOR_OK);
     assert_string_equal(acceptor_get(&a, 2)->value.data, "b");
     assert_ballot(acceptor_get(&a, 1)->ballot, B(3, 1));
     assert_ballot(a.promised, B(3, 1));
@@ -760,17 +821,20 @@ static void test_accept_of_trimmed_slots_is_only_a_promise(void **state)
     start(&a);
     assert_int_equal(acceptor_restore(&a, &(struct acceptor_record){
         .kind = ACCEPTOR_RECORD_TRIM, .upto = 10 }), 0);
-    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, NULL, &r),
+                     ACCEPTOR_OK);
     assert_int_equal(r.n_records, 1);
     assert_promise_record(&r.records[0], B(2, 1));
     assert_true(r.reply.ok);
     assert_null(acceptor_get(&a, 10));
     /* under the same ballot, nothing at all */
-    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(2, 1), e, 2, 0, NULL, &r),
+                     ACCEPTOR_OK);
     assert_int_equal(r.n_records, 0);
     /* a batch that reaches past the trim stores only what lies past it */
     e[1] = entry(11, "z");
-    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(3, 1), e, 2, 0, NULL, &r),
+                     ACCEPTOR_OK);
     assert_int_equal(r.n_records, 1);
     assert_accept_record(&r.records[0], 11, B(3, 1), "z");
     stop(&a, &r);
@@ -785,7 +849,8 @@ static void test_listing_lists_everything_by_default(void **state)
     struct msg_entry e[3] = { entry(1, "a"), entry(2, "b"), entry(4, "d") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 2), e, 3, 2, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 2), e, 3, 2, NULL, &r),
+                     ACCEPTOR_OK);
     assert_int_equal(acceptor_list(&a, 0, 2, ACCEPTOR_LISTING_MAX_ENTRIES,
                                    &r), ACCEPTOR_OK);
     assert_int_equal(r.n_records, 0);
@@ -814,7 +879,8 @@ static void test_listing_stops_at_limit(void **state)
                               entry(5, "e") };
 
     start(&a);
-    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 4, 0, NULL, &r), ACCEPTOR_OK);
+    assert_int_equal(acceptor_accept(&a, B(1, 1), e, 4, 0, NULL, &r),
+                     ACCEPTOR_OK);
     assert_int_equal(acceptor_list(&a, 0, 1, 3, &r), ACCEPTOR_OK);
     assert_int_equal(r.reply.n_entries, 3);
     assert_int_equal(r.reply.entries[2].slot, 3);
@@ -1100,10 +1166,12 @@ int main(void)
         cmocka_unit_test(test_acceptor_not_admitted_refuses_to_vote),
         cmocka_unit_test(test_new_member_is_recorded_not_admitted),
         cmocka_unit_test(test_admit_found_waits_for_activation),
-        cmocka_unit_test(test_admit_join_by_later_configuration_is_active_at_once),
+        cmocka_unit_test(
+            test_admit_join_by_later_configuration_is_active_at_once),
         cmocka_unit_test(test_admit_without_a_verdict_changes_nothing),
         cmocka_unit_test(test_replies_carry_the_member_identity),
-        cmocka_unit_test(test_accept_takes_a_newer_configuration),
+        cmocka_unit_test(test_accept_takes_a_newer_chain),
+        cmocka_unit_test(test_chain_drops_what_the_commit_index_passed),
         cmocka_unit_test(test_refused_accept_takes_no_configuration),
         cmocka_unit_test(test_snapshot_restores_identity_and_configuration),
         cmocka_unit_test(test_prepare_raises_and_rejects_lower),

@@ -19,7 +19,8 @@ static int setup(void **state)
         founders[i] = (struct node_info){ .id = (uint32_t)(4 + i),
                                           .role = ROLE_ACCEPTOR,
                                           .port = (uint16_t)(4001 + i) };
-        snprintf(founders[i].name, sizeof founders[i].name, "acceptor%d", i + 1);
+        snprintf(founders[i].name, sizeof founders[i].name, "acceptor%d",
+                 i + 1);
         snprintf(founders[i].host, sizeof founders[i].host, "127.0.0.1");
     }
     return 0;
@@ -35,11 +36,11 @@ static struct acceptor_identity fresh(const char *member)
 
 static struct identity_report report(uint32_t id, const char *member,
                                      const char *cluster,
-                                     const struct voters *config,
+                                     const struct voters_chain *chain,
                                      uint64_t commit)
 {
     struct identity_report r = { .id = id, .commit = commit,
-                                 .config = config };
+                                 .chain = chain };
 
     snprintf(r.member, sizeof r.member, "%s", member);
     snprintf(r.cluster, sizeof r.cluster, "%s", cluster);
@@ -61,7 +62,18 @@ static struct voters founding(void)
 
     admission_decide(&founders[0], &me, founders, 3, r, 2, &a);
     assert_int_equal(a.verdict, ADMISSION_FOUND);
-    return a.config;
+    assert_int_equal(a.chain.n, 1);
+    assert_true(voters_same(&a.chain.c[0], &a.founding));
+    return a.founding;
+}
+
+/* A chain of one configuration. */
+static struct voters_chain chain_of(const struct voters *v)
+{
+    struct voters_chain ch;
+
+    chain_start(&ch, v);
+    return ch;
 }
 
 static void test_the_founder_founds_when_every_founder_is_new(void **state)
@@ -103,14 +115,19 @@ static void test_only_the_founder_founds(void **state)
 static void test_a_founder_joins_the_founding_configuration(void **state)
 {
     struct voters f = founding();
-    struct identity_report r[1] = { report(4, M1, "00000000000000c1", &f, 0) };
+    struct voters_chain ch = chain_of(&f);
+    struct identity_report r[1] = { report(4, M1, "00000000000000c1", &ch,
+                                           0) };
     struct acceptor_identity me = fresh(M2);
     struct admission a;
 
     admission_decide(&founders[1], &me, founders, 3, r, 1, &a);
     assert_int_equal(a.verdict, ADMISSION_JOIN);
     assert_string_equal(a.cluster, "00000000000000c1");
-    assert_true(voters_same(&a.config, &f));
+    assert_int_equal(a.chain.n, 1);
+    assert_true(voters_same(&a.chain.c[0], &f));
+    /* the report carries no founding configuration: the chain's first */
+    assert_true(voters_same(&a.founding, &f));
 }
 
 /* acceptor1 lost its disk: its new identity is in no configuration, so it
@@ -119,7 +136,9 @@ static void test_a_founder_joins_the_founding_configuration(void **state)
 static void test_a_wiped_acceptor_waits_to_be_admitted(void **state)
 {
     struct voters f = founding();
-    struct identity_report r[1] = { report(6, M3, "00000000000000c1", &f, 42) };
+    struct voters_chain ch = chain_of(&f);
+    struct identity_report r[1] = { report(6, M3, "00000000000000c1", &ch,
+                                           42) };
     struct acceptor_identity me = fresh(M1_NEW);
     struct admission a;
 
@@ -127,24 +146,66 @@ static void test_a_wiped_acceptor_waits_to_be_admitted(void **state)
     assert_int_equal(a.verdict, ADMISSION_NOT_NAMED);
 }
 
+/* The chain of f, then next: a configuration value chosen at slot. */
+static struct voters_chain chain_with_change(const struct voters *f,
+                                             struct voters next,
+                                             uint64_t slot)
+{
+    struct voters_chain ch = chain_of(f);
+    struct pvalue value;
+
+    assert_int_equal(voters_to_value(&next, &value), 0);
+    assert_int_equal(chain_take(&ch, &value, slot), 1);
+    pvalue_free(&value);
+    return ch;
+}
+
 static void test_the_newest_configuration_decides(void **state)
 {
     struct voters f = founding(), readmitted = f;
+    struct voters_chain behind = chain_of(&f), newest;
     struct identity_report r[2];
     struct acceptor_identity me = fresh(M1_NEW);
     struct admission a;
 
-    readmitted.epoch = 2;
-    readmitted.first_slot = 90;
     snprintf(readmitted.v[0].member, sizeof readmitted.v[0].member, M1_NEW);
-    /* acceptor3 is behind (commit 42, founding configuration); acceptor2
-     * has seen the configuration that admits acceptor1 again. */
-    r[0] = report(6, M3, "00000000000000c1", &f, 42);
-    r[1] = report(5, M2, "00000000000000c1", &readmitted, 95);
+    newest = chain_with_change(&f, readmitted, 40);
+    /* acceptor3 is behind (commit 30, founding configuration); acceptor2
+     * has seen the configuration that admits acceptor1 again chosen (at
+     * 40), not yet in force: it names acceptor1 all the same. */
+    r[0] = report(6, M3, "00000000000000c1", &behind, 30);
+    r[1] = report(5, M2, "00000000000000c1", &newest, 95);
     admission_decide(&founders[0], &me, founders, 3, r, 2, &a);
     assert_int_equal(a.verdict, ADMISSION_JOIN);
     assert_int_equal(a.commit, 95);
-    assert_int_equal(a.config.epoch, 2);
+    assert_int_equal(a.chain.n, 2);
+    assert_int_equal(a.chain.c[1].epoch, 2);
+    assert_int_equal(a.chain.c[1].first_slot, 40 + VOTERS_ALPHA);
+    /* with only acceptor3's report, nothing names the new identity */
+    admission_decide(&founders[0], &me, founders, 3, r, 1, &a);
+    assert_int_equal(a.verdict, ADMISSION_NOT_NAMED);
+}
+
+/* acceptor1 was removed by a change chosen at 40, not yet in force: the
+ * configuration in force still names it, so it joins (it votes in the
+ * slots before the change's first). */
+static void test_a_voter_in_force_joins_before_its_removal(void **state)
+{
+    struct voters f = founding(), removed;
+    char err[80];
+    struct voters_chain ch;
+    struct identity_report r[1];
+    struct acceptor_identity me = fresh(M1);
+    struct admission a;
+
+    assert_int_equal(voters_change(&f, VOTERS_REMOVE, 4, NULL, &removed, err,
+                                   sizeof err), 0);
+    ch = chain_with_change(&f, removed, 40);
+    r[0] = report(5, M2, "00000000000000c1", &ch, 41);
+    admission_decide(&founders[0], &me, founders, 3, r, 1, &a);
+    assert_int_equal(a.verdict, ADMISSION_JOIN);
+    assert_int_equal(a.chain.n, 2);
+    assert_true(voters_same(&a.chain.c[1], &removed));
 }
 
 static void test_founders_vote_once_a_quorum_recorded_the_cluster(void **state)
@@ -172,7 +233,9 @@ int main(void)
         cmocka_unit_test(test_a_founder_joins_the_founding_configuration),
         cmocka_unit_test(test_a_wiped_acceptor_waits_to_be_admitted),
         cmocka_unit_test(test_the_newest_configuration_decides),
-        cmocka_unit_test(test_founders_vote_once_a_quorum_recorded_the_cluster),
+        cmocka_unit_test(test_a_voter_in_force_joins_before_its_removal),
+        cmocka_unit_test(
+            test_founders_vote_once_a_quorum_recorded_the_cluster),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

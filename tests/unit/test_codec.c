@@ -1,9 +1,10 @@
 /* test_codec.c -- unit tests for the message codec (net/codec.c).
  *
  * Every message type must survive encode -> decode unchanged, the
- * acceptors' identities and configurations included, and every kind of
- * malformed input must be rejected with a reason, leaving the message
- * empty and nothing leaked (run under AddressSanitizer). */
+ * acceptors' identities and configurations (chains of them) included,
+ * and every kind of malformed input must be rejected with a reason,
+ * leaving the message empty and nothing leaked (run under
+ * AddressSanitizer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +57,18 @@ static struct voters voters_of(size_t n, uint64_t epoch, uint64_t first_slot)
     return v;
 }
 
+/* A chain: the founding configuration of n voters, then, when later is
+ * not 0, one of later voters chosen at slot at (epoch 2). */
+static struct voters_chain chain_of(size_t n, size_t later, uint64_t at)
+{
+    struct voters_chain ch = { 0 };
+
+    ch.c[ch.n++] = voters_of(n, 1, 1);
+    if (later)
+        ch.c[ch.n++] = voters_of(later, 2, at + VOTERS_ALPHA);
+    return ch;
+}
+
 /* Entries cycling through the tricky values, every third one a no-op. */
 static struct msg_entry *make_entries(size_t n, bool with_ballot)
 {
@@ -99,6 +112,18 @@ static void assert_voters_equal(const struct voters *want,
     }
 }
 
+static void assert_chain_equal(const struct voters_chain *want,
+                               const struct voters_chain *got)
+{
+    if (!want || !got) {
+        assert_ptr_equal(want, got);
+        return;
+    }
+    assert_int_equal(want->n, got->n);
+    for (size_t i = 0; i < want->n; i++)
+        assert_voters_equal(&want->c[i], &got->c[i]);
+}
+
 static void assert_msg_equal(const struct msg *want, const struct msg *got)
 {
     assert_int_equal(want->type, got->type);
@@ -114,7 +139,7 @@ static void assert_msg_equal(const struct msg *want, const struct msg *got)
     assert_string_equal(want->member, got->member);
     assert_string_equal(want->cluster, got->cluster);
     assert_int_equal(want->active, got->active);
-    assert_voters_equal(want->config, got->config);
+    assert_chain_equal(want->chain, got->chain);
     assert_voters_equal(want->founding, got->founding);
     assert_int_equal(want->n_entries, got->n_entries);
     for (size_t i = 0; i < want->n_entries; i++) {
@@ -131,7 +156,7 @@ static void assert_msg_empty(const struct msg *m)
     assert_null(m->value.data);
     assert_null(m->value.client);
     assert_int_equal(m->from, 0);
-    assert_null(m->config);
+    assert_null(m->chain);
     assert_null(m->founding);
 }
 
@@ -196,18 +221,20 @@ static void test_roundtrip_peer_messages(void **state)
 {
     struct msg_entry *plain = make_entries(9, false);
     struct msg_entry *with_ballots = make_entries(9, true);
-    struct voters config = voters_of(4, 2, 40), founding = voters_of(3, 1, 1);
+    struct voters_chain grown = chain_of(3, 4, 30), first = chain_of(3, 0, 0);
+    struct voters founding = first.c[0];
     const struct msg messages[] = {
         { .type = MSG_PREPARE, .from = 1, .ballot = { 3, 1 }, .from_slot = 5 },
         { .type = MSG_PROMISE, .from = 4, .ok = true, .ballot = { 3, 1 },
           .commit = 39, .entries = with_ballots, .n_entries = 9,
-          .member = MEMBER, .cluster = CLUSTER, .config = &config },
+          .member = MEMBER, .cluster = CLUSTER, .chain = &grown },
         { .type = MSG_PROMISE, .from = 4, .ok = true, .ballot = { 3, 1 },
-          .member = MEMBER, .cluster = CLUSTER, .config = &founding },
-        { .type = MSG_PROMISE, .from = 5, .ok = false, .ballot = { UINT32_MAX, 2 },
-          .member = MEMBER, .cluster = CLUSTER, .config = &founding },
+          .member = MEMBER, .cluster = CLUSTER, .chain = &first },
+        { .type = MSG_PROMISE, .from = 5, .ok = false,
+          .ballot = { UINT32_MAX, 2 }, .member = MEMBER, .cluster = CLUSTER,
+          .chain = &first },
         { .type = MSG_ACCEPT, .from = 1, .ballot = { 3, 1 }, .commit = 12,
-          .entries = plain, .n_entries = 9, .config = &config },
+          .entries = plain, .n_entries = 9, .chain = &grown },
         { .type = MSG_ACCEPTED, .from = 6, .ok = true, .ballot = { 3, 1 },
           .member = MEMBER },
         { .type = MSG_ACCEPTED, .from = 6, .ok = false, .ballot = { 4, 2 },
@@ -215,16 +242,16 @@ static void test_roundtrip_peer_messages(void **state)
         { .type = MSG_LEARN, .from = 2, .ballot = { 7, 2 }, .commit = INT64_MAX,
           .entries = plain, .n_entries = 9 },
         { .type = MSG_HEARTBEAT, .from = 3, .ballot = { 1, 3 }, .commit = 0,
-          .config = &founding },
+          .chain = &first },
         { .type = MSG_LISTING, .from = 5, .ballot = { 2, 2 }, .commit = 4,
           .from_slot = 1, .upto = 9, .trimmed = 3, .entries = with_ballots,
           .n_entries = 9, .member = MEMBER, .cluster = CLUSTER,
-          .config = &config, .founding = &founding },
+          .chain = &grown, .founding = &founding },
         { .type = MSG_NOTIFY, .from = 7, .entries = plain, .n_entries = 9 },
         { .type = MSG_LEARN, .from = 2, .ballot = { 1, 2 }, .commit = 1 },
         /* an admitted acceptor's identity, and a new one's */
         { .type = MSG_IDENTITY, .from = 4, .member = MEMBER, .active = true,
-          .commit = 39, .cluster = CLUSTER, .config = &config,
+          .commit = 39, .cluster = CLUSTER, .chain = &grown,
           .founding = &founding },
         { .type = MSG_IDENTITY, .from = 9, .member = MEMBER },
     };
@@ -236,14 +263,18 @@ static void test_roundtrip_peer_messages(void **state)
 }
 
 /* Configurations travel whole (epoch, first slot, every voter's node and
- * member identity), up to the most voters a configuration may have. */
-static void test_roundtrip_largest_configuration(void **state)
+ * member identity), up to the most configurations a chain holds, each
+ * with the most voters a configuration may have. */
+static void test_roundtrip_largest_chain(void **state)
 {
-    struct voters biggest = voters_of(VOTERS_MAX, UINT32_MAX, INT64_MAX);
+    struct voters_chain biggest = { 0 };
     struct msg heartbeat = { .type = MSG_HEARTBEAT, .from = 1,
                              .ballot = { 2, 1 }, .commit = 7,
-                             .config = &biggest };
+                             .chain = &biggest };
 
+    for (uint64_t i = 0; i < VOTERS_CHAIN_MAX; i++)
+        biggest.c[biggest.n++] = voters_of(VOTERS_MAX, UINT32_MAX - 3 + i,
+                                           INT64_MAX - 3 + i);
     roundtrip(&heartbeat);
 }
 
@@ -252,14 +283,15 @@ static void test_roundtrip_largest_configuration(void **state)
  * like any value. */
 static void test_roundtrip_configuration_values_in_entries(void **state)
 {
-    struct voters v = voters_of(4, 0, 0), config = voters_of(3, 1, 1);
+    struct voters v = voters_of(4, 0, 0);
+    struct voters_chain first = chain_of(3, 0, 0);
     struct msg_entry e[2] = { { .slot = 8 }, { .slot = 9 } }, with_ballots[2];
 
     assert_int_equal(voters_to_value(&v, &e[0].value), 0);
     e[1].value = client_value("after", "9", 3);
     roundtrip(&(struct msg){ .type = MSG_ACCEPT, .from = 1, .ballot = { 2, 1 },
                              .commit = 7, .entries = e, .n_entries = 2,
-                             .config = &config });
+                             .chain = &first });
     roundtrip(&(struct msg){ .type = MSG_LEARN, .from = 1, .ballot = { 2, 1 },
                              .commit = 9, .entries = e, .n_entries = 2 });
     roundtrip(&(struct msg){ .type = MSG_NOTIFY, .from = 1, .entries = e,
@@ -270,7 +302,7 @@ static void test_roundtrip_configuration_values_in_entries(void **state)
                              .ballot = { 3, 2 }, .commit = 7,
                              .entries = with_ballots, .n_entries = 2,
                              .member = MEMBER, .cluster = CLUSTER,
-                             .config = &config });
+                             .chain = &first });
     pvalue_free(&e[0].value);
 }
 
@@ -309,28 +341,30 @@ static void test_encoding_is_compact_and_exact(void **state)
         { .slot = 1, .value = client_value("a/b", "9", 17) },
         { .slot = 2, .value = noop_value },
     };
-    struct voters one = voters_of(1, 1, 1);
+    struct voters_chain one = chain_of(1, 0, 0);
     struct msg heartbeat = { .type = MSG_HEARTBEAT, .from = 2, .ok = true,
                              .ballot = { 3, 2 }, .commit = 7, .slot = 99,
-                             .config = &one };
+                             .chain = &one };
     struct msg accept = { .type = MSG_ACCEPT, .from = 1, .ballot = { 3, 1 },
                           .commit = 0, .entries = entries, .n_entries = 2,
-                          .config = &one };
+                          .chain = &one };
     struct msg accepted = { .type = MSG_ACCEPTED, .from = 4, .ok = true,
                             .ballot = { 3, 1 }, .member = MEMBER,
-                            .cluster = CLUSTER, .config = &one };
+                            .cluster = CLUSTER, .chain = &one };
     char *text = msg_encode(&heartbeat);
 
 #define ONE_VOTER "{\"epoch\":1,\"first_slot\":1,\"voters\":[{\"id\":4," \
                   "\"name\":\"acceptor1\",\"host\":\"acceptor1.paxos\"," \
                   "\"port\":4001,\"member\":\"00000000000000a0\"}]}"
-    assert_string_equal(text, "{\"from\":2,\"ballot\":{\"round\":3,\"node\":2},\"commit\":7,"
-                              "\"config\":" ONE_VOTER "}");
+    assert_string_equal(text, "{\"from\":2,\"ballot\":{\"round\":3,"
+                              "\"node\":2},\"commit\":7,\"configs\":["
+                              ONE_VOTER "]}");
     free(text);
     text = msg_encode(&accept);
     assert_string_equal(text, "{\"from\":1,\"ballot\":{\"round\":3,\"node\":1},\"commit\":0,"
                               "\"entries\":[{\"slot\":1,\"value\":\"a/b\",\"client_id\":\"9\","
-                              "\"seq\":17},{\"slot\":2,\"noop\":true}],\"config\":" ONE_VOTER "}");
+                              "\"seq\":17},{\"slot\":2,\"noop\":true}],"
+                              "\"configs\":[" ONE_VOTER "]}");
     free(text);
     /* only the fields of the type: an ACCEPTED names the member alone */
     text = msg_encode(&accepted);
@@ -343,10 +377,10 @@ static void test_encoding_is_compact_and_exact(void **state)
 static void test_full_batch_roundtrips(void **state)
 {
     struct msg_entry *entries = make_entries(512, false);
-    struct voters config = voters_of(5, 3, 1000);
+    struct voters_chain grown = chain_of(3, 5, 90);
     struct msg accept = { .type = MSG_ACCEPT, .from = 1, .ballot = { 9, 1 },
                           .commit = 100, .entries = entries, .n_entries = 512,
-                          .config = &config };
+                          .chain = &grown };
 
     roundtrip(&accept);
     free(entries);
@@ -485,11 +519,18 @@ static void test_reject_bad_entries(void **state)
                   "entries[0].ballot.node");
 }
 
+/* Six levels (object > configs > config > voters > voter > id, the
+ * deepest message) and no more. */
 static void test_reject_too_deep(void **state)
 {
+    struct msg m;
+
     expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1,\"noop\":true,"
-                              "\"x\":{\"y\":[1]}}]}", "too deep");
-    expect_reject(MSG_PREPARE, "{\"x\":[[[[1]]]]}", "too deep");
+                              "\"x\":{\"y\":[[1]]}}]}", "too deep");
+    expect_reject(MSG_PREPARE, "{\"x\":[[[[[1]]]]]}", "too deep");
+    decode_ok(MSG_PREPARE, "{\"from\":1,\"ballot\":{\"round\":1,\"node\":1},"
+                           "\"from_slot\":1,\"x\":[[[[1]]]]}", &m);
+    msg_free(&m);
 }
 
 static void test_reject_oversized(void **state)
@@ -605,37 +646,41 @@ static void test_reject_missing_fields(void **state)
 {
     struct msg_entry *plain = make_entries(2, false);
     struct msg_entry *with_ballots = make_entries(2, true);
-    struct voters config = voters_of(3, 2, 10), founding = voters_of(3, 1, 1);
+    struct voters_chain grown = chain_of(3, 3, 1);
+    struct voters founding = grown.c[0];
     const struct msg messages[] = {
         { .type = MSG_PREPARE, .from = 1, .ballot = { 3, 1 }, .from_slot = 5 },
         { .type = MSG_PROMISE, .from = 4, .ok = true, .ballot = { 3, 1 },
           .entries = with_ballots, .n_entries = 2, .member = MEMBER,
-          .cluster = CLUSTER, .config = &config },
+          .cluster = CLUSTER, .chain = &grown },
         { .type = MSG_ACCEPT, .from = 1, .ballot = { 3, 1 }, .commit = 1,
-          .entries = plain, .n_entries = 2, .config = &config },
+          .entries = plain, .n_entries = 2, .chain = &grown },
         { .type = MSG_ACCEPTED, .from = 6, .ok = true, .ballot = { 3, 1 },
           .member = MEMBER },
         { .type = MSG_LEARN, .from = 2, .ballot = { 7, 2 }, .commit = 2,
           .entries = plain, .n_entries = 2 },
         { .type = MSG_HEARTBEAT, .from = 3, .ballot = { 1, 3 }, .commit = 0,
-          .config = &config },
+          .chain = &grown },
         { .type = MSG_LISTING, .from = 5, .ballot = { 2, 2 }, .commit = 4,
           .from_slot = 1, .upto = 9, .entries = with_ballots, .n_entries = 2,
-          .member = MEMBER, .cluster = CLUSTER, .config = &config,
+          .member = MEMBER, .cluster = CLUSTER, .chain = &grown,
           .founding = &founding },
         { .type = MSG_NOTIFY, .from = 7, .entries = plain, .n_entries = 2 },
         { .type = MSG_CHOSEN, .slot = 3, .ballot = { 1, 1 }, .from = 2,
           .value = client_value("v", "9", 1) },
         { .type = MSG_IDENTITY, .from = 4, .member = MEMBER, .active = true,
-          .commit = 9, .cluster = CLUSTER, .config = &config,
+          .commit = 9, .cluster = CLUSTER, .chain = &grown,
           .founding = &founding },
     };
 
-    for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++)
+    for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++) {
+        enum msg_type t = messages[i].type;
         expect_each_field_required(&messages[i],
-                                   messages[i].type == MSG_PROMISE ? "entries " :
-                                   messages[i].type == MSG_CHOSEN ? "client_id seq " :
-                                   messages[i].type == MSG_IDENTITY ? "config founding " : "");
+                                   t == MSG_PROMISE ? "entries " :
+                                   t == MSG_CHOSEN ? "client_id seq " :
+                                   t == MSG_IDENTITY ? "configs founding " :
+                                   "");
+    }
     free(plain);
     free(with_ballots);
 }
@@ -687,10 +732,10 @@ static void test_reject_bad_member_identities(void **state)
  * yet (IDENTITY) may give none. */
 static void test_cluster_identity_may_be_empty_only_before_admission(void **state)
 {
-    struct voters config = voters_of(3, 1, 1);
+    struct voters_chain first = chain_of(3, 0, 0);
     struct msg promise = { .type = MSG_PROMISE, .from = 4, .ok = true,
                            .ballot = { 1, 1 }, .member = MEMBER,
-                           .config = &config };
+                           .chain = &first };
     struct msg m;
     char *text = msg_encode(&promise);
 
@@ -700,7 +745,7 @@ static void test_cluster_identity_may_be_empty_only_before_admission(void **stat
                             "\"active\":false,\"commit\":0,\"cluster\":\"\"}", &m);
     assert_string_equal(m.cluster, "");
     assert_false(m.active);
-    assert_null(m.config);
+    assert_null(m.chain);
     assert_null(m.founding);
     msg_free(&m);
     expect_reject(MSG_IDENTITY, "{\"from\":9,\"member\":\"" MEMBER "\","
@@ -708,53 +753,73 @@ static void test_cluster_identity_may_be_empty_only_before_admission(void **stat
                   "field 'cluster' must be 16 lowercase hex digits");
 }
 
-/* A message's configuration is whole: an epoch, a first slot and 1 to
- * VOTERS_MAX voters with distinct node ids and valid member identities. */
+/* A message's configurations are a chain: 1 to VOTERS_CHAIN_MAX of them,
+ * each after the one before (a higher epoch and a later first slot),
+ * each whole: an epoch, a first slot and 1 to VOTERS_MAX voters with
+ * distinct node ids and valid member identities. */
 static void test_reject_bad_configurations(void **state)
 {
+#define ONE(epoch, first) "{\"epoch\":" #epoch ",\"first_slot\":" #first \
+                          ",\"voters\":[" VOTER(4, MEMBER) "]}"
     char many[4096] = "";
 
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
-                          "{\"voters\":[" VOTER(4, MEMBER) "]}",
-                          "field 'config' must have an epoch and a first slot");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
-                          "{\"epoch\":0,\"first_slot\":1,\"voters\":["
-                          VOTER(4, MEMBER) "]}", "config.epoch");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
-                          "{\"epoch\":1,\"voters\":[" VOTER(4, MEMBER) "]}",
-                          "config.first_slot");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
-                          "{\"epoch\":1,\"first_slot\":1,\"voters\":[]}",
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[{\"voters\":[" VOTER(4, MEMBER) "]}]",
+                          "field 'configs[0]' must have an epoch and a first "
+                          "slot");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[" ONE(0, 1) "]", "configs[0].epoch");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[{\"epoch\":1,\"voters\":[" VOTER(4, MEMBER)
+                          "]}]", "configs[0].first_slot");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[{\"epoch\":1,\"first_slot\":1,\"voters\":[]}]",
                           "must hold 1 to 31 voters");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
-                          "{\"epoch\":1,\"first_slot\":1,\"voters\":["
-                          VOTER(4, MEMBER) "," VOTER(4, "00000000000000b1") "]}",
-                          "names node 4 twice");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
-                          "{\"epoch\":1,\"first_slot\":1,\"voters\":["
-                          VOTER(4, "0123456789ABCDEF") "]}",
-                          "config.voters[0].member");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config",
-                          "{\"epoch\":1,\"first_slot\":1,\"voters\":["
-                          VOTER(0, MEMBER) "]}", "config.voters[0].id");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config", "[1]",
-                          "field 'config' must be an object");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config", "null",
-                          "config");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[{\"epoch\":1,\"first_slot\":1,\"voters\":["
+                          VOTER(4, MEMBER) "," VOTER(4, "00000000000000b1")
+                          "]}]", "names node 4 twice");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[{\"epoch\":1,\"first_slot\":1,\"voters\":["
+                          VOTER(4, "0123456789ABCDEF") "]}]",
+                          "configs[0].voters[0].member");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[{\"epoch\":1,\"first_slot\":1,\"voters\":["
+                          VOTER(0, MEMBER) "]}]", "configs[0].voters[0].id");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs", "[1]",
+                          "field 'configs[0]' must be an object");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          ONE(1, 1), "field 'configs' must be an array");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs", "null",
+                          "configs");
+    /* a chain in order, and not */
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs", "[]",
+                          "must hold 1 to 4 configurations");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[" ONE(1, 1) "," ONE(2, 1025) "," ONE(3, 2049) ","
+                          ONE(4, 3073) "," ONE(5, 4097) "]",
+                          "must hold 1 to 4 configurations");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[" ONE(2, 1025) "," ONE(2, 2049) "]",
+                          "field 'configs[1]' must come after the one before");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs",
+                          "[" ONE(1, 1025) "," ONE(2, 1025) "]",
+                          "field 'configs[1]' must come after the one before");
     /* 32 voters: one too many */
-    strcat(many, "{\"epoch\":1,\"first_slot\":1,\"voters\":[");
+    strcat(many, "[{\"epoch\":1,\"first_slot\":1,\"voters\":[");
     for (int i = 1; i <= VOTERS_MAX + 1; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many),
                  "%s{\"id\":%d,\"name\":\"a\",\"host\":\"h\",\"port\":1,"
                  "\"member\":\"" MEMBER "\"}", i > 1 ? "," : "", i);
-    strcat(many, "]}");
-    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "config", many,
+    strcat(many, "]}]");
+    expect_field_rejected(MSG_HEARTBEAT, HEARTBEAT_FIELDS, "configs", many,
                           "must hold 1 to 31 voters");
-    /* the founding configuration of a LISTING is read the same way */
+    /* the founding configuration is one configuration, read the same way */
     expect_field_rejected(MSG_IDENTITY, "\"from\":4,\"member\":\"" MEMBER "\","
                           "\"active\":true,\"commit\":0,\"cluster\":\"" CLUSTER "\"",
                           "founding", "{\"voters\":[" VOTER(4, MEMBER) "]}",
                           "field 'founding' must have an epoch and a first slot");
+#undef ONE
 }
 
 /* A client may not write as the cluster: a writer id that starts with
@@ -781,7 +846,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_peer_messages),
-        cmocka_unit_test(test_roundtrip_largest_configuration),
+        cmocka_unit_test(test_roundtrip_largest_chain),
         cmocka_unit_test(test_roundtrip_configuration_values_in_entries),
         cmocka_unit_test(test_roundtrip_client_messages),
         cmocka_unit_test(test_propose_without_client_stays_anonymous),

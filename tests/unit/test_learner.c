@@ -1,13 +1,15 @@
 /* test_learner.c -- choosing slots, applying them in order and once, and
  * repairing missed slots from catch-up rounds among the voters of the
- * configuration in force (each under its member identity), across
- * configuration changes. */
+ * configuration that decides each slot (each under its member identity),
+ * across configuration changes: one chosen at slot s decides the slots
+ * from s + VOTERS_ALPHA on. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/learner.h"
@@ -69,17 +71,24 @@ struct answer {
     uint64_t commit, from_slot, upto, trimmed;
 };
 
-static int listing_from(struct learner *l, struct answer a,
-                        struct msg_entry *e, size_t n)
+/* The answer a, carrying the founding configuration or not. */
+static int listing_founding(struct learner *l, struct answer a,
+                            bool with_founding, struct msg_entry *e, size_t n)
 {
     struct voters f = founding();
     struct msg m = { .type = MSG_LISTING, .from = a.from, .commit = a.commit,
                      .from_slot = a.from_slot, .upto = a.upto,
                      .trimmed = a.trimmed, .entries = e, .n_entries = n,
-                     .founding = &f };
+                     .founding = with_founding ? &f : NULL };
 
     snprintf(m.member, sizeof m.member, "%s", a.member);
     return learner_on_listing(l, a.from, &m);
+}
+
+static int listing_from(struct learner *l, struct answer a,
+                        struct msg_entry *e, size_t n)
+{
+    return listing_founding(l, a, true, e, n);
 }
 
 /* Founding voter i's (0..2) listing that forgot the slots up to trimmed. */
@@ -332,7 +341,8 @@ static void test_trimmed_answer_does_not_cover_forgotten_slots(void **state)
     start(&l, 0);
     hear_commit(&l, 1);
     from = learner_round_begin(&l);
-    assert_int_equal(listing_trimmed(&l, 0, 1, from, INT64_MAX, 1, NULL, 0), 0);
+    assert_int_equal(listing_trimmed(&l, 0, 1, from, INT64_MAX, 1, NULL, 0),
+                     0);
     assert_int_equal(listing(&l, 1, 1, from, INT64_MAX, &a1, 1), 0);
     assert_int_equal(l.applied, 0);
     assert_int_equal(l.n_out, 0);
@@ -429,46 +439,64 @@ static void test_founding_voters_come_from_a_listing(void **state)
 {
     struct learner l;
     struct msg_entry a = EB(1, B(1, 1), "a", 1);
-    struct msg bare = { .type = MSG_LISTING, .from = 4, .commit = 1,
-                        .upto = INT64_MAX, .entries = &a, .n_entries = 1 };
     uint64_t from;
 
     start(&l, 0);
     hear_commit(&l, 1);
     from = learner_round_begin(&l);
-    assert_int_equal(l.cfg.epoch, 0);
-    bare.from_slot = from;
-    for (uint32_t i = 0; i < N_FOUNDERS; i++) {   /* no founding: unknown */
-        bare.from = 4 + i;
-        snprintf(bare.member, sizeof bare.member, "%s", founder_members[i]);
-        assert_int_equal(learner_on_listing(&l, bare.from, &bare), 0);
-    }
+    assert_int_equal(l.chain.n, 0);
+    for (uint32_t i = 0; i < N_FOUNDERS; i++)     /* no founding: unknown */
+        assert_int_equal(listing_founding(&l, (struct answer){
+                             4 + i, founder_members[i], 1, from, INT64_MAX,
+                             0 }, false, &a, 1), 0);
     assert_int_equal(l.applied, 0);
-    assert_int_equal(l.cfg.epoch, 0);
+    assert_int_equal(l.chain.n, 0);
     listing(&l, 0, 1, from, INT64_MAX, &a, 1);
-    assert_int_equal(l.cfg.epoch, 1);
-    assert_int_equal(l.cfg.n, 3);
+    assert_int_equal(l.chain.n, 1);
+    assert_int_equal(l.chain.c[0].epoch, 1);
+    assert_int_equal(l.chain.c[0].first_slot, 1);
+    assert_int_equal(l.chain.c[0].n, 3);
     listing(&l, 1, 1, from, INT64_MAX, &a, 1);
     assert_int_equal(l.applied, 1);
     learner_free(&l);
 }
 
-/* Slot 2 holds a change: node 7 in place of node 6. Slot 3 was chosen by
- * the new voters (5 and 7), while node 6, removed, still holds a stale
- * value there at a higher ballot. A round among the founding voters
- * decides up to the change and stops: slot 3 is not theirs to decide,
- * even with node 6's answer covering it. The next round counts the new
- * voters: node 6 is no longer one, node 7 is. */
-static void test_round_stops_after_a_configuration_and_the_next_counts_the_new_voters(void **state)
+/* Node 7's answer (the voter that takes node 6's place). */
+static int listing_of_7(struct learner *l, uint64_t commit, uint64_t from,
+                        struct msg_entry *e, size_t n)
+{
+    return listing_from(l, (struct answer){ 7, NEW_MEMBER, commit, from,
+                                            INT64_MAX, 0 }, e, n);
+}
+
+/* The leader announces no-ops in the slots first..last (as it fills the
+ * slots before a change's first). */
+static void announce_noops(struct learner *l, uint64_t first, uint64_t last)
+{
+    size_t n = last - first + 1;
+    struct msg_entry *e = calloc(n, sizeof(*e));
+
+    assert_non_null(e);
+    for (size_t i = 0; i < n; i++)
+        e[i].slot = first + i;
+    announce(l, B(1, 1), last, e, n);
+    free(e);
+}
+
+/* Slot 2 holds a change: node 7 in place of node 6, from slot
+ * 2 + VOTERS_ALPHA on. A round among the founding voters decides up to
+ * the change and stops there, though their answers cover slot 3 too:
+ * it counted its answers without the change, so it is over.
+ * Slot 3 is still the founding voters' to decide: nodes 5 and 7 are no
+ * quorum there, nodes 5 and 6 are. */
+static void test_round_stops_after_a_configuration(void **state)
 {
     struct learner l;
     struct pvalue change = replace_6_by_7();
     struct msg_entry four[] = { EB(1, B(1, 1), "one", 1),
-                                { .slot = 2, .ballot = B(1, 1), .value = change } };
-    struct msg_entry six[] = { EB(1, B(1, 1), "one", 1),
-                               { .slot = 2, .ballot = B(1, 1), .value = change },
-                               EB(3, B(5, 5), "stale", 3) };
-    struct msg_entry three = EB(3, B(2, 1), "three", 4);
+                                { .slot = 2, .ballot = B(1, 1),
+                                  .value = change } };
+    struct msg_entry six[] = { four[0], four[1], EB(3, B(2, 1), "three", 3) };
     uint64_t from;
 
     start(&l, 0);
@@ -477,23 +505,23 @@ static void test_round_stops_after_a_configuration_and_the_next_counts_the_new_v
     listing(&l, 0, 3, from, INT64_MAX, four, 2);
     listing(&l, 2, 3, from, INT64_MAX, six, 3);
     assert_int_equal(l.applied, 2);
-    assert_int_equal(l.cfg.epoch, 2);
-    assert_int_equal(l.cfg.first_slot, 3);
-    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
-    assert_int_equal(voters_find_node(&l.cfg, 6), -1);
     assert_int_equal(l.n_out, 2);
     assert_true(voters_is_value(&l.out[1].value));
-    /* the rest of that round was counted among the old voters: over */
-    listing(&l, 1, 3, from, INT64_MAX, &three, 1);
-    assert_int_equal(l.applied, 2);
+    assert_int_equal(l.chain.n, 2);
+    assert_int_equal(l.chain.c[0].epoch, 1);
+    assert_int_equal(l.chain.c[1].epoch, 2);
+    assert_int_equal(l.chain.c[1].first_slot, 2 + VOTERS_ALPHA);
+    assert_int_equal(voters_find(&l.chain.c[1], 7, NEW_MEMBER), 2);
+    assert_int_equal(voters_find_node(&l.chain.c[1], 6), -1);
+    listing(&l, 1, 3, from, INT64_MAX, &six[2], 1);
+    assert_int_equal(l.applied, 2);             /* that round is over */
 
     from = learner_round_begin(&l);
     assert_int_equal(from, 3);
-    listing(&l, 2, 3, from, INT64_MAX, &six[2], 1);     /* removed */
-    listing(&l, 0, 3, from, INT64_MAX, NULL, 0);        /* 4 lacks slot 3 */
+    listing(&l, 1, 3, from, INT64_MAX, &six[2], 1);
+    listing_of_7(&l, 3, from, NULL, 0);
     assert_int_equal(l.applied, 2);
-    listing_from(&l, (struct answer){ 7, NEW_MEMBER, 3, from, INT64_MAX, 0 },
-                 &three, 1);
+    listing(&l, 2, 3, from, INT64_MAX, &six[2], 1);
     assert_int_equal(l.applied, 3);
     assert_string_equal(l.out[2].value.data, "three");
     pvalue_free(&change);
@@ -501,35 +529,97 @@ static void test_round_stops_after_a_configuration_and_the_next_counts_the_new_v
 }
 
 /* A configuration value the leader announces is applied like a write
- * and sets the voters of every later round; the founding configuration a
- * listing carries no longer counts then. */
-static void test_announced_configuration_sets_the_voters(void **state)
+ * and joins the chain: its voters decide the slots from its first on,
+ * the founding voters those before (a value node 7 reports there does
+ * not count, however high its ballot). Once every slot before its first
+ * is applied, the founding configuration leaves the chain. */
+static void test_announced_configuration_governs_from_its_first_slot(
+    void **state)
 {
     struct learner l;
     struct pvalue change = replace_6_by_7();
     struct msg_entry announced = { .slot = 1, .value = change };
     struct msg_entry two = EB(2, B(2, 1), "two", 2);
+    struct msg_entry stale = EB(2, B(9, 9), "stale", 9);
+    struct msg_entry first = EB(1 + VOTERS_ALPHA, B(2, 1), "first", 3);
     uint64_t from;
 
     start(&l, 0);
+    listing(&l, 0, 0, 0, INT64_MAX, NULL, 0);   /* the founding voters */
     announce(&l, B(1, 1), 2, &announced, 1);
     assert_int_equal(l.applied, 1);
-    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
-    assert_int_equal(l.cfg.first_slot, 2);
+    assert_int_equal(l.chain.n, 2);
+    assert_int_equal(l.chain.c[1].first_slot, 1 + VOTERS_ALPHA);
+    assert_int_equal(voters_find(&l.chain.c[1], 7, NEW_MEMBER), 2);
+
     from = learner_round_begin(&l);
     listing(&l, 0, 2, from, INT64_MAX, &two, 1);
-    listing(&l, 2, 2, from, INT64_MAX, &two, 1);        /* node 6: removed */
+    listing_of_7(&l, 2, from, &stale, 1);           /* not a voter yet */
     assert_int_equal(l.applied, 1);
-    assert_int_equal(voters_find_node(&l.cfg, 6), -1);  /* still */
-    listing_from(&l, (struct answer){ 7, NEW_MEMBER, 2, from, INT64_MAX, 0 },
-                 &two, 1);
+    listing(&l, 2, 2, from, INT64_MAX, &two, 1);    /* node 6 still is */
     assert_int_equal(l.applied, 2);
+    assert_string_equal(l.out[1].value.data, "two");
+
+    announce_noops(&l, 3, VOTERS_ALPHA);
+    assert_int_equal(l.applied, VOTERS_ALPHA);
+    assert_int_equal(l.chain.n, 1);
+    assert_int_equal(l.chain.c[0].epoch, 2);
+    hear_commit(&l, 1 + VOTERS_ALPHA);
+    from = learner_round_begin(&l);
+    listing(&l, 0, 1 + VOTERS_ALPHA, from, INT64_MAX, &first, 1);
+    listing(&l, 2, 1 + VOTERS_ALPHA, from, INT64_MAX, &first, 1);
+    assert_int_equal(l.applied, VOTERS_ALPHA);      /* node 6: removed */
+    listing_of_7(&l, 1 + VOTERS_ALPHA, from, &first, 1);
+    assert_int_equal(l.applied, 1 + VOTERS_ALPHA);
     pvalue_free(&change);
     learner_free(&l);
 }
 
-/* The learner's own stored log, read back at start, holds the
- * configurations too: the voters are those of the last one. */
+/* Node 5 lost its disk and a change at slot 1 admits it again under its
+ * new identity, from slot 1 + VOTERS_ALPHA on. Its old identity's answer
+ * (sent before the wipe, arriving late) counts for the slots before that,
+ * which the founding configuration decides, and not for the first slot
+ * of the change: there node 4 alone is no quorum, nodes 4 and 6 are. */
+static void test_each_slot_counts_the_identities_its_voters_have(
+    void **state)
+{
+    const uint64_t first = 1 + VOTERS_ALPHA;
+    struct voters readmitted = founding();
+    struct msg_entry announced = { .slot = 1 }, *e;
+    struct learner l;
+    uint64_t from;
+
+    readmitted.v[1] = voter(5, WIPED_MEMBER);
+    assert_int_equal(voters_to_value(&readmitted, &announced.value), 0);
+    assert_non_null(e = calloc(first, sizeof(*e)));
+    for (uint64_t s = 2; s < first; s++)
+        e[s - 2] = (struct msg_entry){ .slot = s, .ballot = B(1, 1) };
+    e[first - 2] = EB(first, B(2, 1), "first", 1);
+    start(&l, 0);
+    listing(&l, 0, 0, 0, INT64_MAX, NULL, 0);   /* the founding voters */
+    announce(&l, B(1, 1), first, &announced, 1);
+    assert_int_equal(l.chain.n, 2);
+
+    from = learner_round_begin(&l);
+    listing(&l, 0, first, from, INT64_MAX, e, first - 1);
+    listing_from(&l, (struct answer){ 5, founder_members[1], first, from,
+                                      INT64_MAX, 0 }, e, first - 2);
+    assert_int_equal(l.applied, first - 1);
+    listing(&l, 2, first, from, INT64_MAX, &e[first - 2], 1);
+    assert_int_equal(l.applied, first);
+    assert_string_equal(l.out[l.n_out - 1].value.data, "first");
+    pvalue_free(&announced.value);
+    free(e);
+    learner_free(&l);
+}
+
+/* The learner's own stored log, read back at start, holds the changes,
+ * but not the founding configuration: until a listing carries it, the
+ * voters of slot 3 are unknown and nothing decides it (not the voters of
+ * the change, which decide from its first slot on). The listing that
+ * brings it ends the round, counted without it; in the next, slot 3 is
+ * the founding voters' to decide: nodes 4 and 7 are no quorum there,
+ * nodes 4 and 6 are. */
 static void test_stored_log_restores_the_voters(void **state)
 {
     struct learner l;
@@ -537,15 +627,92 @@ static void test_stored_log_restores_the_voters(void **state)
     struct msg_entry stored[] = { EB(1, B(1, 1), "one", 1),
                                   { .slot = 2, .ballot = B(1, 1),
                                     .value = change } };
+    struct msg_entry three = EB(3, B(2, 1), "three", 3);
+    uint64_t from;
 
     start(&l, 0);
     assert_int_equal(learner_adopt(&l, stored, 2, 2, true), 0);
     assert_int_equal(l.applied, 2);
     assert_int_equal(l.n_out, 0);
-    assert_int_equal(voters_find(&l.cfg, 7, NEW_MEMBER), 2);
-    assert_int_equal(l.cfg.first_slot, 3);
+    assert_int_equal(chain_last(&l.chain)->epoch, 2);
+    assert_int_equal(chain_last(&l.chain)->first_slot, 2 + VOTERS_ALPHA);
+    assert_int_equal(voters_find(chain_last(&l.chain), 7, NEW_MEMBER), 2);
+
+    hear_commit(&l, 3);
+    from = learner_round_begin(&l);
+    listing_founding(&l, (struct answer){ 4, founder_members[0], 3, from,
+                                          INT64_MAX, 0 }, false, &three, 1);
+    listing_founding(&l, (struct answer){ 7, NEW_MEMBER, 3, from, INT64_MAX,
+                                          0 }, false, NULL, 0);
+    assert_int_equal(l.applied, 2);
+
+    from = learner_round_begin(&l);
+    listing(&l, 0, 3, from, INT64_MAX, &three, 1);
+    assert_int_equal(l.chain.n, 2);
+    assert_int_equal(l.chain.c[0].epoch, 1);
+    listing(&l, 2, 3, from, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 2);             /* that round is over */
+
+    from = learner_round_begin(&l);
+    listing(&l, 0, 3, from, INT64_MAX, &three, 1);
+    listing_of_7(&l, 3, from, NULL, 0);
+    assert_int_equal(l.applied, 2);
+    listing(&l, 2, 3, from, INT64_MAX, &three, 1);
+    assert_int_equal(l.applied, 3);
     pvalue_free(&change);
     learner_free(&l);
+}
+
+/* Changes chosen VOTERS_ALPHA apart, node 6 and node 7 taking turns,
+ * slots 1, 1 + VOTERS_ALPHA, ...; n of them in e (values to free). */
+#define N_CHANGES (VOTERS_CHAIN_MAX + 1)
+static void changes(struct msg_entry *e)
+{
+    struct voters back = founding();
+
+    for (size_t i = 0; i < N_CHANGES; i++) {
+        e[i] = (struct msg_entry){ .slot = 1 + i * VOTERS_ALPHA,
+                                   .ballot = B(1, 1) };
+        if (i % 2 == 0)
+            e[i].value = replace_6_by_7();
+        else
+            assert_int_equal(voters_to_value(&back, &e[i].value), 0);
+    }
+}
+
+/* A log read back, or slots applied at once, may hold more changes than
+ * a chain holds: each joins the chain once the slots before it are
+ * applied, and the chain keeps only those still needed. */
+static void test_many_changes_applied_at_once(void **state)
+{
+    const uint64_t last = 1 + (N_CHANGES - 1) * VOTERS_ALPHA;
+    struct msg_entry e[N_CHANGES];
+    struct learner l;
+
+    changes(e);
+    start(&l, 0);
+    assert_int_equal(learner_adopt(&l, e, N_CHANGES, last, true), 0);
+    assert_int_equal(l.applied, last);
+    assert_int_equal(l.chain.n, 2);
+    assert_int_equal(l.chain.c[1].epoch, 1 + N_CHANGES);
+    assert_int_equal(l.chain.c[1].first_slot, last + VOTERS_ALPHA);
+    learner_free(&l);
+
+    /* announced, with slot 1 last: all of them applied in one call */
+    start(&l, 0);
+    listing(&l, 0, 0, 0, INT64_MAX, NULL, 0);   /* the founding voters */
+    for (size_t i = 1; i < N_CHANGES; i++) {
+        announce_noops(&l, e[i - 1].slot + 1, e[i].slot - 1);
+        announce(&l, B(1, 1), e[i].slot, &e[i], 1);
+    }
+    assert_int_equal(l.applied, 0);
+    announce(&l, B(1, 1), last, &e[0], 1);
+    assert_int_equal(l.applied, last);
+    assert_int_equal(l.n_out, N_CHANGES);
+    assert_int_equal(chain_last(&l.chain)->epoch, 1 + N_CHANGES);
+    learner_free(&l);
+    for (size_t i = 0; i < N_CHANGES; i++)
+        pvalue_free(&e[i].value);
 }
 
 /* Another learner's log covers its applied index; its slots without an
@@ -634,16 +801,20 @@ int main(void)
         cmocka_unit_test(test_gap_holds_later_slots_back),
         cmocka_unit_test(test_noops_and_duplicate_writes_applied_once),
         cmocka_unit_test(test_catch_up_by_quorum_in_listings),
-        cmocka_unit_test(test_catch_up_of_known_chosen_slot_with_mixed_ballots),
+        cmocka_unit_test(
+            test_catch_up_of_known_chosen_slot_with_mixed_ballots),
         cmocka_unit_test(test_catch_up_does_not_guess_uncommitted_slots),
         cmocka_unit_test(test_catch_up_respects_listing_coverage),
         cmocka_unit_test(test_trimmed_answer_does_not_cover_forgotten_slots),
         cmocka_unit_test(test_round_counts_only_voters_under_their_member),
         cmocka_unit_test(test_answers_count_only_for_the_round_in_progress),
         cmocka_unit_test(test_founding_voters_come_from_a_listing),
-        cmocka_unit_test(test_round_stops_after_a_configuration_and_the_next_counts_the_new_voters),
-        cmocka_unit_test(test_announced_configuration_sets_the_voters),
+        cmocka_unit_test(test_round_stops_after_a_configuration),
+        cmocka_unit_test(
+            test_announced_configuration_governs_from_its_first_slot),
+        cmocka_unit_test(test_each_slot_counts_the_identities_its_voters_have),
         cmocka_unit_test(test_stored_log_restores_the_voters),
+        cmocka_unit_test(test_many_changes_applied_at_once),
         cmocka_unit_test(test_adopt_another_learners_log),
         cmocka_unit_test(test_identities_age_only_when_caught_up),
     };

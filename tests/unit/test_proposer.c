@@ -4,16 +4,19 @@
  * proposers share them.
  *
  * Three acceptors found the cluster; others start later and are admitted
- * through a configuration chosen in the log. Every run checks, besides
- * what each test asserts:
+ * through a configuration chosen in the log, which governs the slots
+ * from VOTERS_ALPHA after its own on. Every run checks, besides what
+ * each test asserts:
  *  - no two values are ever announced chosen for one slot;
  *  - a slot announced chosen was accepted by a quorum of the voters that
- *    govern it, each under its member identity (the configuration chosen
- *    last before it, as announced);
- *  - a leader never sends a slot that lies after a configuration value it
- *    has not crossed, nor new slots while the new voters have not
- *    promised, and the configuration it counts with is the one the log
- *    holds. */
+ *    govern it, each under its member identity (by the configurations
+ *    announced chosen at least VOTERS_ALPHA slots before it);
+ *  - a leader never has a slot past its commit index + VOTERS_ALPHA in
+ *    flight; each ACCEPT goes to the voters that govern all its slots (a
+ *    CONFIRM to those of the slot after the commit index), as the log
+ *    says, and only when a quorum of them promised the leader's ballot;
+ *    nothing at or past the first slot of voters that have not promised
+ *    is sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,7 +57,8 @@ struct wire {
     enum proposer_out_kind kind;
     struct ballot ballot;
     uint64_t first, count, round, commit;
-    struct voters config;
+    struct voters_chain chain;  /* the configurations after commit */
+    struct voters voters;       /* ACCEPT, CONFIRM: who it goes to */
     struct msg_entry *entries;  /* owned copies */
     size_t to;                  /* acceptor index */
 };
@@ -78,6 +82,7 @@ struct sim {
     bool started[MAX_ACC];
     unsigned generation[MAX_ACC];   /* data directories made so far */
     struct voters founding;
+    struct voters_chain founded;    /* the founding configuration alone */
     struct acceptor_ready ready;    /* what an acceptor last decided */
 
     struct proposer_settings set;
@@ -99,6 +104,7 @@ struct sim {
     struct answer answers[MAX_ANSWERS];
     size_t n_answers;
     size_t accepts_sent, prepares_sent, heartbeats_sent, confirms_sent;
+    size_t prepares_to[MAX_ACC];
     struct ledger chosen;
     struct pvalue **submitted;  /* writes' values, kept while an answer in
                                    an outbox may borrow them */
@@ -148,22 +154,27 @@ static const struct pvalue *ledger_get(struct ledger *l, uint64_t slot)
     return e && e->slot ? &e->value : NULL;
 }
 
-/* The configuration that governs slot: the last one chosen before it,
- * as far as announced; the founding one before any. */
+/* The configuration that governs slot, as announced: the founding one,
+ * changed by each configuration value chosen at VOTERS_ALPHA slots or
+ * more before it, in slot order. */
 static struct voters governing(struct sim *s, uint64_t slot)
 {
     struct voters cfg = s->founding;
-    uint64_t best = 0;
+    uint64_t after = 0;
 
-    for (size_t i = 0; i < s->chosen.n_config_slots; i++) {
-        uint64_t c = s->chosen.config_slots[i];
-        if (c < slot && c > best)
-            best = c;
-    }
-    if (best)
-        assert_int_equal(voters_from_value(ledger_get(&s->chosen, best), best,
+    for (;;) {
+        uint64_t next = UINT64_MAX;
+        for (size_t i = 0; i < s->chosen.n_config_slots; i++) {
+            uint64_t c = s->chosen.config_slots[i];
+            if (c > after && c < next && c + VOTERS_ALPHA <= slot)
+                next = c;
+        }
+        if (next == UINT64_MAX)
+            return cfg;
+        assert_int_equal(voters_from_value(ledger_get(&s->chosen, next), next,
                                            &cfg, &cfg), 0);
-    return cfg;
+        after = next;
+    }
 }
 
 /* Slot is chosen with value: never another one, and a quorum of the
@@ -240,7 +251,7 @@ static size_t sim_reports(struct sim *s, size_t self,
             continue;
         out[n] = (struct identity_report){
             .id = acc_id(j), .commit = a->commit,
-            .config = a->me.cluster[0] ? &a->config : NULL,
+            .chain = a->me.cluster[0] ? &a->chain : NULL,
             .founding = a->me.cluster[0] ? &a->founding : NULL };
         memcpy(out[n].member, a->me.member, sizeof out[n].member);
         memcpy(out[n].cluster, a->me.cluster, sizeof out[n].cluster);
@@ -286,6 +297,7 @@ static void sim_found(struct sim *s)
         assert_int_equal(acceptor_activate(&s->acc[i], &s->ready), 0);
     }
     s->founding = s->acc[0].founding;
+    chain_start(&s->founded, &s->founding);
 }
 
 /* Acceptor i's node and current member identity, as a voter. */
@@ -395,7 +407,7 @@ static void deliver_accept(struct sim *s, const struct wire *w)
 {
     enum acceptor_verdict v = acceptor_accept(&s->acc[w->to], w->ballot,
                                               w->entries, w->count, w->commit,
-                                              &w->config, &s->ready);
+                                              &w->chain, &s->ready);
     struct ballot promised;
     bool ok = v == ACCEPTOR_OK;
 
@@ -446,45 +458,56 @@ static void sim_send(struct sim *s, const struct wire *w, size_t to)
     s->held[s->n_held++] = copy;
 }
 
-/* The first configuration value in p's window from slot `from` up to
- * (not including) `before`; 0 when none. */
-static uint64_t config_value_between(const struct proposer *p, uint64_t from,
-                                     uint64_t before)
+static bool same_configuration(const struct voters *a, const struct voters *b)
 {
-    if (from < p->log_base)
-        from = p->log_base;
-    for (uint64_t u = from; u < before && u < p->next_slot; u++) {
-        const struct proposer_slot *ps = proposer_get(p, u);
-        if (ps && voters_is_value(&ps->value))
-            return u;
-    }
-    return 0;
+    return a && b && a->epoch == b->epoch && voters_same(a, b);
 }
 
-/* What a leader may send, checked when it sends slots up to end
- * (excluded): none after a configuration value it has not crossed, no
- * new slot while the new voters have not promised, and its configuration
- * is the log's. */
-static void check_accept(struct sim *s, const struct proposer *p,
-                         uint64_t end)
+/* True when a quorum of the voters v promised p's ballot. */
+static bool promised_by_quorum(const struct proposer *p,
+                               const struct voters *v)
 {
-    uint64_t u = config_value_between(p, p->cfg.first_slot, end - 1);
-    const struct pvalue *made;
-    struct voters cfg;
+    size_t promised = 0;
 
-    if (u)
-        fail_msg("slot %llu sent past the configuration value at %llu",
-                 (unsigned long long)(end - 1), (unsigned long long)u);
-    if (p->extending && end > p->cfg.first_slot)
-        fail_msg("slot %llu sent before the new voters promised",
-                 (unsigned long long)(end - 1));
-    if (p->cfg.epoch < 2 ||
-        !(made = ledger_get(&s->chosen, p->cfg.first_slot - 1)))
-        return;
-    assert_true(voters_is_value(made));
-    assert_int_equal(voters_from_value(made, p->cfg.first_slot - 1,
-                                       &p->cfg, &cfg), 0);
-    assert_true(voters_same(&cfg, &p->cfg));
+    for (size_t i = 0; i < p->n_promisers; i++)
+        promised += voters_find(v, p->promisers[i].id,
+                                p->promisers[i].member) >= 0;
+    return promised >= voters_quorum(v);
+}
+
+/* What a leader may send, checked when its outbox is drained: an ACCEPT
+ * of slots up to commit + VOTERS_ALPHA only, before the first slot of
+ * voters that did not promise, all of them governed by the voters it
+ * goes to (the log's), a quorum of which promised; a CONFIRM to the
+ * voters in force, likewise. */
+static void check_sent(struct sim *s, const struct proposer *p,
+                       const struct proposer_out *o)
+{
+    uint64_t last = o->first + o->count - 1, first = o->first;
+    struct voters logs;
+
+    if (o->kind == PROPOSER_SEND_CONFIRM)
+        first = last = p->commit + 1;
+    if (last > p->commit + VOTERS_ALPHA)
+        fail_msg("slot %llu in flight, the commit index is %llu",
+                 (unsigned long long)last, (unsigned long long)p->commit);
+    if (last >= p->held_from)
+        fail_msg("slot %llu sent, voters from %llu did not promise",
+                 (unsigned long long)last,
+                 (unsigned long long)p->held_from);
+    for (uint64_t u = first; u <= last; u++)
+        if (!same_configuration(chain_at(&p->chain, u), o->voters))
+            fail_msg("slot %llu sent to voters that do not govern it",
+                     (unsigned long long)u);
+    logs = governing(s, first);
+    if (!same_configuration(&logs, o->voters))
+        fail_msg("slot %llu sent to epoch %llu, the log says %llu",
+                 (unsigned long long)first,
+                 (unsigned long long)o->voters->epoch,
+                 (unsigned long long)logs.epoch);
+    if (!promised_by_quorum(p, o->voters))
+        fail_msg("slot %llu sent to voters no quorum of which promised",
+                 (unsigned long long)first);
 }
 
 /* The message an outbox entry makes, encoded now (see struct wire). */
@@ -492,17 +515,19 @@ static struct wire wire_of(struct proposer *p, const struct proposer_out *o)
 {
     struct wire w = { .from = p, .kind = o->kind, .ballot = o->ballot,
                       .first = o->first, .round = o->round,
-                      .commit = p->commit, .config = p->cfg };
+                      .commit = p->commit, .chain = p->chain };
 
+    if (o->voters)
+        w.voters = *o->voters;
     if (o->kind != PROPOSER_SEND_ACCEPT)
         return w;
     w.count = o->count;
     w.entries = calloc(o->count + 1, sizeof(*w.entries));
     assert_non_null(w.entries);
     for (uint64_t k = 0; k < o->count; k++) {
+        const struct pvalue *v = &proposer_get(p, o->first + k)->value;
         w.entries[k].slot = o->first + k;
-        assert_int_equal(pvalue_copy(&w.entries[k].value,
-                                     &proposer_get(p, o->first + k)->value), 0);
+        assert_int_equal(pvalue_copy(&w.entries[k].value, v), 0);
     }
     return w;
 }
@@ -515,7 +540,7 @@ static void sim_heartbeat(struct sim *s, struct proposer *from,
     s->heartbeats_sent++;
     if (s->deliver_heartbeats && sim_heard(s, to))
         proposer_on_heartbeat(to, from->set.id, o->ballot, from->commit,
-                              &from->cfg, s->now);
+                              &from->chain, s->now);
 }
 
 /* What p announces and answers: the ledger and the answers take them. */
@@ -574,16 +599,20 @@ static void sim_run_one(struct sim *s, struct proposer *p)
             case PROPOSER_SEND_PREPARE:
                 s->prepares_sent++;
                 wires[n_wires] = wire_of(p, o);
-                wires[n_wires++].to = o->to->id - acc_id(0);
+                wires[n_wires].to = o->to->id - acc_id(0);
+                if (wires[n_wires].to < MAX_ACC)
+                    s->prepares_to[wires[n_wires].to]++;
+                n_wires++;
                 break;
             case PROPOSER_SEND_ACCEPT:
                 s->accepts_sent++;
-                check_accept(s, p, o->first + o->count);
+                check_sent(s, p, o);
                 if (!s->drop_accepts)
                     wires[n_wires++] = wire_of(p, o);
                 break;
             case PROPOSER_SEND_CONFIRM:
                 s->confirms_sent++;
+                check_sent(s, p, o);
                 wires[n_wires++] = wire_of(p, o);
                 break;
             case PROPOSER_SEND_HEARTBEAT:
@@ -600,8 +629,8 @@ static void sim_run_one(struct sim *s, struct proposer *p)
             if (w->kind == PROPOSER_SEND_PREPARE) {
                 sim_send(s, w, w->to);
             } else {
-                for (size_t i = 0; i < w->config.n; i++)
-                    sim_send(s, w, w->config.v[i].node.id - acc_id(0));
+                for (size_t i = 0; i < w->voters.n; i++)
+                    sim_send(s, w, w->voters.v[i].node.id - acc_id(0));
             }
             wire_free(&wires[k]);
         }
@@ -700,6 +729,20 @@ static const struct answer *sim_answer(const struct sim *s, void *token)
     return NULL;
 }
 
+/* The answer token got: there must be one (the test's line says which
+ * is missing). */
+static const struct answer *answer_at(const struct sim *s, void *token,
+                                      int line)
+{
+    const struct answer *a = sim_answer(s, token);
+
+    if (!a)
+        fail_msg("no answer yet at line %d", line);
+    return a;
+}
+
+#define answer_of(s, token) answer_at(s, token, __LINE__)
+
 /* p leads after an election among the reachable acceptors. */
 static void sim_elect(struct sim *s)
 {
@@ -737,12 +780,12 @@ static void test_no_quorum_no_leader(void **state)
 }
 
 /* A promise of nothing from node `from` under member, for ballot sent,
- * reporting config (NULL: none). */
+ * reporting chain (NULL: none) after commit index 0. */
 static void promise_from(struct sim *s, uint32_t from, const char *member,
-                         struct ballot sent, const struct voters *config)
+                         struct ballot sent, const struct voters_chain *chain)
 {
     struct msg m = { .type = MSG_PROMISE, .from = from, .ok = true,
-                     .ballot = sent, .config = (struct voters *)config };
+                     .ballot = sent, .chain = (struct voters_chain *)chain };
 
     snprintf(m.member, sizeof m.member, "%s", member);
     memcpy(m.cluster, s->acc[0].me.cluster, sizeof m.cluster);
@@ -752,7 +795,7 @@ static void promise_from(struct sim *s, uint32_t from, const char *member,
 /* Acceptor i's empty promise for ballot sent. */
 static void promise(struct sim *s, size_t i, struct ballot sent)
 {
-    promise_from(s, acc_id(i), s->acc[i].me.member, sent, &s->acc[i].config);
+    promise_from(s, acc_id(i), s->acc[i].me.member, sent, &s->acc[i].chain);
 }
 
 static void test_promises_count_once_per_configured_acceptor(void **state)
@@ -764,7 +807,7 @@ static void test_promises_count_once_per_configured_acceptor(void **state)
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
     promise(s, 0, s->p.ballot);
     promise(s, 0, s->p.ballot);
-    promise_from(s, 17, s->acc[1].me.member, s->p.ballot, &s->founding);
+    promise_from(s, 17, s->acc[1].me.member, s->p.ballot, &s->founded);
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
     /* a promise for an older ballot of its own does not count either */
     promise(s, 1, B(s->p.ballot.round - 1, 1));
@@ -792,12 +835,12 @@ static void test_writes_batched_and_answered_when_chosen(void **state)
     s->reachable = 0x3;
     sim_advance(s, 400);        /* retransmitted, now to a quorum */
     for (int i = 0; i < 3; i++) {
-        const struct answer *a = sim_answer(s, &tokens[i]);
+        const struct answer *a = answer_of(s, &tokens[i]);
         assert_non_null(a);
         assert_int_equal(a->kind, PROPOSER_REPLY_CHOSEN);
         assert_int_equal(a->slot, (uint64_t)i + 1);
     }
-    assert_int_equal(s->announced_upto[0], 3);     /* the learners hear of them */
+    assert_int_equal(s->announced_upto[0], 3);  /* the learners hear */
     assert_int_equal(s->p.commit, 3);
     assert_string_equal(acceptor_get(&s->acc[1], 3)->value.data, "v");
     sim_free(s);
@@ -826,30 +869,54 @@ static void test_batches_grow_while_one_is_in_flight(void **state)
     s->reachable = 0x7;
     sim_advance(s, 400);                    /* slot 1 retransmitted, chosen */
     assert_int_equal(s->p.commit, 6);
-    assert_int_equal(s->accepts_sent, 3);   /* slot 1 again, then 2..6 in one */
+    assert_int_equal(s->accepts_sent, 3);   /* slot 1 again, then 2..6 */
     for (int i = 0; i < 6; i++)
-        assert_int_equal(sim_answer(s, &tokens[i])->slot, (uint64_t)i + 1);
+        assert_int_equal(answer_of(s, &tokens[i])->slot, (uint64_t)i + 1);
     sim_free(s);
 }
 
 static void test_pipelines_many_accepts(void **state)
 {
     struct sim *s = sim_new(1, 0);
-    static int tokens[3000];
+    static int tokens[1000];
 
     sim_advance(s, TIMEOUT);
     s->reachable = 0;
-    for (int i = 0; i < 3000; i++)
+    for (int i = 0; i < 1000; i++)
         sim_write(s, "x", (uint64_t)i + 1, &tokens[i]);
     s->accepts_sent = 0;
     proposer_flush(&s->p, s->now);
     sim_run(s);
-    assert_int_equal(s->accepts_sent, 6);   /* 512 a message, all in flight */
-    assert_int_equal(s->p.next_slot, 3001);
+    assert_int_equal(s->accepts_sent, 2);   /* 512 a message, all in flight */
+    assert_int_equal(s->p.next_slot, 1001);
+    s->reachable = 0x7;
+    sim_advance(s, 400);
+    assert_int_equal(s->p.commit, 1000);
+    assert_non_null(sim_answer(s, &tokens[999]));
+    sim_free(s);
+}
+
+/* However many slots max_in_flight allows, a leader has none past its
+ * commit index + VOTERS_ALPHA in flight: who decides a slot further on
+ * may not be known yet. The writes beyond wait for a slot. */
+static void test_in_flight_never_past_commit_plus_alpha(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    static int tokens[3000];
+
+    assert_true(s->p.set.max_in_flight > 2 * VOTERS_ALPHA);
+    sim_elect(s);
+    s->reachable = 0;
+    for (int i = 0; i < 3000; i++)
+        sim_write(s, "x", (uint64_t)i + 1, &tokens[i]);
+    sim_flush(s, &s->p);
+    assert_int_equal(s->p.next_slot, 1 + VOTERS_ALPHA);
+    assert_int_equal(s->p.sent_upto, 1 + VOTERS_ALPHA);
+    assert_int_equal(s->p.n_pending, 3000 - VOTERS_ALPHA);
     s->reachable = 0x7;
     sim_advance(s, 400);
     assert_int_equal(s->p.commit, 3000);
-    assert_non_null(sim_answer(s, &tokens[2999]));
+    assert_int_equal(answer_of(s, &tokens[2999])->slot, 3000);
     sim_free(s);
 }
 
@@ -888,8 +955,8 @@ static void test_write_waiting_too_long_for_a_slot_fails(void **state)
     assert_null(sim_answer(s, &tokens[4]));
     sim_advance(s, 30);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
-    assert_int_equal(sim_answer(s, &tokens[4])->kind, PROPOSER_REPLY_FAILED);
-    assert_false(sim_answer(s, &tokens[4])->maybe_chosen);
+    assert_int_equal(answer_of(s, &tokens[4])->kind, PROPOSER_REPLY_FAILED);
+    assert_false(answer_of(s, &tokens[4])->maybe_chosen);
     assert_null(sim_answer(s, &tokens[0]));     /* proposed: still waiting */
     sim_free(s);
 }
@@ -907,12 +974,12 @@ static void test_retried_write_keeps_its_slot(void **state)
     sim_write(s, "once", 42, &retry);       /* same (client, seq) */
     s->reachable = 0x7;
     sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &first)->slot, 1);
-    assert_int_equal(sim_answer(s, &retry)->slot, 1);
+    assert_int_equal(answer_of(s, &first)->slot, 1);
+    assert_int_equal(answer_of(s, &retry)->slot, 1);
     assert_int_equal(s->p.next_slot, 2);    /* proposed once */
     sim_write(s, "once", 42, &late);        /* after it was chosen */
     sim_run(s);
-    assert_int_equal(sim_answer(s, &late)->slot, 1);
+    assert_int_equal(answer_of(s, &late)->slot, 1);
     sim_free(s);
 }
 
@@ -939,8 +1006,8 @@ static void test_leader_memory_is_a_window(void **state)
     next = s->p.next_slot;
     sim_write(s, "v", seq - 5000, &retry);
     sim_run(s);
-    assert_int_equal(sim_answer(s, &retry)->kind, PROPOSER_REPLY_CHOSEN);
-    assert_int_equal(sim_answer(s, &retry)->slot, seq - 5000);
+    assert_int_equal(answer_of(s, &retry)->kind, PROPOSER_REPLY_CHOSEN);
+    assert_int_equal(answer_of(s, &retry)->slot, seq - 5000);
     assert_int_equal(s->p.next_slot, next);
     sim_free(s);
 }
@@ -948,9 +1015,12 @@ static void test_leader_memory_is_a_window(void **state)
 static void test_new_leader_adopts_highest_ballot_and_fills_gaps(void **state)
 {
     struct sim *s = sim_new(2, 1);
-    struct msg_entry old = { .slot = 2, .value = { (char *)"old", (char *)"9", 1 } };
-    struct msg_entry newer = { .slot = 2, .value = { (char *)"newer", (char *)"9", 2 } };
-    struct msg_entry far = { .slot = 4, .value = { (char *)"far", (char *)"9", 3 } };
+    struct msg_entry old = { .slot = 2, .value = { (char *)"old",
+                                                   (char *)"9", 1 } };
+    struct msg_entry newer = { .slot = 2, .value = { (char *)"newer",
+                                                     (char *)"9", 2 } };
+    struct msg_entry far = { .slot = 4, .value = { (char *)"far",
+                                                   (char *)"9", 3 } };
     int token;
 
     /* Earlier leaders left: acceptor0 slot 2 "old" at 1.1, acceptor1
@@ -970,7 +1040,7 @@ static void test_new_leader_adopts_highest_ballot_and_fills_gaps(void **state)
     assert_int_equal(s->p.commit, 4);
     sim_write(s, "next", 9, &token);
     sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &token)->slot, 5);
+    assert_int_equal(answer_of(s, &token)->slot, 5);
     sim_free(s);
 }
 
@@ -993,7 +1063,7 @@ static void test_new_leader_starts_above_acceptors_commit(void **state)
     assert_int_equal(s->p.commit, 3);
     sim_write(s, "new", 9, &token);
     sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &token)->slot, 4);
+    assert_int_equal(answer_of(s, &token)->slot, 4);
     assert_string_equal(acceptor_get(&s->acc[0], 3)->value.data, "old");
     sim_free(s);
 }
@@ -1021,7 +1091,7 @@ static void test_far_behind_proposer_leads_with_a_small_window(void **state)
     assert_true(s->p.commit >= 3000001);
     sim_write(s, "new", 9, &token);
     sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &token)->slot, 3000002);
+    assert_int_equal(answer_of(s, &token)->slot, 3000002);
     assert_string_equal(acceptor_get(&s->acc[0], 3000001)->value.data, "old");
     sim_free(s);
 }
@@ -1040,26 +1110,28 @@ static void test_higher_ballot_makes_leader_step_down(void **state)
     sim_advance(s, 10);
     assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
     assert_int_equal(s->p.leader, 3);
-    assert_int_equal(sim_answer(s, &token)->kind, PROPOSER_REPLY_FAILED);
-    assert_true(sim_answer(s, &token)->maybe_chosen);  /* it had a slot */
+    assert_int_equal(answer_of(s, &token)->kind, PROPOSER_REPLY_FAILED);
+    assert_true(answer_of(s, &token)->maybe_chosen);  /* it had a slot */
     assert_int_equal(proposer_submit(&s->p, &(struct pvalue){ (char *)"x",
                                      (char *)"9", 2 }, &token, s->now),
                      PROPOSER_NOT_LEADER);
     sim_free(s);
 }
 
-static void test_heartbeats_keep_follower_and_stale_ones_are_ignored(void **state)
+static void test_heartbeats_keep_follower_and_stale_ones_are_ignored(
+    void **state)
 {
     struct sim *s = sim_new(2, 1);
 
     for (int i = 0; i < 20; i++) {
-        proposer_on_heartbeat(&s->p, 1, B(4, 1), 17, &s->founding, s->now);
+        proposer_on_heartbeat(&s->p, 1, B(4, 1), 17, &s->founded, s->now);
         sim_advance(s, 100);
     }
     assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
     assert_int_equal(s->p.leader, 1);
     assert_int_equal(s->p.commit, 17);
-    proposer_on_heartbeat(&s->p, 3, B(3, 3), 20, &s->founding, s->now);    /* deposed */
+    proposer_on_heartbeat(&s->p, 3, B(3, 3), 20, &s->founded,
+                          s->now);              /* a deposed leader's */
     assert_int_equal(s->p.leader, 1);
     assert_int_equal(s->p.commit, 17);
     sim_advance(s, 2 * TIMEOUT);        /* the leader went silent */
@@ -1083,8 +1155,8 @@ static void test_read_waits_for_quorum_confirmation(void **state)
     assert_null(sim_answer(s, &r));     /* one acceptor cannot confirm */
     s->reachable = 0x7;
     sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &r)->kind, PROPOSER_REPLY_READ);
-    assert_int_equal(sim_answer(s, &r)->slot, 1);
+    assert_int_equal(answer_of(s, &r)->kind, PROPOSER_REPLY_READ);
+    assert_int_equal(answer_of(s, &r)->slot, 1);
     sim_free(s);
 }
 
@@ -1110,7 +1182,7 @@ static void test_restarted_proposer_never_reuses_its_ballot(void **state)
     assert_true(ballot_cmp(s->p.ballot, B(1, 1)) > 0);
     sim_write(s, "Y", 2, &y);
     sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &y)->slot, 1);
+    assert_int_equal(answer_of(s, &y)->slot, 1);
     /* Y is chosen under a new ballot, never under X's */
     assert_true(ballot_cmp(acceptor_get(&s->acc[1], 1)->ballot, B(1, 1)) > 0);
     sim_free(s);
@@ -1130,6 +1202,9 @@ static void test_leader_cut_off_from_acceptors_steps_down(void **state)
 
 /* ---- configurations ---- */
 
+/* The first slot a change chosen at slot governs. */
+#define FIRST_AFTER(slot) ((slot) + VOTERS_ALPHA)
+
 static void sim_change(struct proposer *p, enum voters_change change,
                        uint32_t old, const struct voter *who, void *token)
 {
@@ -1139,6 +1214,17 @@ static void sim_change(struct proposer *p, enum voters_change change,
 
     if (r != PROPOSER_CHANGE_QUEUED)
         fail_msg("change refused (%d): %s", (int)r, err);
+}
+
+static enum proposer_change_result try_change(struct proposer *p,
+                                              enum voters_change change,
+                                              uint32_t old,
+                                              const struct voter *who,
+                                              void *token)
+{
+    char err[160];
+
+    return proposer_change(p, change, old, who, token, err, sizeof err);
 }
 
 /* An ACCEPTED for slot under p's ballot, from node `from` under member,
@@ -1158,212 +1244,148 @@ static bool is_config_at(struct sim *s, uint64_t slot)
     return v && voters_is_value(v);
 }
 
-/* The leader's confirm rounds carry the configuration in force to the
- * acceptors; a new acceptor then finds one that names it and joins. */
+/* Acceptor i asks the others who they are and joins: one of them knows a
+ * configuration that names it (it took the leader's chain). */
 static void sim_join(struct sim *s, size_t i)
 {
-    sim_advance(s, 200);
     assert_int_equal(sim_admit(s, i), ADMISSION_JOIN);
     assert_true(s->acc[i].me.active);
 }
 
-/* Growing from 3 to 4 voters: the change is chosen by the old voters and
- * is in force at once (the three promised, 3 of the 4 new); from the
- * next slot on, 2 votes never choose, 3 of the 4 do, the joiner's among
- * them, and no vote counts from a node that is no voter or votes under
- * a member identity the configuration does not name. */
+/* p is written values from seq on (a loop turn every 100) until they
+ * fill its slots up to upto - 1; returns the next seq. */
+static uint64_t sim_write_until(struct sim *s, struct proposer *p,
+                                uint64_t upto, uint64_t seq)
+{
+    static int token;
+
+    while (p->next_slot + p->n_pending < upto) {
+        sim_write_to(s, p, "fill", seq++, &token);
+        if (seq % 100 == 0)
+            sim_advance(s, 10);
+    }
+    sim_advance(s, 10);
+    return seq;
+}
+
+/* Growing from 3 to 4 voters, acceptor 2 down (the leader has the
+ * promises of 0 and 1): the change is chosen by two founders, the slots
+ * up to its first are filled and chosen, and the leader asks the joiner
+ * for its promise (3 of the 4 must have promised). Until the joiner,
+ * admitted, promises, the change is not answered, nothing is proposed
+ * from its first slot on, and no read is confirmed (nothing but PREPARE
+ * goes to the new voters). From then on a slot needs 3 of the 4
+ * voters, the joiner's among them, and no vote counts from a node that
+ * is no voter or votes under a member identity the configuration does
+ * not name. */
 static void test_grow_3_to_4_needs_3_of_the_4_voters(void **state)
 {
     struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(2);
     struct voter joiner;
-    int one, change, two, three;
+    size_t confirms;
+    int one, change, two, read, three;
 
     sim_new_directory(s, 3);
     joiner = sim_voter(s, 3);
+    s->reachable = 0x3;
     sim_elect(s);
+    s->reachable = 0xb;
     sim_write(s, "one", 1, &one);
     sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &one)->slot, 1);
+    assert_int_equal(answer_of(s, &one)->slot, 1);
 
     sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
     sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(sim_answer(s, &change)->slot, 2);
     assert_true(is_config_at(s, 2));
-    assert_int_equal(s->p.cfg.epoch, 2);
-    assert_int_equal(s->p.cfg.first_slot, 3);
-    assert_int_equal(s->p.cfg.n, 4);
-    assert_int_equal(voters_find(&s->p.cfg, acc_id(3), joiner.member), 3);
-    sim_join(s, 3);
-
-    s->reachable = 0x3;             /* 2 of the 4 */
+    assert_int_equal(s->p.commit, first - 1);
+    assert_int_equal(s->p.held_from, first);
+    assert_true(s->prepares_to[3] >= 1);        /* the joiner was asked */
+    assert_null(sim_answer(s, &change));
     sim_write(s, "two", 2, &two);
+    assert_int_equal(proposer_read(&s->p, &read), PROPOSER_QUEUED);
+    confirms = s->confirms_sent;
     sim_advance(s, 50);
-    assert_null(sim_answer(s, &two));
-    forged_accepted(s, &s->p, acc_id(3), "ffffffffffffffff", 3);
-    forged_accepted(s, &s->p, acc_id(2), s->acc[1].me.member, 3);
-    forged_accepted(s, &s->p, acc_id(4), joiner.member, 3);
-    assert_null(sim_answer(s, &two));
-    assert_int_equal(s->p.commit, 2);
-    s->reachable = 0xb;             /* the joiner makes 3 */
-    sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &two)->slot, 3);
-    assert_string_equal(acceptor_get(&s->acc[3], 3)->value.data, "two");
-    assert_null(acceptor_get(&s->acc[2], 3));
+    assert_null(sim_answer(s, &two));           /* it waits */
+    assert_int_equal(s->p.next_slot, first);
+    assert_int_equal(s->confirms_sent, confirms);   /* so does the read */
 
-    s->reachable = 0x7;             /* the three founders: 3 of 4 too */
-    sim_write(s, "three", 3, &three);
-    sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &three)->slot, 4);
-    sim_free(s);
-}
-
-/* A leader that led with promises from two founders needs a promise from
- * a third voter of the four: the change is chosen, but it is answered,
- * and writes go on, only once that voter promised. Acceptor 2 missed the
- * election and the change's ACCEPT, and its promise is slow. */
-static void test_change_answered_once_chosen_and_the_new_voters_promised(void **state)
-{
-    struct sim *s = sim_new(1, 0);
-    struct voter joiner;
-    int change, write;
-
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    s->reachable = 0x3;
-    sim_elect(s);
-    s->reachable = 0xf;
-    s->accepts_lost = 0x4;
-    s->delayed = 0x4;
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    sim_advance(s, 20);
-    assert_true(is_config_at(s, 1));
-    assert_int_equal(s->p.commit, 1);
-    assert_int_equal(s->p.cfg.epoch, 2);
-    assert_true(s->p.extending);
-    assert_null(sim_answer(s, &change));
-    sim_write(s, "w", 1, &write);
-    sim_advance(s, 50);
-    assert_null(sim_answer(s, &write));
-    assert_int_equal(s->p.next_slot, 2);        /* the write waits */
-    assert_null(acceptor_get(&s->acc[0], 2));
-    /* a promise from a node that is no voter is none */
-    promise_from(s, acc_id(4), "00000000000000ee", s->p.ballot, &s->p.cfg);
-    assert_true(s->p.extending);
-    assert_null(sim_answer(s, &change));
-
-    s->accepts_lost = s->delayed = 0;
-    sim_release(s, 0x4);            /* acceptor 2 promises: 3 of 4 */
-    assert_false(s->p.extending);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(sim_answer(s, &change)->slot, 1);
-    sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
-    assert_int_equal(sim_answer(s, &write)->slot, 2);
-    assert_true(sim_answer(s, &change) < sim_answer(s, &write));
-    sim_free(s);
-}
-
-/* As above, but acceptor 2's ACCEPT of the change is not lost, only
- * slow: it reaches acceptor 2 before the leader's request for its
- * promise, under the same ballot. Acceptor 2's answers still complete
- * the change within an election timeout, and a write submitted meanwhile
- * is chosen. */
-static void test_voter_that_accepted_under_the_leaders_ballot_completes_a_change(void **state)
-{
-    struct sim *s = sim_new(1, 0);
-    struct voter joiner;
-    int change, write;
-
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    s->reachable = 0x3;
-    sim_elect(s);
-    s->reachable = 0xf;
-    s->delayed = 0x4;
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    sim_advance(s, 20);
-    assert_true(is_config_at(s, 1));
-    assert_true(s->p.extending);
-    sim_write(s, "w", 1, &write);
-    s->delayed = 0;
-    sim_release(s, 0x4);
-    sim_advance(s, TIMEOUT);
-    assert_non_null(sim_answer(s, &change));
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(sim_answer(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
-    assert_int_equal(sim_answer(s, &write)->slot, 2);
-    sim_free(s);
-}
-
-/* A leader that led on two founders' promises adds a joiner while the
- * third founder is down: the one promise it needs is the joiner's, and
- * the joiner can only be admitted once the change is in force (an
- * acceptor reports the configuration that names it), after the leader
- * first asked it. The change still completes, and a write submitted
- * meanwhile is chosen. */
-static void test_joiner_admitted_during_the_change_completes_it(void **state)
-{
-    struct sim *s = sim_new(1, 0);
-    struct voter joiner;
-    int change, write;
-
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    s->reachable = 0xb;             /* acceptor 2 is down throughout */
-    sim_elect(s);
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    sim_advance(s, 20);
-    assert_true(is_config_at(s, 1));
-    assert_true(s->p.extending);
     sim_join(s, 3);
-    sim_write(s, "w", 1, &write);
-    sim_advance(s, TIMEOUT + 100);
-    assert_non_null(sim_answer(s, &change));
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(sim_answer(s, &write)->slot, 2);
+    sim_advance(s, TIMEOUT);                    /* asked again */
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(answer_of(s, &read)->kind, PROPOSER_REPLY_READ);
+    assert_int_equal(answer_of(s, &change)->slot, 2);
+    assert_int_equal(s->p.chain.n, 1);
+    assert_int_equal(s->p.chain.c[0].epoch, 2);
+    assert_int_equal(voters_find(&s->p.chain.c[0], acc_id(3), joiner.member),
+                     3);
+    assert_int_equal(answer_of(s, &two)->slot, first);
+    assert_string_equal(acceptor_get(&s->acc[3], first)->value.data, "two");
+
+    s->reachable = 0x3;                         /* 2 of the 4 */
+    sim_write(s, "three", 3, &three);
+    sim_advance(s, 50);
+    assert_null(sim_answer(s, &three));
+    forged_accepted(s, &s->p, acc_id(3), "ffffffffffffffff", first + 1);
+    forged_accepted(s, &s->p, acc_id(2), s->acc[1].me.member, first + 1);
+    forged_accepted(s, &s->p, acc_id(4), joiner.member, first + 1);
+    assert_null(sim_answer(s, &three));
+    s->reachable = 0xb;                         /* the joiner makes 3 */
+    sim_advance(s, 400);
+    assert_int_equal(answer_of(s, &three)->slot, first + 1);
+    assert_null(acceptor_get(&s->acc[2], first + 1));
     sim_free(s);
 }
 
-/* Shrinking from 3 to 2 voters: the removed acceptor gets no slot after
- * the change and its votes stop counting; both remaining voters are
- * needed. */
-static void test_shrink_removed_voter_stops_counting(void **state)
+/* Shrinking from 3 to 2 voters: acceptor 2 is removed by a change at
+ * slot 2. Its votes count for the slots before the change's first
+ * (acceptors 0 and 2 choose them while acceptor 1 is down), and no more
+ * from that slot on: it gets none of those, and both remaining voters
+ * are needed. */
+static void test_shrink_removed_voter_counts_until_the_first_slot(
+    void **state)
 {
     struct sim *s = sim_new(1, 0);
-    int one, change, two;
+    const uint64_t first = FIRST_AFTER(2);
+    int one, change, after;
 
     sim_elect(s);
     sim_write(s, "one", 1, &one);
     sim_advance(s, 10);
+    s->reachable = 0x5;                         /* acceptor 1 is down */
     sim_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL, &change);
-    sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(sim_answer(s, &change)->slot, 2);
-    assert_int_equal(s->p.cfg.n, 2);
-    assert_int_equal(voters_find_node(&s->p.cfg, acc_id(2)), -1);
-    assert_int_equal(voters_quorum(&s->p.cfg), 2);
+    sim_advance(s, 20);
+    assert_true(is_config_at(s, 2));
+    assert_int_equal(s->p.commit, first - 1);
+    assert_non_null(acceptor_get(&s->acc[2], first - 1));
+    assert_null(acceptor_get(&s->acc[1], first - 1));
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(s->p.chain.c[0].n, 2);
+    assert_int_equal(voters_find_node(&s->p.chain.c[0], acc_id(2)), -1);
+    assert_int_equal(voters_quorum(&s->p.chain.c[0]), 2);
 
-    s->reachable = 0x5;             /* acceptor 0 and the removed one */
-    sim_write(s, "two", 2, &two);
+    sim_write(s, "after", 2, &after);
     sim_advance(s, 400);
-    assert_null(sim_answer(s, &two));
-    assert_null(acceptor_get(&s->acc[2], 3));
-    forged_accepted(s, &s->p, acc_id(2), s->acc[2].me.member, 3);
-    assert_null(sim_answer(s, &two));
+    assert_null(sim_answer(s, &after));
+    assert_null(acceptor_get(&s->acc[2], first));
+    forged_accepted(s, &s->p, acc_id(2), s->acc[2].me.member, first);
+    assert_null(sim_answer(s, &after));
     s->reachable = 0x3;
     sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &two)->slot, 3);
-    assert_null(acceptor_get(&s->acc[2], 3));
+    assert_int_equal(answer_of(s, &after)->slot, first);
+    assert_null(acceptor_get(&s->acc[2], first));
     sim_free(s);
 }
 
 /* Acceptor 1 loses its disk: its new member identity does not vote
- * until a change names it in place of the old one; from then on the new
- * identity's votes count and the old one's never again. */
-static void test_wiped_acceptor_votes_again_only_under_its_new_identity(void **state)
+ * until a change names it in place of the old one (same node); from the
+ * change's first slot on the new identity's votes count and the old
+ * one's never again. */
+static void test_wiped_acceptor_votes_again_only_under_its_new_identity(
+    void **state)
 {
     struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(3);
     char old_member[MEMBER_ID_LEN + 1];
     struct voter readmitted;
     int one, two, change, three, four;
@@ -1384,26 +1406,299 @@ static void test_wiped_acceptor_votes_again_only_under_its_new_identity(void **s
     assert_null(sim_answer(s, &two));
     s->reachable = 0x7;
     sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &two)->slot, 2);   /* by 0 and 2 */
+    assert_int_equal(answer_of(s, &two)->slot, 2);   /* by 0 and 2 */
 
     sim_change(&s->p, VOTERS_REPLACE, acc_id(1), &readmitted, &change);
-    sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(voters_find(&s->p.cfg, acc_id(1), readmitted.member), 1);
-    assert_int_equal(voters_find(&s->p.cfg, acc_id(1), old_member), -1);
+    sim_advance(s, 20);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(answer_of(s, &change)->slot, 3);
+    assert_int_equal(voters_find(&s->p.chain.c[0], acc_id(1),
+                                 readmitted.member), 1);
+    assert_int_equal(voters_find(&s->p.chain.c[0], acc_id(1), old_member),
+                     -1);
     sim_join(s, 1);
 
     s->reachable = 0x3;             /* the new identity makes 2 of 3 */
     sim_write(s, "three", 3, &three);
     sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &three)->slot, 4);
-    assert_string_equal(acceptor_get(&s->acc[1], 4)->value.data, "three");
+    assert_int_equal(answer_of(s, &three)->slot, first);
+    assert_string_equal(acceptor_get(&s->acc[1], first)->value.data,
+                        "three");
 
     s->reachable = 0x1;             /* the old identity counts no more */
     sim_write(s, "four", 4, &four);
     sim_advance(s, 50);
-    forged_accepted(s, &s->p, acc_id(1), old_member, 5);
+    forged_accepted(s, &s->p, acc_id(1), old_member, first + 1);
     assert_null(sim_answer(s, &four));
+    sim_free(s);
+}
+
+/* Lamport's alpha: a change chosen at slot 2 governs from slot
+ * 2 + VOTERS_ALPHA on. Growing to 4 voters with a joiner that is never
+ * admitted, two founders still choose every slot before that (2 of the
+ * 3 old voters, though 2 of the 4 new ones are no quorum); from it on,
+ * 3 of the 4 are needed. */
+static void test_slots_before_the_first_are_decided_by_the_old_voters(
+    void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(2);
+    struct voter joiner;
+    int one, change, at_first;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_elect(s);                   /* the three founders promised */
+    sim_write(s, "one", 1, &one);
+    sim_advance(s, 10);
+    s->reachable = 0x3;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_true(is_config_at(s, 2));
+    assert_int_equal(s->p.commit, first - 1);
+    assert_null(acceptor_get(&s->acc[2], first - 1));
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+
+    sim_write(s, "at first", 2, &at_first);
+    sim_advance(s, 400);
+    assert_null(sim_answer(s, &at_first));      /* 2 of the new 4 */
+    s->reachable = 0x7;
+    sim_advance(s, 400);
+    assert_int_equal(answer_of(s, &at_first)->slot, first);
+    sim_free(s);
+}
+
+/* An ACCEPT goes to the voters of its slots: with one batch in flight at
+ * a time, the slots before a change's first and those from it on wait
+ * together, and go in two ACCEPTs, one to the old voters and one to the
+ * new (the run's checks fail otherwise). */
+static void test_a_batch_belongs_to_one_configuration(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_elect(s);
+    s->p.set.max_batches = 1;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);                        /* chosen */
+    sim_flush(s, &s->p);        /* the gap filled, its first batch sent */
+    assert_true(s->p.sent_upto < first);
+    sim_write(s, "w", 1, &write);
+    sim_flush(s, &s->p);        /* the rest of the gap, then the write */
+    assert_int_equal(s->p.next_slot, first + 1);
+    assert_int_equal(s->p.sent_upto, first);
+    sim_advance(s, 20);
+    assert_int_equal(answer_of(s, &write)->slot, first);
+    sim_free(s);
+}
+
+/* A change takes the next free slot; once it is chosen, the leader fills
+ * the slots up to its first with no-ops (no write comes) and answers
+ * once they are chosen: the change is in force within a round trip or
+ * two, and not before. */
+static void test_change_fills_the_gap_with_noops_and_is_answered(
+    void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    int change;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_elect(s);
+    s->delayed = 0x6;               /* acceptors 1 and 2 are slow */
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);
+    assert_int_equal(s->p.change.slot, 1);
+    sim_release(s, 0x2);            /* chosen by 0 and 1 */
+    sim_flush(s, &s->p);
+    assert_true(is_config_at(s, 1));
+    assert_int_equal(s->p.next_slot, first);    /* the gap, filled */
+    assert_int_equal(s->p.commit, 1);           /* and not chosen yet */
+    assert_null(sim_answer(s, &change));
+
+    s->delayed = 0;
+    sim_release(s, 0x6);
+    sim_flush(s, &s->p);
+    assert_int_equal(s->p.commit, first - 1);
+    for (uint64_t u = 2; u < first; u++)
+        assert_true(pvalue_is_noop(ledger_get(&s->chosen, u)));
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(answer_of(s, &change)->slot, 1);
+    sim_free(s);
+}
+
+/* Writes go on during a change: the change takes the slot after a write
+ * still in flight (it waits for nothing), the writes submitted after it
+ * take the slots after it, under the old voters, and are chosen while
+ * the change waits for the joiner's promise. */
+static void test_writes_during_a_change_are_chosen(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    int before, change, after[2];
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0x3;
+    sim_elect(s);
+    s->reachable = 0;
+    sim_write(s, "before", 1, &before);
+    sim_flush(s, &s->p);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);
+    assert_int_equal(s->p.change.slot, 2);      /* slot 1 is not chosen */
+    sim_write(s, "after0", 2, &after[0]);
+    sim_write(s, "after1", 3, &after[1]);
+    s->reachable = 0xb;                         /* acceptor 2 is down */
+    sim_advance(s, 400);                        /* sent again */
+    assert_int_equal(answer_of(s, &before)->slot, 1);
+    assert_int_equal(answer_of(s, &after[0])->slot, 3);
+    assert_int_equal(answer_of(s, &after[1])->slot, 4);
+    assert_true(is_config_at(s, 2));
+    assert_null(sim_answer(s, &change));
+    sim_join(s, 3);
+    sim_advance(s, TIMEOUT);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_true(answer_of(s, &after[1]) < answer_of(s, &change));
+    sim_free(s);
+}
+
+/* A leader that led with the promises of 0 and 1 adds a joiner that is
+ * never admitted. Acceptor 2 accepts the change's slot under the
+ * leader's ballot, then refuses the PREPARE that asks it for its promise
+ * as a voter of the new configuration: it holds that very ballot. Nobody
+ * proposed in the new voters' slots before this leader's ballot, so the
+ * refusal counts as its promise: 3 of the 4 promised, the change is
+ * answered and writes go on from its first slot, long before the leader
+ * would step down. */
+static void test_voter_at_the_leaders_ballot_completes_its_change(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0x3;
+    sim_elect(s);
+    s->reachable = 0x7;
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_int_equal(ballot_cmp(s->acc[2].promised, s->p.ballot), 0);
+    assert_true(s->prepares_to[2] >= 1);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    sim_write(s, "w", 1, &write);
+    sim_advance(s, 10);
+    assert_int_equal(answer_of(s, &write)->slot, first);
+    assert_false(s->acc[3].me.active);
+    sim_free(s);
+}
+
+/* Acceptor 2 is down throughout; the one promise the leader needs is the
+ * joiner's, which is admitted only once the change is chosen (an
+ * acceptor then reports a configuration naming it): the leader's first
+ * request finds it not admitted. The leader asks again while it waits,
+ * so the change completes, and a write submitted meanwhile is chosen at
+ * the first slot. */
+static void test_joiner_admitted_after_the_change_is_chosen_completes_it(
+    void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    size_t asked;
+    int change, write;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0xb;
+    sim_elect(s);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_true(is_config_at(s, 1));
+    assert_int_equal(s->p.held_from, first);
+    asked = s->prepares_to[3];
+    assert_true(asked >= 1);
+    sim_write(s, "w", 1, &write);
+    sim_join(s, 3);
+    sim_advance(s, TIMEOUT + 100);
+    assert_true(s->prepares_to[3] > asked);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(answer_of(s, &write)->slot, first);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    sim_free(s);
+}
+
+/* A leader that cannot get the new voters' promises (acceptor 2 down,
+ * the joiner never admitted) asks them again every retry period, then
+ * steps down after two election timeouts: a new election, with a higher
+ * ballot, asks every voter. The change fails (maybe chosen). */
+static void test_leader_blocked_on_new_voters_steps_down(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    size_t asked;
+    int change;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0xb;
+    sim_elect(s);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    asked = s->prepares_to[3];
+    sim_advance(s, 2 * TIMEOUT - 50);
+    assert_int_equal(s->p.state, PROPOSER_LEADER);
+    assert_true(s->prepares_to[3] > asked);
+    assert_null(sim_answer(s, &change));
+    sim_advance(s, 100);
+    assert_int_not_equal(s->p.state, PROPOSER_LEADER);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_FAILED);
+    assert_true(answer_of(s, &change)->maybe_chosen);
+    sim_free(s);
+}
+
+/* A read's confirm round is in flight (its messages were lost) when the
+ * leader gets blocked on new voters that did not promise: no CONFIRM
+ * goes to them meanwhile (it would raise their promise to the leader's
+ * ballot, and a leader that did not make the change could not get their
+ * promise then); the read is answered once they promised. */
+static void test_no_confirm_goes_to_voters_that_did_not_promise(void **state)
+{
+    struct sim *s = sim_new(1, 0);
+    struct voter joiner;
+    size_t confirms;
+    int read, change;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    s->reachable = 0x3;
+    sim_elect(s);
+    s->reachable = 0;
+    assert_int_equal(proposer_read(&s->p, &read), PROPOSER_QUEUED);
+    sim_flush(s, &s->p);
+    assert_true(s->p.confirm_round != 0);
+    sim_advance(s, 100);
+    s->reachable = 0xb;                         /* acceptor 2 is down */
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_flush(s, &s->p);                        /* chosen */
+    sim_flush(s, &s->p);                        /* the gap, filled */
+    assert_int_equal(s->p.held_from, s->p.commit + 1);
+    confirms = s->confirms_sent;
+    sim_advance(s, TIMEOUT - 50);               /* a confirm retry is due */
+    assert_int_equal(s->confirms_sent, confirms);
+    assert_null(sim_answer(s, &read));
+    sim_join(s, 3);
+    sim_advance(s, TIMEOUT);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(answer_of(s, &read)->kind, PROPOSER_REPLY_READ);
     sim_free(s);
 }
 
@@ -1422,168 +1717,23 @@ static struct sim *sim_two_proposers(void)
     return s;
 }
 
-/* q takes over from p, which is dead. */
+/* q takes over from p, which is dead: q leads, within a few election
+ * timeouts. */
 static void sim_take_over(struct sim *s)
 {
+    int64_t until = s->now + 4 * TIMEOUT;
+
     s->p_dead = true;
-    sim_advance(s, 4 * TIMEOUT);
+    while (s->q.state != PROPOSER_LEADER && s->now < until)
+        sim_advance(s, 10);
     assert_int_equal(s->q.state, PROPOSER_LEADER);
 }
 
-/* What a new leader must do with a change it finds: propose it again at
- * its slot, nothing after it until it is chosen and the new voters
- * promised (the run's checks fail otherwise), then go on under the new
- * voters: with acceptor 2 down, a write is chosen by 0, 1 and the
- * joiner, 3 of 4. */
-static void assert_new_leader_finishes_the_change(struct sim *s,
-                                                  const struct voter *joiner,
-                                                  uint64_t slot)
-{
-    int write;
-
-    assert_true(is_config_at(s, slot));
-    assert_int_equal(s->q.cfg.epoch, 2);
-    assert_int_equal(s->q.cfg.first_slot, slot + 1);
-    assert_int_equal(voters_find(&s->q.cfg, joiner->node.id, joiner->member),
-                     3);
-    assert_false(s->q.extending);
-    sim_join(s, 3);
-    s->reachable = 0xb;
-    sim_write_to(s, &s->q, "after", 7, &write);
-    sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &write)->slot, slot + 1);
-    assert_string_equal(acceptor_get(&s->acc[3], slot + 1)->value.data,
-                        "after");
-}
-
-/* p's change reached acceptor 0 only before p died; q's Phase 1 hears of
- * it from acceptor 0. */
-static void test_new_leader_finishes_a_change_one_acceptor_accepted(void **state)
-{
-    struct sim *s = sim_two_proposers();
-    struct voter joiner;
-    int one, change;
-
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    sim_write(s, "one", 1, &one);
-    sim_advance(s, 10);
-    s->reachable = 0x1;
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    sim_flush(s, &s->p);
-    assert_true(voters_is_value(&acceptor_get(&s->acc[0], 2)->value));
-    assert_null(acceptor_get(&s->acc[1], 2));
-    s->reachable = 0xf;
-    sim_take_over(s);
-    assert_new_leader_finishes_the_change(s, &joiner, 2);
-    assert_true(ballot_cmp(acceptor_get(&s->acc[1], 2)->ballot,
-                           s->q.ballot) == 0);  /* proposed again by q */
-    sim_free(s);
-}
-
-/* p's change was accepted by every acceptor, but p died before it heard
- * so; q finds it in Phase 1. */
-static void test_new_leader_finishes_a_change_its_leader_did_not_see_chosen(void **state)
-{
-    struct sim *s = sim_two_proposers();
-    struct voter joiner;
-    int change;
-
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    proposer_flush(&s->p, s->now);
-    s->p_dead = true;               /* its ACCEPT goes out, it hears nothing */
-    sim_run(s);
-    assert_int_equal(s->p.commit, 0);
-    for (size_t i = 0; i < N_FOUNDERS; i++)
-        assert_true(voters_is_value(&acceptor_get(&s->acc[i], 1)->value));
-    sim_take_over(s);
-    assert_new_leader_finishes_the_change(s, &joiner, 1);
-    sim_free(s);
-}
-
-/* p's change was chosen by acceptors 0 and 1 and p went on under the new
- * voters: acceptor 0 holds a write after it. q leads on the promises of
- * acceptors 1 and 2, which know nothing after the change; acceptor 0's
- * promise comes late, before q sent anything. q holds that write back
- * until the change is chosen again and the new voters promised, then
- * proposes it again in its slot. */
-static void test_new_leader_holds_back_what_follows_a_change_it_finds(void **state)
-{
-    struct sim *s = sim_two_proposers();
-    struct voter joiner;
-    int change, after;
-
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    s->reachable = 0x3;
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    s->reachable = 0x1;
-    sim_write(s, "after", 1, &after);
-    sim_flush(s, &s->p);
-    assert_string_equal(acceptor_get(&s->acc[0], 2)->value.data, "after");
-    assert_int_equal(s->acc[1].commit, 0);      /* 1 and 2 know nothing */
-    assert_null(acceptor_get(&s->acc[2], 1));
-
-    s->p_dead = true;
-    s->reachable = 0xf;
-    s->delayed = 0x1;
-    while (s->q.state != PROPOSER_LEADER)
-        sim_advance(s, 10);
-    assert_int_equal(s->q.boundary, 1);
-    s->delayed = 0;
-    sim_release(s, 0x1);            /* the late promise */
-    assert_int_equal(s->q.next_slot, 3);
-    assert_string_equal(proposer_get(&s->q, 2)->value.data, "after");
-    sim_advance(s, 30);
-    assert_true(is_config_at(s, 1));
-    assert_int_equal(s->q.cfg.epoch, 2);
-    assert_int_equal(s->q.commit, 2);
-    assert_string_equal(ledger_get(&s->chosen, 2)->data, "after");
-    sim_free(s);
-}
-
-/* A proposer that knew the founding configuration leads after a change
- * it did not see: the promises with the highest commit index give it the
- * configuration in force, and it counts with the new voters. */
-static void test_new_leader_takes_the_newest_configuration_from_promises(void **state)
-{
-    struct sim *s = sim_two_proposers();
-    struct voter joiner;
-    int change, two, three;
-
-    s->deliver_heartbeats = false;
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    sim_join(s, 3);
-    assert_int_equal(s->q.cfg.epoch, 1);
-    sim_take_over(s);
-    assert_int_equal(s->q.cfg.epoch, 2);
-    assert_int_equal(voters_find(&s->q.cfg, acc_id(3), joiner.member), 3);
-    s->reachable = 0x3;             /* 2 of the 4 */
-    sim_write_to(s, &s->q, "two", 2, &two);
-    sim_advance(s, 50);
-    assert_null(sim_answer(s, &two));
-    s->reachable = 0xb;
-    sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &two)->slot, 2);
-    assert_string_equal(acceptor_get(&s->acc[3], 2)->value.data, "two");
-    sim_write_to(s, &s->q, "three", 3, &three);
-    sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &three)->slot, 3);
-    sim_free(s);
-}
-
-/* p's change reached acceptor 0 only; q leads with acceptors 1 and 2,
- * which never saw it: the change is lost, q's writes take its slot under
- * the old voters, and p, once it hears of q, fails the change (it had a
- * slot: maybe chosen, as far as p can tell). */
+/* (a) p's change reached acceptor 0 only before p was cut off; q leads
+ * with acceptors 1 and 2, which never saw it: the change is lost, q's
+ * write takes its slot, nothing goes to the new voters (the joiner is
+ * never even asked), and p, once it hears of q, fails the change (it had
+ * a slot: maybe chosen, as far as p can tell). */
 static void test_change_no_quorum_saw_is_lost_and_fails(void **state)
 {
     struct sim *s = sim_two_proposers();
@@ -1598,33 +1748,179 @@ static void test_change_no_quorum_saw_is_lost_and_fails(void **state)
     assert_true(voters_is_value(&acceptor_get(&s->acc[0], 1)->value));
     s->reachable = 0x6;
     sim_take_over(s);
-    assert_int_equal(s->q.cfg.epoch, 1);
-    assert_int_equal(s->q.boundary, 0);
     sim_write_to(s, &s->q, "instead", 1, &write);
     sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &write)->slot, 1);
+    assert_int_equal(answer_of(s, &write)->slot, 1);
     assert_false(is_config_at(s, 1));
-    assert_int_equal(s->q.cfg.n, 3);
 
     s->p_dead = false;              /* p wakes up and hears q */
     s->reachable = 0xf;
     sim_advance(s, 200);
     assert_int_equal(s->p.state, PROPOSER_FOLLOWER);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_FAILED);
-    assert_true(sim_answer(s, &change)->maybe_chosen);
-    assert_int_equal(s->q.cfg.epoch, 1);
-    assert_null(acceptor_get(&s->acc[3], 1));
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_FAILED);
+    assert_true(answer_of(s, &change)->maybe_chosen);
+    assert_int_equal(s->q.chain.n, 1);
+    assert_int_equal(s->q.chain.c[0].epoch, 1);
+    assert_int_equal(s->prepares_to[3], 0);
+    assert_string_equal(ledger_get(&s->chosen, 1)->data, "instead");
+    sim_free(s);
+}
+
+/* (b) p's change was accepted by the founders (chosen), but p died
+ * before it heard so. With acceptor 2 down, q finds it in Phase 1 and
+ * proposes it again at its slot (no other change may start meanwhile),
+ * asks the new voters, and goes on writing under the old voters up to
+ * the change's first slot, which is reached long after: writes wait
+ * there for the joiner's promise, asked for again once q waits (the
+ * joiner was not admitted yet when first asked), and are chosen then by
+ * 3 of the 4 voters, the joiner among them. */
+static void test_new_leader_finishes_a_change_its_leader_did_not_see_chosen(
+    void **state)
+{
+    struct sim *s = sim_two_proposers();
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    uint64_t seq;
+    int change, other, during, after;
+
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    proposer_flush(&s->p, s->now);
+    s->p_dead = true;               /* its ACCEPT goes out, it hears nothing */
+    sim_run(s);
+    assert_int_equal(s->p.commit, 0);
+    for (size_t i = 0; i < N_FOUNDERS; i++)
+        assert_true(voters_is_value(&acceptor_get(&s->acc[i], 1)->value));
+
+    s->reachable = 0xb;             /* acceptor 2 is down */
+    s->accepts_lost = 0xf;          /* and q's first ACCEPTs are lost */
+    sim_take_over(s);
+    assert_true(voters_is_value(&proposer_get(&s->q, 1)->value));
+    assert_int_equal(try_change(&s->q, VOTERS_REMOVE, acc_id(2), NULL,
+                                &other), PROPOSER_CHANGE_BUSY);
+    s->accepts_lost = 0;
+    sim_write_to(s, &s->q, "during", 1, &during);
+    sim_advance(s, 400);            /* slot 1 sent again, chosen */
+    assert_true(is_config_at(s, 1));
+    assert_int_equal(ballot_cmp(acceptor_get(&s->acc[0], 1)->ballot,
+                                s->q.ballot), 0);
+    assert_int_equal(answer_of(s, &during)->slot, 2);
+    assert_int_equal(s->q.held_from, first);
+    assert_true(s->prepares_to[3] >= 1);        /* the joiner was asked */
+    assert_int_equal(try_change(&s->q, VOTERS_REMOVE, acc_id(2), NULL,
+                                &other), PROPOSER_CHANGE_BUSY);
+
+    sim_join(s, 3);
+    sim_advance(s, 2 * TIMEOUT);
+    seq = sim_write_until(s, &s->q, first, 2);
+    assert_int_equal(s->q.commit, first - 1);
+    sim_write_to(s, &s->q, "after", seq, &after);
+    sim_advance(s, 10);
+    assert_null(sim_answer(s, &after));         /* it waits */
+    sim_advance(s, TIMEOUT);
+    assert_int_equal(s->q.state, PROPOSER_LEADER);
+    assert_int_equal(answer_of(s, &after)->slot, first);
+    assert_string_equal(acceptor_get(&s->acc[3], first)->value.data,
+                        "after");
+    sim_free(s);
+}
+
+/* (c) q knew only the founding configuration when p grew it to 4 voters
+ * and wrote under them (p sends q no heartbeat). The promises that
+ * report the highest commit index give q the chain after it: the new
+ * configuration is in force there, so q needs the promises of 3 of its 4
+ * voters, not of 2 founders; then it leads and writes under them. */
+static void test_candidate_needs_a_quorum_of_the_voters_in_force(
+    void **state)
+{
+    struct sim *s = sim_two_proposers();
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    int change, write, after;
+
+    s->deliver_heartbeats = false;
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
+    sim_advance(s, 20);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    sim_join(s, 3);
+    sim_write(s, "w", 1, &write);
+    sim_advance(s, 10);
+    assert_int_equal(answer_of(s, &write)->slot, first);
+    assert_int_equal(s->q.chain.n, 1);
+    assert_int_equal(s->q.chain.c[0].epoch, 1);     /* q heard nothing */
+
+    s->p_dead = true;
+    s->reachable = 0x3;             /* two founders: 2 of the 4 */
+    sim_advance(s, 4 * TIMEOUT);
+    assert_int_not_equal(s->q.state, PROPOSER_LEADER);
+    assert_true(s->q.phase1_commit >= first - 1);
+    assert_int_equal(s->q.phase1_chain.n, 1);
+    assert_int_equal(s->q.phase1_chain.c[0].epoch, 2);
+    s->reachable = 0xb;             /* and the joiner: 3 of the 4 */
+    sim_advance(s, 4 * TIMEOUT);
+    assert_int_equal(s->q.state, PROPOSER_LEADER);
+    assert_int_equal(s->q.chain.c[0].epoch, 2);
+    sim_write_to(s, &s->q, "after", 2, &after);
+    sim_advance(s, 10);
+    assert_int_equal(answer_of(s, &after)->slot, first + 1);
+    assert_string_equal(acceptor_get(&s->acc[3], first + 1)->value.data,
+                        "after");
+    sim_free(s);
+}
+
+/* p replaced acceptor 0 by a joiner (slot 1: the old voters 0, 1, 2, the
+ * new ones 1, 2 and the joiner, quorums of which need not meet) and got
+ * a write chosen at the change's first slot by acceptor 2 and the joiner,
+ * then died; acceptors 0 and 1 heard nothing past the change's gap. q
+ * (no heartbeats) leads on their promises under the old voters and holds
+ * the first slot back until the new voters promise: their promises
+ * report the write, which q proposes again there, and its own write
+ * takes the slot after. */
+static void test_new_voters_report_what_was_chosen_from_their_first_slot(
+    void **state)
+{
+    struct sim *s = sim_two_proposers();
+    const uint64_t first = FIRST_AFTER(1);
+    struct voter joiner;
+    int change, write, later;
+
+    s->deliver_heartbeats = false;
+    sim_new_directory(s, 3);
+    joiner = sim_voter(s, 3);
+    sim_change(&s->p, VOTERS_REPLACE, acc_id(0), &joiner, &change);
+    sim_flush(s, &s->p);                        /* chosen */
+    sim_flush(s, &s->p);                        /* the gap, filled */
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    sim_join(s, 3);
+    s->reachable = 0xc;
+    sim_write(s, "p's", 1, &write);
+    sim_flush(s, &s->p);
+    assert_int_equal(answer_of(s, &write)->slot, first);
+    assert_int_equal(s->acc[1].commit, 1);
+
+    s->reachable = 0x3;
+    sim_take_over(s);
+    assert_int_equal(s->q.held_from, first);
+    sim_write_to(s, &s->q, "q's", 2, &later);
+    s->reachable = 0xf;
+    sim_advance(s, 2 * TIMEOUT);
+    assert_string_equal(ledger_get(&s->chosen, first)->data, "p's");
+    assert_int_equal(ballot_cmp(acceptor_get(&s->acc[1], first)->ballot,
+                                s->q.ballot), 0);
+    assert_int_equal(answer_of(s, &later)->slot, first + 1);
     sim_free(s);
 }
 
 /* Acceptor 2 is down. p adds a joiner: the change is chosen by 0 and 1,
- * p crosses into it and tells q in a heartbeat, then dies before any of
- * its messages carrying the new configuration reached an acceptor. q
- * counts with the four new voters; 0, 1 and the joiner are a quorum of
- * them, once the joiner is admitted, which needs an acceptor that knows
- * the new configuration. The cluster gets a leader again without
- * acceptor 2. */
-static void test_leader_emerges_after_its_predecessor_died_right_after_a_change(void **state)
+ * p tells q in a heartbeat, then dies before any of its messages
+ * carrying the new chain reached an acceptor. q leads on the promises of
+ * 0 and 1 (the founding voters decide the slots up to the change's first)
+ * and writes at once. */
+static void test_leader_emerges_when_its_predecessor_dies_after_a_change(
+    void **state)
 {
     struct sim *s = sim_two_proposers();
     struct voter joiner;
@@ -1633,34 +1929,31 @@ static void test_leader_emerges_after_its_predecessor_died_right_after_a_change(
     sim_new_directory(s, 3);
     joiner = sim_voter(s, 3);
     s->reachable = 0xb;
-    s->accepts_lost = 0x8;          /* nothing reaches the joiner yet */
+    s->accepts_lost = 0x8;
     sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
     sim_flush(s, &s->p);
-    assert_int_equal(s->p.cfg.epoch, 2);
+    assert_int_equal(s->p.chain.n, 2);
     s->accepts_lost = 0xf;          /* p's next messages are lost */
     sim_advance(s, 100);            /* its heartbeat is not */
-    assert_int_equal(s->q.cfg.epoch, 2);
-    assert_int_equal(s->acc[0].config.epoch, 1);
+    assert_int_equal(s->q.chain.n, 2);
+    assert_int_equal(s->acc[0].chain.n, 1);
     s->p_dead = true;
     s->accepts_lost = 0;
-    for (int turn = 0; turn < 20 && s->q.state != PROPOSER_LEADER; turn++) {
-        sim_advance(s, 500);
-        if (!s->acc[3].me.active)
-            sim_admit(s, 3);        /* the joiner keeps asking */
-    }
+    sim_advance(s, 4 * TIMEOUT);
     assert_int_equal(s->q.state, PROPOSER_LEADER);
     sim_write_to(s, &s->q, "w", 1, &write);
     sim_advance(s, 20);
-    assert_int_equal(sim_answer(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
+    assert_int_equal(answer_of(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
     sim_free(s);
 }
 
 /* Phase 1 after earlier leaders left a configuration value at acceptor 0
  * (ballot 1.1) and a write at acceptor 2 (ballot 2.2) in slot 1: the new
  * leader leads on the first two promises and proposes the change again;
- * the third promise, arriving before it sent anything, must not leave it
- * waiting for a configuration the log does not hold. */
-static void test_late_promise_does_not_move_the_boundary(void **state)
+ * the third promise, arriving once it leads, does not replace the value
+ * it proposes (no quorum chose the write), and its chain is what the log
+ * holds. */
+static void test_late_promise_does_not_replace_a_proposed_value(void **state)
 {
     struct sim *s = sim_new(1, 0);
     struct voters grown = s->founding;
@@ -1677,13 +1970,12 @@ static void test_late_promise_does_not_move_the_boundary(void **state)
     pvalue_free(&change.value);
     s->p.highest = B(2, 3);
     sim_elect(s);
+    assert_true(voters_is_value(&proposer_get(&s->p, 1)->value));
     sim_write(s, "next", 2, &write);
     sim_advance(s, 10);
-    assert_non_null(sim_answer(s, &write));
-    if (is_config_at(s, 1))
-        assert_int_equal(s->p.cfg.epoch, 2);
-    else
-        assert_int_equal(s->p.cfg.epoch, 1);
+    assert_int_equal(answer_of(s, &write)->slot, 2);
+    assert_true(is_config_at(s, 1));
+    assert_int_equal(chain_last(&s->p.chain)->epoch, 2);
     sim_free(s);
 }
 
@@ -1695,12 +1987,12 @@ static void test_late_promise_does_not_move_the_boundary(void **state)
 static void test_without_a_configuration_nothing_counts(void **state)
 {
     struct sim *s = sim_new(1, 0);
-    struct voters none = { 0 };
+    struct voters_chain none = { 0 };
 
     s->reachable = 0;
     sim_advance(s, TIMEOUT);
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
-    assert_int_equal(s->p.cfg.epoch, 0);
+    assert_int_equal(s->p.chain.n, 0);
     promise_from(s, acc_id(0), s->acc[0].me.member, s->p.ballot, NULL);
     promise_from(s, acc_id(1), s->acc[1].me.member, s->p.ballot, &none);
     promise_from(s, acc_id(2), s->acc[2].me.member, s->p.ballot, NULL);
@@ -1723,9 +2015,9 @@ static void test_promises_count_only_under_the_voters_identity(void **state)
     s->reachable = 0;
     sim_advance(s, TIMEOUT);
     promise(s, 0, s->p.ballot);
-    promise_from(s, acc_id(1), "00000000000000ff", s->p.ballot, &s->founding);
+    promise_from(s, acc_id(1), "00000000000000ff", s->p.ballot, &s->founded);
     promise_from(s, acc_id(3), s->acc[1].me.member, s->p.ballot,
-                 &s->founding);
+                 &s->founded);
     assert_int_equal(s->p.state, PROPOSER_CANDIDATE);
     promise(s, 1, s->p.ballot);
     assert_int_equal(s->p.state, PROPOSER_LEADER);
@@ -1741,10 +2033,11 @@ static void forged_confirm(struct sim *s, uint32_t from, const char *member,
                         round, s->now);
 }
 
-/* A read is answered once a quorum of the voters, each under its member
- * identity, confirmed the leader's ballot; acks gathered under the voters
- * before a change do not count after it (node 10, removed, must not pass
- * for the voter that took its place in the list). */
+/* A read is answered once a quorum of the voters in force, each under
+ * its member identity, confirmed the leader's ballot; acks gathered
+ * under the voters before a change do not count after it (node 10,
+ * removed, must not pass for the voter that took its place in the
+ * list). */
 static void test_reads_confirmed_only_by_the_voters_in_force(void **state)
 {
     struct sim *s = sim_new(1, 0);
@@ -1764,18 +2057,19 @@ static void test_reads_confirmed_only_by_the_voters_in_force(void **state)
 
     /* node 10 is removed while the round is in flight */
     sim_change(&s->p, VOTERS_REMOVE, acc_id(0), NULL, &change);
-    s->reachable = 0x6;             /* its ACCEPT only: no time passes */
-    sim_flush(s, &s->p);
+    s->reachable = 0x6;             /* its ACCEPTs only: no time passes */
+    sim_flush(s, &s->p);            /* chosen */
+    sim_flush(s, &s->p);            /* the gap, filled: in force */
     s->reachable = 0;
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(voters_find_node(&s->p.cfg, acc_id(0)), -1);
+    assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(voters_find_node(&s->p.chain.c[0], acc_id(0)), -1);
     forged_confirm(s, acc_id(2), s->acc[2].me.member, round);
     sim_run(s);
     assert_null(sim_answer(s, &read));
     /* a round begun under the new voters, confirmed by both */
     s->reachable = 0x6;
     sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &read)->kind, PROPOSER_REPLY_READ);
+    assert_int_equal(answer_of(s, &read)->kind, PROPOSER_REPLY_READ);
     sim_free(s);
 }
 
@@ -1790,8 +2084,7 @@ static void test_change_refused_when_busy_or_invalid(void **state)
     sim_new_directory(s, 3);
     joiner = sim_voter(s, 3);
     founder = sim_voter(s, 0);
-    assert_int_equal(proposer_change(&s->p, VOTERS_ADD, 0, &joiner, &first,
-                                     err, sizeof err),
+    assert_int_equal(try_change(&s->p, VOTERS_ADD, 0, &joiner, &first),
                      PROPOSER_CHANGE_NOT_LEADER);
     sim_elect(s);
     err[0] = '\0';
@@ -1803,10 +2096,9 @@ static void test_change_refused_when_busy_or_invalid(void **state)
                                      &first, err, sizeof err),
                      PROPOSER_CHANGE_INVALID);
     assert_non_null(strstr(err, "is not a voter"));
-    assert_int_equal(proposer_change(&s->p, VOTERS_REPLACE, acc_id(1),
-                                     &founder, &first, err, sizeof err),
-                     PROPOSER_CHANGE_INVALID);
-    assert_int_equal(s->p.cfg.n, 3);            /* nothing changed */
+    assert_int_equal(try_change(&s->p, VOTERS_REPLACE, acc_id(1), &founder,
+                                &first), PROPOSER_CHANGE_INVALID);
+    assert_int_equal(s->p.chain.c[0].n, 3);     /* nothing changed */
 
     sim_change(&s->p, VOTERS_ADD, 0, &joiner, &first);
     err[0] = '\0';
@@ -1816,72 +2108,42 @@ static void test_change_refused_when_busy_or_invalid(void **state)
     assert_true(err[0] != '\0');
     s->reachable = 0;                           /* placed, not chosen */
     sim_flush(s, &s->p);
-    assert_int_equal(proposer_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL,
-                                     &second, err, sizeof err),
-                     PROPOSER_CHANGE_BUSY);
+    assert_int_equal(try_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL,
+                                &second), PROPOSER_CHANGE_BUSY);
     s->reachable = 0xf;
     sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &first)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(answer_of(s, &first)->kind, PROPOSER_REPLY_CHANGED);
     assert_null(sim_answer(s, &second));
     sim_change(&s->p, VOTERS_REMOVE, acc_id(2), NULL, &second);
-    sim_advance(s, 10);
-    assert_int_equal(sim_answer(s, &second)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(s->p.cfg.epoch, 3);
-    assert_int_equal(s->p.cfg.n, 3);
+    sim_advance(s, 20);
+    assert_int_equal(answer_of(s, &second)->kind, PROPOSER_REPLY_CHANGED);
+    assert_int_equal(s->p.chain.c[0].epoch, 3);
+    assert_int_equal(s->p.chain.c[0].n, 3);
     sim_free(s);
 }
 
-/* A change waits for every slot before it to be chosen; writes submitted
- * after it wait for it and take the slots after it, in order. */
-static void test_writes_wait_for_a_change_and_follow_it(void **state)
-{
-    struct sim *s = sim_new(1, 0);
-    struct voter joiner;
-    int before, change, after[2];
-
-    sim_new_directory(s, 3);
-    joiner = sim_voter(s, 3);
-    sim_elect(s);
-    s->reachable = 0;
-    sim_write(s, "before", 1, &before);
-    sim_flush(s, &s->p);
-    sim_change(&s->p, VOTERS_ADD, 0, &joiner, &change);
-    sim_write(s, "after0", 2, &after[0]);
-    sim_write(s, "after1", 3, &after[1]);
-    sim_advance(s, 50);
-    assert_int_equal(s->p.change.slot, 0);      /* slot 1 not chosen yet */
-    assert_int_equal(s->p.next_slot, 2);
-
-    s->reachable = 0xf;
-    sim_advance(s, 400);
-    assert_int_equal(sim_answer(s, &before)->slot, 1);
-    assert_int_equal(sim_answer(s, &change)->kind, PROPOSER_REPLY_CHANGED);
-    assert_int_equal(sim_answer(s, &change)->slot, 2);
-    assert_int_equal(sim_answer(s, &after[0])->slot, 3);
-    assert_int_equal(sim_answer(s, &after[1])->slot, 4);
-    assert_true(sim_answer(s, &change) < sim_answer(s, &after[0]));
-    sim_free(s);
-}
-
-/* A follower takes the configuration with the commit index from the
- * leader's heartbeats (not from a deposed leader's), and its next
- * election asks those voters. */
-static void test_heartbeat_gives_followers_the_configuration(void **state)
+/* A follower takes the chain with the commit index from the leader's
+ * heartbeats (not from a deposed leader's), and its next election asks
+ * the voters of every configuration of it. */
+static void test_heartbeat_gives_followers_the_chain(void **state)
 {
     struct sim *s = sim_new(2, 1);
-    struct voters grown = s->founding;
+    struct voters_chain grown = s->founded;
+    struct voters four = s->founding;
+    struct pvalue value;
     size_t before;
 
     sim_new_directory(s, 3);
-    grown.v[grown.n++] = sim_voter(s, 3);
-    grown.epoch = 2;
-    grown.first_slot = 6;
+    four.v[four.n++] = sim_voter(s, 3);
+    assert_int_equal(voters_to_value(&four, &value), 0);
+    assert_int_equal(chain_take(&grown, &value, 5), 1);
+    pvalue_free(&value);
     proposer_on_heartbeat(&s->p, 1, B(4, 1), 5, &grown, s->now);
     assert_int_equal(s->p.commit, 5);
-    assert_int_equal(s->p.cfg.epoch, 2);
-    assert_int_equal(s->p.cfg.n, 4);
-    proposer_on_heartbeat(&s->p, 3, B(3, 3), 9, &s->founding, s->now);
-    assert_int_equal(s->p.cfg.epoch, 2);
+    assert_int_equal(s->p.chain.n, 2);
+    assert_int_equal(s->p.chain.c[1].n, 4);
+    proposer_on_heartbeat(&s->p, 3, B(3, 3), 9, &s->founded, s->now);
+    assert_int_equal(s->p.chain.n, 2);
     assert_int_equal(s->p.commit, 5);
     before = s->prepares_sent;
     s->reachable = 0;
@@ -1909,6 +2171,7 @@ int main(void)
         SIM_TEST(test_promises_count_once_per_configured_acceptor),
         SIM_TEST(test_writes_batched_and_answered_when_chosen),
         SIM_TEST(test_pipelines_many_accepts),
+        SIM_TEST(test_in_flight_never_past_commit_plus_alpha),
         SIM_TEST(test_batches_grow_while_one_is_in_flight),
         SIM_TEST(test_batches_bounded_by_bytes),
         SIM_TEST(test_write_waiting_too_long_for_a_slot_fails),
@@ -1923,24 +2186,28 @@ int main(void)
         SIM_TEST(test_restarted_proposer_never_reuses_its_ballot),
         SIM_TEST(test_leader_cut_off_from_acceptors_steps_down),
         SIM_TEST(test_grow_3_to_4_needs_3_of_the_4_voters),
-        SIM_TEST(test_change_answered_once_chosen_and_the_new_voters_promised),
-        SIM_TEST(test_voter_that_accepted_under_the_leaders_ballot_completes_a_change),
-        SIM_TEST(test_joiner_admitted_during_the_change_completes_it),
-        SIM_TEST(test_shrink_removed_voter_stops_counting),
+        SIM_TEST(test_shrink_removed_voter_counts_until_the_first_slot),
         SIM_TEST(test_wiped_acceptor_votes_again_only_under_its_new_identity),
-        SIM_TEST(test_new_leader_finishes_a_change_one_acceptor_accepted),
-        SIM_TEST(test_new_leader_finishes_a_change_its_leader_did_not_see_chosen),
-        SIM_TEST(test_new_leader_holds_back_what_follows_a_change_it_finds),
-        SIM_TEST(test_new_leader_takes_the_newest_configuration_from_promises),
+        SIM_TEST(test_slots_before_the_first_are_decided_by_the_old_voters),
+        SIM_TEST(test_a_batch_belongs_to_one_configuration),
+        SIM_TEST(test_change_fills_the_gap_with_noops_and_is_answered),
+        SIM_TEST(test_writes_during_a_change_are_chosen),
+        SIM_TEST(test_voter_at_the_leaders_ballot_completes_its_change),
+        SIM_TEST(test_joiner_admitted_after_the_change_is_chosen_completes_it),
+        SIM_TEST(test_leader_blocked_on_new_voters_steps_down),
+        SIM_TEST(test_no_confirm_goes_to_voters_that_did_not_promise),
         SIM_TEST(test_change_no_quorum_saw_is_lost_and_fails),
-        SIM_TEST(test_late_promise_does_not_move_the_boundary),
-        SIM_TEST(test_leader_emerges_after_its_predecessor_died_right_after_a_change),
+        SIM_TEST(
+            test_new_leader_finishes_a_change_its_leader_did_not_see_chosen),
+        SIM_TEST(test_candidate_needs_a_quorum_of_the_voters_in_force),
+        SIM_TEST(test_new_voters_report_what_was_chosen_from_their_first_slot),
+        SIM_TEST(test_leader_emerges_when_its_predecessor_dies_after_a_change),
+        SIM_TEST(test_late_promise_does_not_replace_a_proposed_value),
         SIM_TEST(test_without_a_configuration_nothing_counts),
         SIM_TEST(test_promises_count_only_under_the_voters_identity),
         SIM_TEST(test_reads_confirmed_only_by_the_voters_in_force),
         SIM_TEST(test_change_refused_when_busy_or_invalid),
-        SIM_TEST(test_writes_wait_for_a_change_and_follow_it),
-        SIM_TEST(test_heartbeat_gives_followers_the_configuration),
+        SIM_TEST(test_heartbeat_gives_followers_the_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* test_voters.c -- configurations of the acceptor set: quorums, their
- * JSON forms, their log values and changes. */
+ * JSON forms, their log values and changes, and chains of them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +17,8 @@ static struct voter voter(uint32_t id, const char *member)
                                  .port = (uint16_t)(4000 + id) } };
 
     snprintf(x.node.name, sizeof x.node.name, "acceptor%u", (unsigned)id);
-    snprintf(x.node.host, sizeof x.node.host, "acceptor%u.paxos", (unsigned)id);
+    snprintf(x.node.host, sizeof x.node.host, "acceptor%u.paxos",
+             (unsigned)id);
     snprintf(x.member, sizeof x.member, "%s", member);
     return x;
 }
@@ -122,7 +123,7 @@ static void test_a_log_value_takes_its_position(void **state)
     assert_false(voters_is_value(&write));
     assert_int_equal(voters_from_value(&value, 500, &prev, &out), 0);
     assert_int_equal(out.epoch, 3);
-    assert_int_equal(out.first_slot, 501);
+    assert_int_equal(out.first_slot, 500 + VOTERS_ALPHA);
     assert_true(voters_same(&out, &next));
     assert_int_equal(voters_from_value(&write, 500, &prev, &out), -1);
     pvalue_free(&value);
@@ -170,6 +171,75 @@ static void test_changes(void **state)
     assert_non_null(strstr(err, "last voter"));
 }
 
+/* A chain: which configuration decides a slot, the changes chosen
+ * joining it, and those no slot after the commit index needs leaving
+ * it. A slot before the chain's first configuration has none. */
+static void test_chain_says_who_decides_each_slot(void **state)
+{
+    struct voters founding = voters_of(3), grown = voters_of(4);
+    struct voters_chain ch = { 0 };
+    struct pvalue value, write = { (char *)"x", (char *)"9", 1 };
+    const uint64_t first = 10 + VOTERS_ALPHA;
+
+    assert_null(chain_at(&ch, 1));
+    assert_null(chain_last(&ch));
+    chain_start(&ch, &founding);
+    assert_int_equal(voters_to_value(&grown, &value), 0);
+    assert_int_equal(chain_take(&ch, &write, 5), 0);
+    assert_int_equal(chain_take(&ch, &value, 10), 1);
+    assert_int_equal(ch.n, 2);
+    assert_int_equal(chain_last(&ch)->epoch, 2);
+    assert_int_equal(chain_last(&ch)->first_slot, first);
+    assert_ptr_equal(chain_at(&ch, 11), &ch.c[0]);
+    assert_ptr_equal(chain_at(&ch, first - 1), &ch.c[0]);
+    assert_ptr_equal(chain_at(&ch, first), &ch.c[1]);
+    assert_true(chain_names(&ch, 4, "0000000000000004"));
+    assert_false(chain_names(&ch, 4, "00000000000000ff"));
+
+    chain_advance(&ch, first - 2);
+    assert_int_equal(ch.n, 2);
+    chain_advance(&ch, first - 1);
+    assert_int_equal(ch.n, 1);
+    assert_int_equal(ch.c[0].epoch, 2);
+    assert_null(chain_at(&ch, first - 1));      /* before its first */
+    assert_ptr_equal(chain_at(&ch, first), &ch.c[0]);
+
+    /* a change taken into an empty chain: the second configuration,
+     * whose voters decide nothing before its first slot */
+    ch.n = 0;
+    assert_int_equal(chain_take(&ch, &value, 10), 1);
+    assert_int_equal(ch.c[0].epoch, 2);
+    assert_null(chain_at(&ch, 11));
+    pvalue_free(&value);
+}
+
+/* The JSON form of a chain round-trips, and a chain whose
+ * configurations do not follow one another is refused. */
+static void test_chain_round_trips(void **state)
+{
+    struct voters_chain ch, back;
+    struct voters founding = voters_of(3), second = voters_of(4);
+    char err[160], *text;
+
+    chain_start(&ch, &founding);
+    second.epoch = 2;
+    second.first_slot = 1 + VOTERS_ALPHA;
+    ch.c[ch.n++] = second;
+    assert_non_null(text = chain_encode(&ch));
+    assert_int_equal(chain_decode(text, strlen(text), &back, err, sizeof err),
+                     0);
+    assert_int_equal(back.n, 2);
+    assert_true(voters_same(&back.c[1], &second));
+    assert_int_equal(back.c[1].first_slot, second.first_slot);
+    free(text);
+    ch.c[1].epoch = 1;
+    assert_non_null(text = chain_encode(&ch));
+    assert_int_equal(chain_decode(text, strlen(text), &back, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "after the one before"));
+    free(text);
+}
+
 static void test_cluster_identity_names_the_founding_voters(void **state)
 {
     struct voters a = voters_of(3), b = voters_of(3);
@@ -193,6 +263,8 @@ int main(void)
         cmocka_unit_test(test_bad_configurations_are_refused),
         cmocka_unit_test(test_a_log_value_takes_its_position),
         cmocka_unit_test(test_changes),
+        cmocka_unit_test(test_chain_says_who_decides_each_slot),
+        cmocka_unit_test(test_chain_round_trips),
         cmocka_unit_test(test_cluster_identity_names_the_founding_voters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
