@@ -544,8 +544,22 @@ write_fake_kubectl() {
     mkdir -p "$TMP/bin"
     cat >"$TMP/bin/kubectl" <<EOF
 #!/usr/bin/env bash
-printf '%s\n' "\$*" >>"$TMP/kubectl.log"
+log="$TMP/kubectl.log"
+printf '%s\n' "\$*" >>"\$log"
 mode=\$(cat "$TMP/kubectl.mode" 2>/dev/null)
+EOF
+    # GET /voters with a spare waiting to be admitted; POST /voters's 200.
+    cat >>"$TMP/bin/kubectl" <<'EOF'
+voter() {
+    printf '{"id":%s,"name":"%s","host":"%s","port":%s,"member":"%s"}' "$1" "$2" "$2" "$3" "$4"
+}
+acceptor() {
+    printf '{"id":%s,"name":"%s","address":"%s:%s","member":"%s","cluster":"%s","standing":"%s"}' \
+        "$1" "$2" "$2" "$3" "$4" "$5" "$6"
+}
+three="$(voter 4 acceptor1 4001 e01fe6938d269385),$(voter 5 acceptor2 4002 0391eec2175d7021),$(voter 6 acceptor3 4003 427a22cfc017f76b)"
+voters='{"epoch":1,"first_slot":1,"voters":['"$three"'],"coming":[],"leader":1,"leader_name":"proposer1","change_in_progress":false,"acceptors":['"$(acceptor 4 acceptor1 4001 e01fe6938d269385 a4a9af290d596eda voter),$(acceptor 11 acceptor4 4004 307aae142104583c "" "waiting to be admitted"),"'{"id":12,"name":"acceptor5","address":"acceptor5:4005","standing":"unreachable"}]}'
+changed='{"status":"changed","epoch":2,"first_slot":1025,"voters":['"$three,$(voter 11 acceptor4 4004 307aae142104583c)"'],"slot":3}'
 EOF
     cat >>"$TMP/bin/kubectl" <<'EOF'
 if [[ "$mode" == down ]]; then
@@ -559,11 +573,20 @@ case "$*" in
         app=${all#get pods -n paxos -l app=}
         printf '%s-7d4b9c-x2x9z' "${app%% *}" ;;
     "exec -i -n paxos "*|"exec -n paxos "*)
-        [[ "$2" == -i ]] && cat >/dev/null
+        [[ "$2" == -i ]] && printf 'body %s\n' "$(cat)" >>"$log"
         url=${*##* }
-        case "$url" in
-            */send) printf '{"status":"chosen","slot":7,"value":"v","client_id":"9","seq":1,"leader":"proposer1","ballot":{"round":1,"node":1},"attempts":1,"latency_ms":2}\n200' ;;
-            */propose) printf '{"slot":8,"ballot":{"round":1,"node":1},"from":1,"value":"v","client_id":"proposer2","seq":1}\n200' ;;
+        case "$2 $url" in
+            *" "*/send) printf '{"status":"chosen","slot":7,"value":"v","client_id":"9","seq":1,"leader":"proposer1","ballot":{"round":1,"node":1},"attempts":1,"latency_ms":2}\n200' ;;
+            *" "*/propose) printf '{"slot":8,"ballot":{"round":1,"node":1},"from":1,"value":"v","client_id":"proposer2","seq":1}\n200' ;;
+            "-n "*/voters) printf '%s\n200' "$voters" ;;
+            "-i "*/voters)
+                case "$mode" in
+                    400) printf '{"error":"acceptor1 votes already"}\n400' ;;
+                    409) printf '{"error":"a configuration change is under way"}\n409' ;;
+                    503) printf '{"error":"no leader elected yet","leader":null}\n503' ;;
+                    504) printf '{"error":"leadership lost","status":"unknown"}\n504' ;;
+                    *) printf '%s\n200' "$changed" ;;
+                esac ;;
             *) printf '{"error":"no route"}\n404' ;;
         esac ;;
     *) echo "fake kubectl: $*" >&2; exit 1 ;;
@@ -615,6 +638,7 @@ phase_client_commands() {
     else
         t_fail "paxos_k8s_client.py monitor runs paxos-top --k8s --monitor" "$out"
     fi
+    phase_member_commands
     # The cluster is down: a clear message, exit 1.
     printf 'down' >"$TMP/kubectl.mode"
     if out=$(PATH="$TMP/bin:$PATH" bash "$client" read 2>&1); then
@@ -644,6 +668,73 @@ phase_client_commands() {
         t_pass "deploy-paxos-k8s.sh stops clearly without kubectl and minikube (exit 1)"
     else
         t_fail "deploy-paxos-k8s.sh stops clearly without kubectl and minikube" "$out"
+    fi
+}
+
+# client_fails DESCRIPTION PATTERN MODE -- COMMAND...: COMMAND exits 1
+# and says PATTERN while the stand-in answers POST /voters with MODE.
+client_fails() {
+    local desc=$1 pattern=$2 rc=0 out
+    printf '%s' "$3" >"$TMP/kubectl.mode"
+    shift 4
+    : >"$TMP/kubectl.log"
+    out=$(env PATH="$TMP/bin:$PATH" "$@" 2>&1) || rc=$?
+    rm -f "$TMP/kubectl.mode"
+    if [[ $rc -eq 1 ]] && grep -Eq -- "$pattern" <<<"$out"; then
+        t_pass "$desc (exit 1)"
+    else
+        t_fail "$desc" "exit $rc: $out"$'\n'"kubectl was called: $(cat "$TMP/kubectl.log")"
+    fi
+}
+
+# members, member-add, member-remove, member-replace: GET and POST
+# /voters on a proposer, the answers and every error status.
+phase_member_commands() {
+    local client="$SRC_DIR/scripts/paxos-client.sh"
+    client_run "paxos-client.sh members: GET localhost:3001/voters in proposer1's pod, a row per acceptor with its standing" \
+        'acceptor4 +11 +307aae142104583c +acceptor4:4004 +waiting to be admitted' \
+        'exec -n paxos proposer1-[^ ]+ -- curl .*http://localhost:3001/voters$' \
+        -- bash "$client" members
+    client_run "paxos-client.sh members says how to admit a waiting acceptor" \
+        '^acceptor4 does not vote: admit it with ./paxos-client.sh member-add acceptor4$' '.' \
+        -- bash "$client" members
+    client_run "paxos-client.sh members names the configuration, its voters and its quorum" \
+        '^voters: acceptor1, acceptor2, acceptor3 \(a quorum is 2 of 3\)$' '.' \
+        -- bash "$client" members
+    client_run "paxos-client.sh --json members prints GET /voters as it is" \
+        '^\{"epoch":1,.*"standing":"unreachable"\}\]\}$' '.' \
+        -- bash "$client" --json members
+    client_run "paxos-client.sh member-add acceptor4: POST {\"add\":\"acceptor4\"} to proposer1's /voters" \
+        '^added acceptor4: configuration epoch 2 in force from slot 1025, voters acceptor1, acceptor2, acceptor3, acceptor4$' \
+        '^body \{"add":"acceptor4"\}$' \
+        -- bash "$client" member-add acceptor4
+    client_run "PROPOSER=proposer2 paxos-client.sh member-remove acceptor2 goes to proposer2:3002/voters" \
+        '^removed acceptor2: ' 'exec -i -n paxos proposer2-[^ ]+ -- curl .*http://localhost:3002/voters$' \
+        PROPOSER=proposer2 -- bash "$client" member-remove acceptor2
+    client_run "paxos-client.sh member-replace acceptor1 acceptor4 sends replace and with" \
+        '^replaced acceptor1 with acceptor4: ' '^body \{"replace":"acceptor1","with":"acceptor4"\}$' \
+        -- bash "$client" member-replace acceptor1 acceptor4
+    client_fails "member-add: a change that makes no sense (400) is said as the leader says it" \
+        'member-add acceptor1 through proposer1: HTTP 400: acceptor1 votes already' 400 \
+        -- bash "$client" member-add acceptor1
+    client_fails "member-add: another change under way (409)" \
+        'HTTP 409: a configuration change is under way' 409 -- bash "$client" member-add acceptor4
+    client_fails "member-remove: no leader (503)" \
+        'HTTP 503: no leader elected yet' 503 -- bash "$client" member-remove acceptor2
+    client_fails "member-replace: leadership lost mid-change (504) says to look at members" \
+        'HTTP 504: leadership lost \(.*check with ./paxos-client.sh members\)' 504 \
+        -- bash "$client" member-replace acceptor1 acceptor4
+    client_fails "member-add --json: the error answer as it is" \
+        '^\{"error":"a configuration change is under way"\}$' 409 \
+        -- bash "$client" --json member-add acceptor4
+    client_fails "member-replace with one name: the usage, no request" \
+        'usage: paxos-client.sh member-replace OLD NEW' 200 -- bash "$client" member-replace acceptor1
+    client_fails "member-add with a bad name: a clear error, no request" \
+        "'acceptor4; rm' is not an acceptor name or id" 200 -- bash "$client" member-add 'acceptor4; rm'
+    if grep -q exec "$TMP/kubectl.log"; then
+        t_fail "a bad name runs nothing in a pod" "$(cat "$TMP/kubectl.log")"
+    else
+        t_pass "a bad name runs nothing in a pod"
     fi
 }
 
