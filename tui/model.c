@@ -1124,6 +1124,10 @@ bool model_change_result(struct model *m, const struct model_change *c,
                  PRIu64 ", voters %s (%s, %" PRId64 " ms)", what, now.epoch,
                  now.first_slot, names, target, latency_ms);
         ok = true;
+    } else if (http_status == 200) {
+        copy_text(reason, sizeof reason, body);
+        snprintf(out, size, "%s: %s answered 200 without the configuration "
+                 "in force: %s", what, target, reason);
     } else if (http_status == 504) {
         snprintf(out, size, "%s: unknown: leadership was lost during the "
                  "change, which may still come into force (%s, %" PRId64
