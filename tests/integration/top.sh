@@ -254,9 +254,16 @@ phase_spare() {
     t_check "spare: --json lists it in config.not_voting, and its row says why" \
         json_says '.config.not_voting == [{"name":"acceptor4","id":11,"member":.config.not_voting[0].member,"standing":"waiting to be admitted"}]
                    and ([.nodes[] | select(.name == "acceptor4")][0] | .admission == "waiting" and .standing == "waiting to be admitted")'
+    wait_until 15 t_leader_knows acceptor4 ||
+        t_fail "spare: the leader learns of acceptor4 by gossip"
     leader=$(t_leader) || t_abort "one leader before the change"
     t_http POST "$leader" /voters '{"add":"acceptor4"}'
-    t_expect "spare: POST /voters {\"add\":\"acceptor4\"} to $leader" "$HTTP_CODE" 200
+    if [[ "$HTTP_CODE" == 200 ]]; then
+        t_pass "spare: POST /voters {\"add\":\"acceptor4\"} to $leader"
+    else
+        t_fail "spare: POST /voters {\"add\":\"acceptor4\"} to $leader" \
+            "HTTP $HTTP_CODE: $HTTP_BODY"
+    fi
     t_check "spare: the monitor shows epoch 2 with four voters, all voting" \
         wait_until 10 monitor_says \
         '^config epoch 2 from slot [0-9]+: acceptor1, acceptor2, acceptor3, acceptor4 \(proposer[123]\); coming: nothing; not voting: none$'

@@ -217,6 +217,8 @@ phase_config() {
     keys 1
     t_see "the nodes view marks acceptor4: it answers and does not vote" 5 \
         on_screen '^ +acceptor4 +acceptor .* waiting '
+    wait_until 15 t_leader_knows acceptor4 ||
+        t_fail "the leader learns of acceptor4 by gossip"
     keys c G a
     t_see "a on the selected acceptor4 opens the add prompt with its name" 5 \
         on_screen '^Add acceptor \(via proposer[123]\): acceptor4$'
