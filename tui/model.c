@@ -955,8 +955,8 @@ static void add_acceptor(const struct model *m, struct model_acceptor *out,
     const char *name = v ? v->name : node->ep.name;
     struct model_acceptor *a;
 
-    for (size_t k = 0; k < *n; k++)
-        if (id ? out[k].id == id : strcmp(out[k].name, name) == 0)
+    for (size_t k = 0; k < *n; k++)   /* the same id, or the same name */
+        if ((id && out[k].id == id) || strcmp(out[k].name, name) == 0)
             return;
     if (*n >= max)
         return;
