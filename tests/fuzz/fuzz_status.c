@@ -56,7 +56,8 @@ static void check_config(const struct config_view *c)
     if (c->n_voters > MODEL_VOTERS)
         fail("a configuration's voters exceed their array");
     for (size_t k = 0; k < c->n_voters; k++)
-        if (!TERMINATED(c->voters[k].name) || !TERMINATED(c->voters[k].member) ||
+        if (!TERMINATED(c->voters[k].name) ||
+            !TERMINATED(c->voters[k].member) ||
             !TERMINATED(c->voters[k].address))
             fail("a voter's text is not terminated");
 }
