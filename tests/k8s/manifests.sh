@@ -818,6 +818,12 @@ phase_member_commands() {
     client_run "paxos-client.sh member-replace acceptor1 acceptor4 sends replace and with" \
         '^replaced acceptor1 with acceptor4: ' '^body \{"replace":"acceptor1","with":"acceptor4"\}$' \
         -- bash "$client" member-replace acceptor1 acceptor4
+    client_run "paxos_k8s_client.py --proposer proposer3 member-replace runs paxos-client.sh's" \
+        '^replaced acceptor1 with acceptor4: ' 'exec -i -n paxos proposer3-[^ ]+ -- curl .*/voters$' \
+        -- python3 "$SRC_DIR/scripts/paxos_k8s_client.py" --proposer proposer3 member-replace acceptor1 acceptor4
+    client_run "paxos_k8s_client.py members runs paxos-client.sh members" \
+        'waiting to be admitted' 'curl .*http://localhost:3001/voters$' \
+        -- python3 "$SRC_DIR/scripts/paxos_k8s_client.py" members
     client_fails "member-add: a change that makes no sense (400) is said as the leader says it" \
         'member-add acceptor1 through proposer1: HTTP 400: acceptor1 votes already' 400 \
         -- bash "$client" member-add acceptor1
