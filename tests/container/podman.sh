@@ -677,6 +677,8 @@ phase_client_scripts() {
         py_cmd "./paxos_k8s_client.py write" "chosen.*slot" write "python $tag"
         py_cmd "./paxos_k8s_client.py read" "python $tag" read
         py_cmd "./paxos_k8s_client.py status" "leader.*proposer" status
+        py_cmd "./paxos_k8s_client.py members" \
+            "^voters: acceptor1, acceptor2, acceptor3 \(a quorum is 2 of 3\)$" members
     else
         t_say "# python3 not found: paxos_k8s_client.py not run"
     fi
