@@ -1390,8 +1390,11 @@ static int compare_rows(const void *pa, const void *pb, void *ud)
     return c ? c : compare_u64(a, b);
 }
 
-static bool row_matches(const struct node_view *n, const char *filter)
+/* Node i's name, role, address, state, up or down, or why it does not
+ * vote ("waiting") contain filter. */
+static bool row_matches(const struct model *m, size_t i, const char *filter)
 {
+    const struct node_view *n = &m->nodes[i];
     char address[MODEL_ADDR_MAX];
 
     if (!filter || !filter[0])
@@ -1400,7 +1403,8 @@ static bool row_matches(const struct node_view *n, const char *filter)
     return strcasestr(n->ep.name, filter) ||
            strcasestr(model_node_role(n), filter) ||
            strcasestr(address, filter) || strcasestr(n->state, filter) ||
-           strcasestr(n->up ? "up" : "down", filter);
+           strcasestr(n->up ? "up" : "down", filter) ||
+           strcasestr(model_standing_word(model_standing(m, i)), filter);
 }
 
 size_t model_rows(const struct model *m, enum model_column sort,
@@ -1410,7 +1414,7 @@ size_t model_rows(const struct model *m, enum model_column sort,
     size_t n = 0;
 
     for (size_t i = 0; i < m->n_nodes; i++)
-        if (row_matches(&m->nodes[i], filter))
+        if (row_matches(m, i, filter))
             order[n++] = i;
     qsort_r(order, n, sizeof *order, compare_rows, &o);
     return n;

@@ -186,9 +186,10 @@ enum model_column {
     COL_ACCEPTED, COL_CHOSEN, COL_APPLIED, COL_MEMBERS, COL_LATENCY,
     COL_COUNT
 };
-/* Fills order with the indexes of the nodes whose name, role, address or
- * state contain filter (case-insensitive; NULL or "" = all), sorted by
- * column. Returns how many. */
+/* Fills order with the indexes of the nodes whose name, role, address,
+ * state or reason not to vote ("waiting") contain filter
+ * (case-insensitive; NULL or "" = all), sorted by column. Returns how
+ * many. */
 size_t model_rows(const struct model *m, enum model_column sort,
                   bool descending, const char *filter, size_t *order);
 

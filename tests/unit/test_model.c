@@ -1033,6 +1033,9 @@ static void test_spare_waiting_to_be_admitted(void **state)
     assert_false(rows[4].voter);
     assert_int_equal(rows[4].standing, STANDING_WAITING);
     assert_false(model_acceptor_votes(&m, &rows[4]));
+    size_t order[MODEL_NODES_MAX];
+    assert_int_equal(model_rows(&m, COL_NAME, false, "WAIT", order), 1);
+    assert_int_equal(order[0], (size_t)acceptor5);
 
     /* Admitted: its answer says active and epoch 3 names it. */
     feed(&m, (size_t)acceptor5, "status_acceptor_voting.json", 3000);
