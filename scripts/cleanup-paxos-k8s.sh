@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # cleanup-paxos-k8s.sh -- removes the Paxos cluster from Kubernetes (the
-# guide's section 7): every object of k8s/ and the namespace paxos, with the
-# acceptors' and learners' data (their PersistentVolumeClaims). Then asks
-# whether to stop minikube too.
+# guide's section 7): every object of k8s/ and of k8s/spare-acceptors/ (the
+# spare acceptors) and the namespace paxos, with the acceptors' and
+# learners' data (their PersistentVolumeClaims). Then asks whether to stop
+# minikube too.
 #
 # Usage: ./cleanup-paxos-k8s.sh [-y] [--image]
 #   -y, --yes   answer yes: also stop minikube, without asking
@@ -52,6 +53,9 @@ remove_cluster() {
         say "namespace $NS does not exist: the Paxos cluster is already removed"
         return 0
     fi
+    say "removing the spare acceptors (kubectl delete -k k8s/spare-acceptors/)"
+    kubectl delete -k "$K8S_DIR/spare-acceptors" --ignore-not-found --wait=false 2>&1 |
+        sed 's/^/  /' || true
     say "removing the objects of k8s/ (kubectl delete -k k8s/)"
     kubectl delete -k "$K8S_DIR" --ignore-not-found --wait=false 2>&1 | sed 's/^/  /' || true
     # What the manifests do not name (a scaled or edited object) goes with

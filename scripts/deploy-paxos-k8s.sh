@@ -7,12 +7,17 @@
 #   3. makes the cluster secret once (Secret paxos-secret) and applies the
 #      manifests: kubectl apply -k k8s/
 #   4. waits until every Deployment is ready, then for a leader
-#   5. prints the addresses, the client commands and paxos-top --k8s
+#   5. with --spare-acceptors, applies k8s/spare-acceptors/ and waits for
+#      acceptor4 and acceptor5 (they vote once admitted: member-add)
+#   6. prints the addresses, the client commands and paxos-top --k8s
 #
-# Usage: ./deploy-paxos-k8s.sh [--no-build] [--ingress] [--timeout SECONDS]
-#   --no-build    use the image already in minikube
-#   --ingress     also enable minikube's ingress addon (k8s/06-ingress.yaml)
-#   --timeout S   how long to wait for the pods (default 300)
+# Usage: ./deploy-paxos-k8s.sh [--no-build] [--ingress] [--spare-acceptors]
+#                              [--timeout SECONDS]
+#   --no-build         use the image already in minikube
+#   --ingress          also enable minikube's ingress addon (k8s/06-ingress.yaml)
+#   --spare-acceptors  also deploy the spare acceptors acceptor4 and acceptor5
+#                      (kubectl apply -k k8s/spare-acceptors/)
+#   --timeout S        how long to wait for the pods (default 300)
 #
 # Environment: MINIKUBE_PROFILE (default minikube), PAXOS_NAMESPACE (paxos).
 set -euo pipefail
@@ -29,8 +34,10 @@ IMAGE=paxos-node:latest
 TIMEOUT=300
 BUILD=yes
 INGRESS=no
+SPARES=no
 NODES=(proposer1 proposer2 proposer3 acceptor1 acceptor2 acceptor3
        learner1 learner2 client1 client2)
+SPARE_NODES=(acceptor4 acceptor5)
 STEP=0
 STEPS=5
 
@@ -47,6 +54,8 @@ check_tools() {
     have kubectl || die "kubectl not found: run ./setup-kubernetes-wsl.sh first"
     have minikube || die "minikube not found: run ./setup-kubernetes-wsl.sh first"
     [[ -f "$K8S_DIR/kustomization.yaml" ]] || die "no $K8S_DIR/kustomization.yaml"
+    [[ "$SPARES" == no || -f "$K8S_DIR/spare-acceptors/kustomization.yaml" ]] ||
+        die "no $K8S_DIR/spare-acceptors/kustomization.yaml"
     [[ -f "$SRC_DIR/Dockerfile" ]] || die "no $SRC_DIR/Dockerfile"
 }
 
@@ -180,6 +189,23 @@ wait_ready() {
     fi
 }
 
+# The spare acceptors: applied, then waited for. They do not vote until
+# admitted, which is the operator's choice (member-add).
+apply_spares() {
+    local name
+    [[ "$SPARES" == yes ]] || return 0
+    step "the spare acceptors: kubectl apply -k k8s/spare-acceptors/"
+    kubectl apply -k "$K8S_DIR/spare-acceptors" | sed 's/^/  /'
+    for name in "${SPARE_NODES[@]}"; do
+        kubectl rollout status "deployment/$name" -n "$NS" --timeout="${TIMEOUT}s" 2>&1 |
+            sed 's/^/  /' ||
+            die "$name is not ready after ${TIMEOUT}s: kubectl describe pods -n $NS -l app=$name"
+    done
+    NODES+=("${SPARE_NODES[@]}")
+    say "  they wait to be admitted: ./paxos-client.sh members shows it;"
+    say "  ./paxos-client.sh member-add acceptor4 makes acceptor4 a voter"
+}
+
 print_access() {
     local ip name port
     step "access"
@@ -200,6 +226,7 @@ Try:
   ./paxos-client.sh write "novo valor"
   ./paxos-client.sh read
   ./paxos-client.sh status
+  ./paxos-client.sh members           (the acceptor set; member-add NAME admits one)
   ./paxos-client.sh open              (minikube service client1-external -n $NS)
   paxos-top --k8s                     (the dashboard; --monitor for plain text)
   kubectl logs -n $NS -l app=proposer1
@@ -214,6 +241,7 @@ main() {
         case "$1" in
             --no-build) BUILD=no ;;
             --ingress) INGRESS=yes ;;
+            --spare-acceptors) SPARES=yes; STEPS=6 ;;
             --timeout)
                 [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a number of seconds"
                 TIMEOUT=$2
@@ -228,6 +256,7 @@ main() {
     build_image
     apply_manifests
     wait_ready
+    apply_spares
     print_access
 }
 

@@ -9,6 +9,13 @@
 #   read                a linearizable read of the log, through the client
 #   responses           the outcomes of the client node's writes
 #   status              the pods, the leader, and one line per node
+#   members             the acceptor set: the configuration in force, what
+#                       is coming, and every acceptor's standing (a voter,
+#                       waiting to be admitted, not a voter, unreachable)
+#   member-add NAME     make acceptor NAME a voter (a spare such as
+#                       acceptor4, or an acceptor whose data was lost)
+#   member-remove NAME  take acceptor NAME out of the voters
+#   member-replace OLD NEW  acceptor NEW votes in place of OLD
 #   open                open the client's page in the browser
 #                       (minikube service CLIENT-external -n paxos)
 #   help                this text
@@ -21,7 +28,9 @@
 #
 # Environment:
 #   CLIENT=client2          the client node (default client1)
-#   PROPOSER=proposer2      the proposer of direct-write (default proposer1)
+#   PROPOSER=proposer2      the proposer of direct-write and the member
+#                           commands (default proposer1; it forwards a
+#                           change to the leader)
 #   PAXOS_NAMESPACE         the namespace (default paxos)
 #   PAXOS_ACCESS            exec (default) or nodeport, as --nodeport
 #   PAXOS_TIMEOUT           seconds a request may take (default 30)
@@ -33,6 +42,8 @@
 #   CLIENT=client2 ./paxos-client.sh write "valor do client2"
 #   PROPOSER=proposer2 ./paxos-client.sh direct-write "direto para proposer2"
 #   ./paxos-client.sh read
+#   ./paxos-client.sh member-add acceptor4     (after kubectl apply -k k8s/spare-acceptors/)
+#   ./paxos-client.sh member-replace acceptor2 acceptor5
 set -euo pipefail
 
 PROG=$(basename "$0")
@@ -175,9 +186,12 @@ http() {
     fi
 }
 
-# Dies with the node's error unless the last answer was a 200.
+# expect_ok WHAT [UNKNOWN]: dies with the node's error unless the last
+# answer was a 200; UNKNOWN is what to say of an answer whose status is
+# "unknown" (by default: of a write).
 expect_ok() {
     local what=$1 msg
+    local unknown=${2:-"the write may still be chosen later: check with read"}
     [[ "$HTTP_CODE" == 200 ]] && return 0
     if [[ "$JSON" == yes && "$HTTP_CODE" != 000 ]]; then
         printf '%s\n' "$HTTP_BODY"
@@ -190,19 +204,21 @@ expect_ok() {
     if have jq; then
         msg=$(jq -r '.error // . | tostring' <<<"$HTTP_BODY" 2>/dev/null || printf '%s' "$HTTP_BODY")
         if [[ "$(jq -r '.status // ""' <<<"$HTTP_BODY" 2>/dev/null)" == unknown ]]; then
-            msg+=" (the write may still be chosen later: check with read)"
+            msg+=" ($unknown)"
         fi
     fi
     die "$what: HTTP $HTTP_CODE: $msg"
 }
 
-# Prints the answer: as it is with --json or without jq, else through FILTER.
+# show FILTER [JQ_ARGS...]: prints the answer, as it is with --json or
+# without jq, else through FILTER (JQ_ARGS: --arg NAME VALUE...).
 show() {
     local filter=$1
+    shift
     if [[ "$JSON" == yes ]]; then
         printf '%s\n' "$HTTP_BODY"
     elif have jq; then
-        jq -r "$filter" <<<"$HTTP_BODY"
+        jq -r "$@" "$filter" <<<"$HTTP_BODY"
     else
         printf '%s\n' "$HTTP_BODY"
         warn "install jq for a readable output (sudo apt-get install jq)"
@@ -337,6 +353,68 @@ cmd_status() {
              end)' <<<"$statuses"
 }
 
+cmd_members() {
+    [[ $# -eq 0 ]] || die "usage: $PROG members"
+    check_node "$PROPOSER" proposer
+    check_cluster
+    http GET "$PROPOSER" /voters
+    expect_ok "members through $PROPOSER"
+    # shellcheck disable=SC2016  # jq's variables
+    show 'def names: [.voters[].name] | join(", ");
+          def pad($w): tostring | . + " " * ([$w - length, 0] | max);
+        (.voters | length) as $n
+        | "configuration epoch \(.epoch), in force from slot \(.first_slot)"
+          + " (leader \(if .leader_name == "" then "none" else .leader_name end))",
+        "voters: \(names) (a quorum is \($n / 2 | floor + 1) of \($n))",
+        (if (.coming | length) == 0 then "coming: nothing"
+         else (.coming[] | "coming: epoch \(.epoch) from slot \(.first_slot): \(names)") end),
+        (if .change_in_progress then "a change is in progress" else empty end),
+        "",
+        "\("NAME" | pad(11)) \("ID" | pad(4)) \("MEMBER" | pad(17)) \("ADDRESS" | pad(21)) STANDING",
+        (.acceptors[] | "\(.name | pad(11)) \(.id | pad(4)) \(.member // "-" | pad(17))"
+                        + " \(.address | pad(21)) \(.standing)"),
+        (.acceptors[] | select(.standing | startswith("waiting"))
+         | "", "\(.name) does not vote: admit it with ./paxos-client.sh member-add \(.name)")'
+}
+
+# change_body CHANGE NAME [NEW]: the body of POST /voters.
+change_body() {
+    local name
+    for name in "${@:2}"; do
+        [[ "$name" =~ ^[A-Za-z0-9._-]{1,31}$ ]] ||
+            die "'$name' is not an acceptor name or id (such as acceptor4 or 11)"
+    done
+    case "$1" in
+        add) printf '{"add":%s}' "$(json_string "$2")" ;;
+        remove) printf '{"remove":%s}' "$(json_string "$2")" ;;
+        replace) printf '{"replace":%s,"with":%s}' "$(json_string "$2")" "$(json_string "$3")" ;;
+    esac
+}
+
+# cmd_member_change CHANGE NAME [NEW]: member-add, member-remove and
+# member-replace; answered once the new configuration is in force.
+cmd_member_change() {
+    local change=$1 body what
+    shift
+    case "$change" in
+        replace) [[ $# -eq 2 ]] || die "usage: $PROG member-replace OLD NEW" ;;
+        *) [[ $# -eq 1 ]] || die "usage: $PROG member-$change NAME" ;;
+    esac
+    body=$(change_body "$change" "$@")
+    what="member-$change $*"
+    check_node "$PROPOSER" proposer
+    check_cluster
+    http POST "$PROPOSER" /voters "$body"
+    expect_ok "$what through $PROPOSER" \
+        "leadership was lost during the change: it may still come into force; check with ./paxos-client.sh members"
+    # shellcheck disable=SC2016  # jq's variables
+    show '"\({add: "added \($old)", remove: "removed \($old)",
+              replace: "replaced \($old) with \($new)"}[$change]):"
+          + " configuration epoch \(.epoch) in force from slot \(.first_slot),"
+          + " voters \([.voters[].name] | join(", "))"' \
+        --arg change "$change" --arg old "$1" --arg new "${2:-}"
+}
+
 cmd_open() {
     [[ $# -eq 0 ]] || die "usage: $PROG open"
     check_node "$CLIENT" client
@@ -374,6 +452,10 @@ main() {
         read) cmd_read "${args[@]}" ;;
         responses) cmd_responses "${args[@]}" ;;
         status) cmd_status "${args[@]}" ;;
+        members) cmd_members "${args[@]}" ;;
+        member-add) cmd_member_change add "${args[@]}" ;;
+        member-remove) cmd_member_change remove "${args[@]}" ;;
+        member-replace) cmd_member_change replace "${args[@]}" ;;
         open) cmd_open "${args[@]}" ;;
         help) usage ;;
         *) warn "unknown command '$cmd'"; usage >&2; exit 2 ;;

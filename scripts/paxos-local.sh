@@ -10,7 +10,8 @@
 #   kill NAME       kill -9 one node (to demonstrate a crash)
 #   restart NAME    start one node again with the same settings; also
 #                   starts the spare acceptors, acceptor4 and acceptor5
-#                   (then admit one: paxos-client.sh member-add acceptor4)
+#                   (then admit one: c, then a in paxos-top, or
+#                   curl -X POST HOST:3001/voters -d '{"add":"acceptor4"}')
 #   help            this text
 #
 # Environment:

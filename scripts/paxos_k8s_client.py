@@ -10,6 +10,10 @@ exec ... curl inside the pods, or the NodePort services):
   ./paxos_k8s_client.py read
   ./paxos_k8s_client.py responses
   ./paxos_k8s_client.py status
+  ./paxos_k8s_client.py members
+  ./paxos_k8s_client.py member-add acceptor4
+  ./paxos_k8s_client.py member-remove acceptor2
+  ./paxos_k8s_client.py member-replace acceptor1 acceptor5
   ./paxos_k8s_client.py monitor --duration 120 --interval 10
 
 monitor runs paxos-top's plain-text monitor on the cluster:
@@ -77,8 +81,9 @@ def parse_args(argv):
                     "(namespace paxos).")
     parser.add_argument("--client", help="client node (default client1, "
                         "or $CLIENT)")
-    parser.add_argument("--proposer", help="proposer of direct-write "
-                        "(default proposer1, or $PROPOSER)")
+    parser.add_argument("--proposer", help="proposer of direct-write and "
+                        "the member commands (default proposer1, or "
+                        "$PROPOSER)")
     parser.add_argument("--json", action="store_true",
                         help="print the nodes' JSON answers")
     parser.add_argument("--nodeport", action="store_true",
@@ -86,13 +91,25 @@ def parse_args(argv):
                              "(default: kubectl exec)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    p = sub.add_parser("write", help="write a value through a client node")
-    p.add_argument("value")
-    p = sub.add_parser("direct-write", help="send a value to a proposer")
-    p.add_argument("value")
-    sub.add_parser("read", help="read the log (linearizable)")
-    sub.add_parser("responses", help="the client node's write outcomes")
-    sub.add_parser("status", help="the pods, the leader, every node")
+    commands = (
+        ("write", "write a value through a client node", ("value",)),
+        ("direct-write", "send a value to a proposer", ("value",)),
+        ("read", "read the log (linearizable)", ()),
+        ("responses", "the client node's write outcomes", ()),
+        ("status", "the pods, the leader, every node", ()),
+        ("members", "the acceptor set: the configuration, every "
+         "acceptor's standing", ()),
+        ("member-add", "make an acceptor a voter", ("name",)),
+        ("member-remove", "take an acceptor out of the voters", ("name",)),
+        ("member-replace", "an acceptor votes in place of a voter",
+         ("old", "new")),
+    )
+    # Each command's own arguments go to paxos-client.sh in this order.
+    for name, help_text, operands in commands:
+        p = sub.add_parser(name, help=help_text)
+        for operand in operands:
+            p.add_argument(operand)
+        p.set_defaults(operands=operands)
     p = sub.add_parser("monitor", help="watch the cluster (paxos-top "
                        "--k8s --monitor)")
     p.add_argument("--duration", type=positive_int, default=120,
@@ -122,8 +139,7 @@ def command_line(args):
     if args.nodeport:
         cmd.append("--nodeport")
     cmd.append(args.command)
-    if args.command in ("write", "direct-write"):
-        cmd.append(args.value)
+    cmd.extend(getattr(args, name) for name in args.operands)
     return cmd, env
 
 

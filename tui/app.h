@@ -25,7 +25,11 @@ struct app_options {
     const char **writes;        /* --write VALUE ... */
     size_t n_writes;
     const char *client;         /* node that takes writes; NULL = first client */
-    const char *proposer;       /* node for direct writes; NULL = the leader */
+    const char *proposer;       /* node for direct writes and changes of
+                                   the acceptor set; NULL = the leader */
+    const char *endpoints_file; /* the local cluster's run/endpoints, read
+                                   again when it changes; NULL: the nodes
+                                   found at start are all */
 };
 
 struct app {

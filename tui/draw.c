@@ -275,7 +275,7 @@ void draw_header(const struct model *m, bool paused, int width)
     x = piece(0, x, width, A_NORMAL, "  log %llu",
               (unsigned long long)m->log_length);
     x = piece(0, x, width, draw_style(quorum ? ST_OK : ST_BAD),
-              "  acceptors %zu/%zu need %zu", m->acceptors_up,
+              "  %s %zu/%zu need %zu", model_quorum_of(m), m->acceptors_up,
               m->acceptors_total, m->quorum);
     piece(0, x, width, draw_style(up == m->n_nodes ? ST_NORMAL : ST_WARN),
           "  nodes %zu/%zu up", up, m->n_nodes);

@@ -8,7 +8,7 @@
 
 #include "model.h"
 
-#define ENDPOINTS_MAX 256
+#define ENDPOINTS_MAX MODEL_NODES_MAX
 
 /* "name=host:port,..." Returns the count, or -1 with a reason in err. */
 int endpoints_parse(const char *spec, struct endpoint *out, size_t max,

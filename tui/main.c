@@ -36,6 +36,7 @@ struct cli {
     const char *endpoints, *run_dir, *namespace, *node_ip, *token;
     bool k8s, port_forward;
     bool done;                  /* --help or --version: exit 0 */
+    char endpoints_file[4096];  /* the run directory's, when watched */
 };
 
 static int usage_error(const char *fmt, ...)
@@ -246,15 +247,22 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 
 /* ---- the nodes ---- */
 
-static int from_run_dir(const struct cli *cli, struct endpoint *eps)
+/* The nodes of the local cluster's endpoints file, read again later (a
+ * spare acceptor started since is watched then). */
+static int from_run_dir(struct cli *cli, struct endpoint *eps)
 {
     const char *dir = cli->run_dir ? cli->run_dir : getenv("PAXOS_RUN_DIR");
-    char path[4096], err[512];
+    char *path = cli->endpoints_file, err[512];
+    size_t size = sizeof cli->endpoints_file;
     int n;
 
     if (!dir || !dir[0])
         dir = "./run";
-    snprintf(path, sizeof path, "%s/endpoints", dir);
+    if ((size_t)snprintf(path, size, "%s/endpoints", dir) >= size) {
+        fprintf(stderr, "paxos-top: the run directory's path is too long\n");
+        return -1;
+    }
+    cli->opt.endpoints_file = path;
     if (access(path, F_OK) != 0) {
         fprintf(stderr, "paxos-top: no nodes to watch (no %s): start the "
                 "local cluster with scripts/paxos-local.sh up, or give "
@@ -267,7 +275,7 @@ static int from_run_dir(const struct cli *cli, struct endpoint *eps)
 }
 
 /* Fills eps; returns the count, or -1 after saying why. */
-static int find_nodes(const struct cli *cli, struct endpoint *eps,
+static int find_nodes(struct cli *cli, struct endpoint *eps,
                       struct port_forwards **pf)
 {
     const char *ns = cli->namespace ? cli->namespace : DEFAULT_NAMESPACE;

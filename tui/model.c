@@ -1,8 +1,10 @@
 /* model.c -- paxos-top's model (see model.h): reads the nodes' /status
  * and the learners' /get-values with json-c, keeps each node's last view,
  * turns what changed between two polls into events, merges the learned
- * log and derives the header's figures. No I/O and no drawing: every
- * function here runs on recorded JSON.
+ * log, derives the header's figures and the acceptor set (which
+ * configuration is in force, where each acceptor stands), and reads and
+ * writes the changes of that set (POST /voters). No I/O and no drawing:
+ * every function here runs on recorded JSON.
  *
  * A /status answer is parsed into a fresh view first; only a complete,
  * well-typed answer replaces the node's view, so a malformed one leaves
@@ -280,6 +282,74 @@ static int parse_member_counts(struct jr *d, json_object *root,
     return 0;
 }
 
+static int parse_voter(struct jr *d, json_object *obj,
+                       const struct jr_path *f, struct voter_view *v)
+{
+    char host[sizeof v->address] = "";
+    uint64_t port = 0;
+
+    if (!json_object_is_type(obj, json_type_object))
+        return jr_fail_field(d, f, "must be an object");
+    if (opt_u32(d, obj, FIELD(f, "id"), &v->id) != 0 ||
+        opt_string(d, obj, FIELD(f, "name"), v->name, sizeof v->name,
+                   false) != 0 ||
+        opt_string(d, obj, FIELD(f, "member"), v->member, sizeof v->member,
+                   false) != 0 ||
+        opt_string(d, obj, FIELD(f, "host"), host, sizeof host, true) != 0 ||
+        (jr_member(obj, FIELD(f, "port")) &&
+         jr_uint(d, obj, FIELD(f, "port"), 1, 65535, &port) != 0))
+        return -1;
+    if (host[0])
+        snprintf(v->address, sizeof v->address, "%s:%" PRIu64, host, port);
+    return 0;
+}
+
+static int parse_config(struct jr *d, json_object *obj,
+                        const struct jr_path *f, struct config_view *c)
+{
+    const struct jr_path *voters = FIELD(f, "voters");
+    json_object *arr;
+
+    if (!json_object_is_type(obj, json_type_object))
+        return jr_fail_field(d, f, "must be an object");
+    if (opt_uint(d, obj, FIELD(f, "epoch"), &c->epoch) != 0 ||
+        opt_uint(d, obj, FIELD(f, "first_slot"), &c->first_slot) != 0 ||
+        opt_array(d, obj, voters, &arr) != 0)
+        return -1;
+    size_t n = arr ? json_object_array_length(arr) : 0;
+    if (n > MODEL_VOTERS)
+        return jr_fail_field(d, voters, "has %zu voters, at most %d", n,
+                             MODEL_VOTERS);
+    for (size_t k = 0; k < n; k++) {
+        if (parse_voter(d, json_object_array_get_idx(arr, k),
+                        ITEM(voters, k), &c->voters[k]) != 0)
+            return -1;
+        c->n_voters++;
+    }
+    return 0;
+}
+
+/* "configs": the chain of configurations the node knows, oldest first. */
+static int parse_configs(struct jr *d, json_object *root, struct node_view *v)
+{
+    const struct jr_path *f = FIELD(NULL, "configs");
+    json_object *arr;
+
+    if (opt_array(d, root, f, &arr) != 0)
+        return -1;
+    size_t n = arr ? json_object_array_length(arr) : 0;
+    if (n > MODEL_CONFIGS)
+        return jr_fail_field(d, f, "holds %zu configurations, at most %d", n,
+                             MODEL_CONFIGS);
+    for (size_t k = 0; k < n; k++) {
+        if (parse_config(d, json_object_array_get_idx(arr, k), ITEM(f, k),
+                         &v->configs[k]) != 0)
+            return -1;
+        v->n_configs++;
+    }
+    return 0;
+}
+
 static int parse_proposer(struct jr *d, json_object *root,
                           struct status_reply *r)
 {
@@ -308,7 +378,13 @@ static int parse_acceptor(struct jr *d, json_object *root,
     struct node_view *v = &r->view;
     size_t n_accepted;
 
-    if (opt_ballot(d, root, FIELD(NULL, "promised"), &v->promised) != 0 ||
+    if (opt_string(d, root, FIELD(NULL, "member"), v->member,
+                   sizeof v->member, false) != 0 ||
+        opt_string(d, root, FIELD(NULL, "cluster"), v->cluster,
+                   sizeof v->cluster, false) != 0 ||
+        opt_string(d, root, FIELD(NULL, "admission"), v->admission,
+                   sizeof v->admission, false) != 0 ||
+        opt_ballot(d, root, FIELD(NULL, "promised"), &v->promised) != 0 ||
         opt_uint(d, root, FIELD(NULL, "commit"), &v->commit) != 0 ||
         opt_uint(d, root, FIELD(NULL, "max_slot"), &v->max_slot) != 0 ||
         parse_values(d, root, "accepted", &v->accepted, NULL, 1,
@@ -409,6 +485,7 @@ static int parse_status(const char *body, size_t len, struct status_reply *r,
     if (opt_u32(&d, root, FIELD(NULL, "id"), &v->id) != 0 ||
         parse_members(&d, root, v) != 0 ||
         parse_member_counts(&d, root, v) != 0 ||
+        parse_configs(&d, root, v) != 0 ||
         ROLE_PARSERS[rank].parse(&d, root, r) != 0)
         goto cleanup;
     rc = 0;
@@ -515,12 +592,31 @@ static void note_client_responses(struct model *m, const struct node_view *old,
                     " failed", old->ep.name, ok, failed);
 }
 
+/* An acceptor that does not vote, or whose member identity changed (its
+ * data directory is new): something for the operator to see. */
+static void note_admission(struct model *m, const struct node_view *old,
+                           const struct node_view *fresh, int64_t now_ms)
+{
+    if (strcmp(fresh->role, "acceptor") != 0)
+        return;
+    if (old->member[0] && strcmp(old->member, fresh->member) != 0)
+        model_event(m, now_ms, "%s has a new member identity %s: its data "
+                    "directory is new", old->ep.name, fresh->member);
+    if (strcmp(old->admission, fresh->admission) == 0 ||
+        (!old->admission[0] && strcmp(fresh->admission, "active") == 0))
+        return;
+    model_event(m, now_ms, "%s admission: %s%s%s", old->ep.name,
+                old->admission, old->admission[0] ? " -> " : "",
+                fresh->admission);
+}
+
 static void note_changes(struct model *m, const struct node_view *old,
                          const struct status_reply *r, int64_t now_ms)
 {
     if (!old->up && old->error[0])
         model_event(m, now_ms, "%s up%s", old->ep.name,
                     old->ever_up ? " again" : "");
+    note_admission(m, old, &r->view, now_ms);
     if (!old->ever_up)
         return;     /* the first answer is what later ones compare with */
     note_ballot_rise(m, old, &r->view, now_ms);
@@ -752,6 +848,300 @@ void model_write_result(struct model *m, const char *target, const char *value,
     }
 }
 
+/* ---- the acceptor set ---- */
+
+void model_config_names(const struct config_view *c, char *out, size_t size)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t k = 0; k < c->n_voters && used < size; k++) {
+        int n = snprintf(out + used, size - used, "%s%s", k ? ", " : "",
+                         c->voters[k].name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+const char *model_quorum_of(const struct model *m)
+{
+    return m->config.epoch ? "voters" : "acceptors";
+}
+
+/* The voter of c that is node id (or, for a node that never said its id,
+ * named name); NULL when c does not name it. */
+static const struct voter_view *find_voter(const struct config_view *c,
+                                           uint32_t id, const char *name)
+{
+    for (size_t k = 0; k < c->n_voters; k++)
+        if (id ? c->voters[k].id == id
+               : strcmp(c->voters[k].name, name) == 0)
+            return &c->voters[k];
+    return NULL;
+}
+
+/* The acceptor watched as node id or named name: its index, or -1. */
+static int find_acceptor(const struct model *m, uint32_t id, const char *name)
+{
+    for (size_t i = 0; i < m->n_nodes; i++) {
+        const struct node_view *n = &m->nodes[i];
+        if (is_role(n, "acceptor") &&
+            (n->id ? n->id == id : strcmp(n->ep.name, name) == 0))
+            return (int)i;
+    }
+    return -1;
+}
+
+enum model_standing model_standing(const struct model *m, size_t i)
+{
+    const struct node_view *n = i < m->n_nodes ? &m->nodes[i] : NULL;
+    const char *admission = n ? n->admission : "";
+    const struct voter_view *v;
+
+    if (!n || !n->ever_up || !is_role(n, "acceptor"))
+        return STANDING_UNKNOWN;
+    if ((v = find_voter(&m->config, n->id, n->ep.name))) {
+        if (n->member[0] && v->member[0] && strcmp(n->member, v->member) != 0)
+            return STANDING_RENEWED;
+        return !admission[0] || strcmp(admission, "active") == 0
+                   ? STANDING_VOTER : STANDING_JOINING;
+    }
+    for (size_t k = 0; k < m->n_coming; k++)
+        if (find_voter(&m->coming[k], n->id, n->ep.name))
+            return STANDING_COMING;
+    if (strcmp(admission, "waiting") == 0)
+        return STANDING_WAITING;
+    if (strcmp(admission, "new") == 0)
+        return STANDING_NEW;
+    if (strcmp(admission, "joining") == 0)
+        return STANDING_JOINING;
+    if (m->config.epoch)
+        return STANDING_NOT_VOTER;
+    return admission[0] ? STANDING_VOTER : STANDING_UNKNOWN;
+}
+
+static const struct {
+    const char *text, *word;
+} STANDINGS[] = {
+    [STANDING_UNKNOWN] = { "unknown", "" },
+    [STANDING_VOTER] = { "voter", "" },
+    [STANDING_JOINING] = { "voter, joining: admitted, not voting yet",
+                           "joining" },
+    [STANDING_RENEWED] = { "waiting: a voter under another member identity "
+                           "(its data directory is new)", "waiting" },
+    [STANDING_COMING] = { "named by a configuration to come", "coming" },
+    [STANDING_WAITING] = { "waiting to be admitted", "waiting" },
+    [STANDING_NEW] = { "new: asking the other acceptors", "new" },
+    [STANDING_NOT_VOTER] = { "not a voter", "nonvoter" },
+};
+
+const char *model_standing_text(enum model_standing s)
+{
+    return STANDINGS[s].text;
+}
+
+const char *model_standing_word(enum model_standing s)
+{
+    return STANDINGS[s].word;
+}
+
+/* Adds the row of a voter v (or, v NULL, of watched node i) unless the
+ * acceptor is listed already. */
+static void add_acceptor(const struct model *m, struct model_acceptor *out,
+                         size_t max, size_t *n, const struct voter_view *v,
+                         int i, bool voter)
+{
+    const struct node_view *node = i >= 0 ? &m->nodes[i] : NULL;
+    uint32_t id = v ? v->id : node->id;
+    const char *name = v ? v->name : node->ep.name;
+    struct model_acceptor *a;
+
+    for (size_t k = 0; k < *n; k++)   /* the same id, or the same name */
+        if ((id && out[k].id == id) || strcmp(out[k].name, name) == 0)
+            return;
+    if (*n >= max)
+        return;
+    a = &out[*n];
+    memset(a, 0, sizeof *a);
+    a->id = id;
+    copy_text(a->name, sizeof a->name, name);
+    copy_text(a->member, sizeof a->member,
+              node && node->member[0] ? node->member : v ? v->member : "");
+    if (node)
+        snprintf(a->address, sizeof a->address, "%s:%u", node->ep.host,
+                 node->ep.port);
+    else
+        copy_text(a->address, sizeof a->address, v->address);
+    a->node = i;
+    a->voter = voter;
+    a->standing = node && node->ever_up ? model_standing(m, (size_t)i)
+                  : voter ? STANDING_VOTER : v ? STANDING_COMING
+                  : STANDING_UNKNOWN;
+    (*n)++;
+}
+
+static void add_voters(const struct model *m, const struct config_view *c,
+                       bool voter, struct model_acceptor *out, size_t max,
+                       size_t *n)
+{
+    for (size_t k = 0; k < c->n_voters; k++)
+        add_acceptor(m, out, max, n, &c->voters[k],
+                     find_acceptor(m, c->voters[k].id, c->voters[k].name),
+                     voter);
+}
+
+size_t model_acceptors(const struct model *m, struct model_acceptor *out,
+                       size_t max)
+{
+    size_t n = 0;
+
+    add_voters(m, &m->config, true, out, max, &n);
+    for (size_t k = 0; k < m->n_coming; k++)
+        add_voters(m, &m->coming[k], false, out, max, &n);
+    for (size_t i = 0; i < m->n_nodes; i++)
+        if (is_role(&m->nodes[i], "acceptor"))
+            add_acceptor(m, out, max, &n, NULL, (int)i, false);
+    return n;
+}
+
+bool model_acceptor_votes(const struct model *m,
+                          const struct model_acceptor *a)
+{
+    return a->voter && a->node >= 0 && m->nodes[a->node].up &&
+           a->standing == STANDING_VOTER;
+}
+
+/* ---- changes of the acceptor set ---- */
+
+static bool valid_acceptor_name(const char *s, size_t len)
+{
+    if (len == 0 || len >= MODEL_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+            return false;
+    return true;
+}
+
+int model_change_parse(enum model_change_kind kind, const char *text,
+                       struct model_change *out, char *err, size_t errlen)
+{
+    char *names[2] = { out->name, out->with };
+    size_t want = kind == CHANGE_REPLACE ? 2 : 1, count = 0;
+
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    for (const char *p = text; *p;) {
+        size_t len;
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        len = strcspn(p, " ");
+        if (!valid_acceptor_name(p, len)) {
+            snprintf(err, errlen, "'%.*s' is not an acceptor name or id "
+                     "(such as acceptor4 or 11)", len > 40 ? 40 : (int)len, p);
+            return -1;
+        }
+        if (count < want)
+            snprintf(names[count], MODEL_NAME_MAX, "%.*s", (int)len, p);
+        count++;
+        p += len;
+    }
+    if (count != want) {
+        snprintf(err, errlen, "%s", kind == CHANGE_REPLACE
+                 ? "type two names: the voter to replace, then the acceptor "
+                   "that takes its place (acceptor1 acceptor4)"
+                 : "type one acceptor name or id (acceptor4 or 11)");
+        return -1;
+    }
+    if (kind == CHANGE_REPLACE && strcmp(out->name, out->with) == 0) {
+        snprintf(err, errlen, "%s cannot take its own place", out->name);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const CHANGE_VERBS[] = {
+    [CHANGE_ADD] = "add", [CHANGE_REMOVE] = "remove",
+    [CHANGE_REPLACE] = "replace",
+};
+
+char *model_change_body(const struct model_change *c)
+{
+    json_object *doc = json_object_new_object();
+    char *body = NULL;
+
+    if (doc &&
+        json_object_object_add(doc, CHANGE_VERBS[c->kind],
+                               json_object_new_string(c->name)) == 0 &&
+        (c->kind != CHANGE_REPLACE ||
+         json_object_object_add(doc, "with",
+                                json_object_new_string(c->with)) == 0))
+        body = strdup(json_object_to_json_string_ext(doc,
+                                                     JSON_C_TO_STRING_PLAIN));
+    json_object_put(doc);
+    return body;
+}
+
+void model_change_text(const struct model_change *c, char *out, size_t size)
+{
+    snprintf(out, size, "%s %s%s%s", CHANGE_VERBS[c->kind], c->name,
+             c->kind == CHANGE_REPLACE ? " with " : "",
+             c->kind == CHANGE_REPLACE ? c->with : "");
+}
+
+/* The configuration a 200 answer puts in force; -1 when it is not one. */
+static int changed_config(const char *body, struct config_view *c)
+{
+    char err[8];
+    struct jr d = { err, sizeof err };
+    json_object *root = NULL;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    rc = jr_parse(&d, body, strlen(body), JSON_MAX_DEPTH, &root);
+    if (rc == 0)
+        rc = parse_config(&d, root, NULL, c);
+    json_object_put(root);
+    return rc == 0 && c->epoch ? 0 : -1;
+}
+
+bool model_change_result(struct model *m, const struct model_change *c,
+                         const char *target, int http_status,
+                         const char *body, int64_t latency_ms, int64_t now_ms,
+                         char *out, size_t size)
+{
+    char what[3 * MODEL_NAME_MAX], reason[MODEL_TEXT_MAX], names[512];
+    struct config_view now;
+    bool ok = false;
+
+    if (!body)
+        body = "";
+    model_change_text(c, what, sizeof what);
+    if (http_status == 200 && changed_config(body, &now) == 0) {
+        model_config_names(&now, names, sizeof names);
+        snprintf(out, size, "%s: epoch %" PRIu64 " in force from slot %"
+                 PRIu64 ", voters %s (%s, %" PRId64 " ms)", what, now.epoch,
+                 now.first_slot, names, target, latency_ms);
+        ok = true;
+    } else if (http_status == 200) {
+        copy_text(reason, sizeof reason, body);
+        snprintf(out, size, "%s: %s answered 200 without the configuration "
+                 "in force: %s", what, target, reason);
+    } else if (http_status == 504) {
+        snprintf(out, size, "%s: unknown: leadership was lost during the "
+                 "change, which may still come into force (%s, %" PRId64
+                 " ms)", what, target, latency_ms);
+    } else {
+        failure_reason(http_status, body, strlen(body), reason,
+                       sizeof reason);
+        snprintf(out, size, "%s failed on %s: %s (%" PRId64 " ms)", what,
+                 target, reason, latency_ms);
+    }
+    model_event(m, now_ms, "%s", out);
+    return ok;
+}
+
 /* ---- once per round ---- */
 
 static void tick_leader(struct model *m, int64_t now_ms, bool first)
@@ -780,15 +1170,85 @@ static void tick_leader(struct model *m, int64_t now_ms, bool first)
     m->had_leader |= best != NULL;
 }
 
+/* The index, in n's chain, of the configuration in force at the slot
+ * after the ones n knows decided (n has a chain). */
+static size_t config_in_force(const struct node_view *n)
+{
+    uint64_t next = (n->commit > n->applied ? n->commit : n->applied) + 1;
+    size_t k = 0;
+
+    while (k + 1 < n->n_configs && n->configs[k + 1].first_slot <= next)
+        k++;
+    return k;
+}
+
+static bool is_leader_node(const struct model *m, const struct node_view *n)
+{
+    return m->leader[0] && strcmp(n->ep.name, m->leader) == 0;
+}
+
+/* The configurations as the leader knows them, else as the node that
+ * knows the newest one in force; the last ones known when none answers. */
+static void tick_config(struct model *m, int64_t now_ms)
+{
+    const struct node_view *from = NULL;
+    size_t at = 0;
+    uint64_t was = m->config.epoch;
+    char names[512];
+
+    for (size_t i = 0; i < m->n_nodes; i++) {
+        const struct node_view *n = &m->nodes[i];
+        if (!n->up || !n->n_configs)
+            continue;
+        size_t k = config_in_force(n);
+        if (!from || (is_leader_node(m, n) != is_leader_node(m, from)
+                      ? is_leader_node(m, n)
+                      : n->configs[k].epoch > from->configs[at].epoch)) {
+            from = n;
+            at = k;
+        }
+    }
+    if (!from)
+        return;
+    m->config = from->configs[at];
+    m->n_coming = from->n_configs - at - 1;
+    memcpy(m->coming, &from->configs[at + 1],
+           m->n_coming * sizeof m->coming[0]);
+    copy_text(m->config_from, sizeof m->config_from, from->ep.name);
+    if (m->config.epoch == was)
+        return;
+    model_config_names(&m->config, names, sizeof names);
+    if (was)
+        model_event(m, now_ms, "configuration epoch %" PRIu64 " -> %" PRIu64
+                    " from slot %" PRIu64 ": %s", was, m->config.epoch,
+                    m->config.first_slot, names);
+    else
+        model_event(m, now_ms, "configuration epoch %" PRIu64 " from slot %"
+                    PRIu64 ": %s", m->config.epoch, m->config.first_slot,
+                    names);
+}
+
+/* Quorum health: of the voters in force that vote, when a configuration
+ * is known; else of every acceptor that answers. */
 static void tick_quorum(struct model *m, int64_t now_ms, bool first)
 {
     bool had = m->acceptors_up >= m->quorum;
     size_t up = 0, total = 0;
 
-    for (size_t i = 0; i < m->n_nodes; i++) {
-        if (is_role(&m->nodes[i], "acceptor")) {
-            total++;
-            up += m->nodes[i].up;
+    if (m->config.epoch) {
+        for (size_t k = 0; k < m->config.n_voters; k++) {
+            const struct voter_view *v = &m->config.voters[k];
+            int i = find_acceptor(m, v->id, v->name);
+            up += i >= 0 && m->nodes[i].up &&
+                  model_standing(m, (size_t)i) == STANDING_VOTER;
+        }
+        total = m->config.n_voters;
+    } else {
+        for (size_t i = 0; i < m->n_nodes; i++) {
+            if (is_role(&m->nodes[i], "acceptor")) {
+                total++;
+                up += m->nodes[i].up;
+            }
         }
     }
     m->acceptors_up = up;
@@ -796,8 +1256,9 @@ static void tick_quorum(struct model *m, int64_t now_ms, bool first)
     m->quorum = total / 2 + 1;
     bool has = up >= m->quorum;
     if (first ? !has : has != had)
-        model_event(m, now_ms, "%s: acceptors %zu/%zu up (need %zu)",
-                    has ? "quorum back" : "no quorum", up, total, m->quorum);
+        model_event(m, now_ms, "%s: %s %zu/%zu up (need %zu)",
+                    has ? "quorum back" : "no quorum", model_quorum_of(m), up,
+                    total, m->quorum);
     m->had_quorum |= has;
 }
 
@@ -830,6 +1291,7 @@ void model_tick(struct model *m, int64_t now_ms)
     bool first = m->history_len == 0;
 
     tick_leader(m, now_ms, first);
+    tick_config(m, now_ms);
     tick_quorum(m, now_ms, first);
     tick_rates(m, now_ms, first);
 }
@@ -928,8 +1390,11 @@ static int compare_rows(const void *pa, const void *pb, void *ud)
     return c ? c : compare_u64(a, b);
 }
 
-static bool row_matches(const struct node_view *n, const char *filter)
+/* Node i's name, role, address, state, up or down, or why it does not
+ * vote ("waiting") contain filter. */
+static bool row_matches(const struct model *m, size_t i, const char *filter)
 {
+    const struct node_view *n = &m->nodes[i];
     char address[MODEL_ADDR_MAX];
 
     if (!filter || !filter[0])
@@ -938,7 +1403,8 @@ static bool row_matches(const struct node_view *n, const char *filter)
     return strcasestr(n->ep.name, filter) ||
            strcasestr(model_node_role(n), filter) ||
            strcasestr(address, filter) || strcasestr(n->state, filter) ||
-           strcasestr(n->up ? "up" : "down", filter);
+           strcasestr(n->up ? "up" : "down", filter) ||
+           strcasestr(model_standing_word(model_standing(m, i)), filter);
 }
 
 size_t model_rows(const struct model *m, enum model_column sort,
@@ -948,7 +1414,7 @@ size_t model_rows(const struct model *m, enum model_column sort,
     size_t n = 0;
 
     for (size_t i = 0; i < m->n_nodes; i++)
-        if (row_matches(&m->nodes[i], filter))
+        if (row_matches(m, i, filter))
             order[n++] = i;
     qsort_r(order, n, sizeof *order, compare_rows, &o);
     return n;
@@ -971,8 +1437,24 @@ int model_init(struct model *m, const struct endpoint *eps, size_t n)
         return -1;
     for (size_t i = 0; i < n; i++)
         m->nodes[i].ep = eps[i];
-    m->n_nodes = n;
+    m->n_nodes = m->nodes_cap = n;
     return 0;
+}
+
+int model_add_node(struct model *m, const struct endpoint *ep, int64_t now_ms)
+{
+    if (m->n_nodes >= MODEL_NODES_MAX ||
+        array_reserve(&m->nodes, &m->nodes_cap, m->n_nodes + 1) < 0) {
+        model_event(m, now_ms, "cannot watch %s too: %s", ep->name,
+                    m->n_nodes >= MODEL_NODES_MAX ? "too many nodes"
+                                                  : "out of memory");
+        return -1;
+    }
+    memset(&m->nodes[m->n_nodes], 0, sizeof m->nodes[0]);
+    m->nodes[m->n_nodes].ep = *ep;
+    model_event(m, now_ms, "watching %s (%s:%u) from now on", ep->name,
+                ep->host, ep->port);
+    return (int)m->n_nodes++;
 }
 
 void model_free(struct model *m)

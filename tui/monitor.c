@@ -1,12 +1,15 @@
 /* monitor.c -- paxos-top --monitor: the cluster as plain text, one table
- * per poll round like `top -b` (a header line, one row per node, then the
- * round's events), or with --json one JSON object per round on one line.
+ * per poll round like `top -b` (a header line, the acceptor set's line:
+ * the configuration in force and the acceptors that do not vote, one row
+ * per node, then the round's events), or with --json one JSON object per
+ * round on one line.
  * No curses: it runs with no terminal. It stops after --duration seconds
  * (0: at Ctrl-C) or -n rounds, and exits 1 when the cluster had no
  * leader, or no quorum, during the whole run. */
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,6 +23,8 @@ struct monitor {
     size_t ticks;
     size_t events_seen;         /* the model's events_next at the last tick */
     int64_t now_ms;             /* wall clock of the tick being printed */
+    struct model_acceptor *acceptors;   /* the acceptor set at this tick */
+    size_t n_acceptors;
 };
 
 static int64_t wall_ms(void)
@@ -121,10 +126,53 @@ static void print_header(const struct monitor *mon)
     if (m->leader[0])
         printf(" (ballot %s)", ballot_text(m->leader_ballot, ballot,
                                            sizeof ballot));
-    printf("  log %" PRIu64 "  writes/s %.1f  commit %.0f ms  acceptors "
+    printf("  log %" PRIu64 "  writes/s %.1f  commit %.0f ms  %s "
            "%zu/%zu up (need %zu)%s\n", m->log_length, m->writes_per_s[last],
-           m->latency_ms[last], m->acceptors_up, m->acceptors_total,
-           m->quorum, m->acceptors_up >= m->quorum ? "" : " NO QUORUM");
+           m->latency_ms[last], model_quorum_of(m), m->acceptors_up,
+           m->acceptors_total, m->quorum,
+           m->acceptors_up >= m->quorum ? "" : " NO QUORUM");
+}
+
+/* Why an acceptor of the set does not vote now. */
+static const char *not_voting_reason(const struct model *m,
+                                     const struct model_acceptor *a)
+{
+    if (a->node < 0)
+        return "not watched";
+    if (a->voter && a->standing == STANDING_VOTER)
+        return "voter, down";
+    return model_standing_text(a->standing);
+}
+
+/* "config epoch 2 from slot 1025: acceptor1, ... (proposer1); coming:
+ * ...; not voting: acceptor5 (waiting to be admitted)". */
+static void print_config(const struct monitor *mon)
+{
+    const struct model *m = &mon->app->model;
+    char names[768];
+    const char *sep = "";
+
+    if (!m->config.epoch) {
+        printf("config unknown: no node reports one\n");
+        return;
+    }
+    model_config_names(&m->config, names, sizeof names);
+    printf("config epoch %" PRIu64 " from slot %" PRIu64 ": %s (%s); coming:",
+           m->config.epoch, m->config.first_slot, names, m->config_from);
+    for (size_t k = 0; k < m->n_coming; k++) {
+        model_config_names(&m->coming[k], names, sizeof names);
+        printf("%s epoch %" PRIu64 " from slot %" PRIu64 ": %s", k ? ";" : "",
+               m->coming[k].epoch, m->coming[k].first_slot, names);
+    }
+    printf("%s; not voting:", m->n_coming ? "" : " nothing");
+    for (size_t k = 0; k < mon->n_acceptors; k++) {
+        const struct model_acceptor *a = &mon->acceptors[k];
+        if (model_acceptor_votes(m, a))
+            continue;
+        printf("%s %s (%s)", sep, a->name, not_voting_reason(m, a));
+        sep = ",";
+    }
+    printf("%s\n", sep[0] ? "" : " none");
 }
 
 static void print_row(const struct monitor *mon, const struct node_view *n,
@@ -174,6 +222,7 @@ static void print_text_tick(const struct monitor *mon)
     char when[16];
 
     print_header(mon);
+    print_config(mon);
     printf("%-*s %-8s %-21s %-9s %-1s %-7s %-8s %-26s %-16s %-8s %s\n", width,
            "NAME", "ROLE", "ADDRESS", "STATE", "L", "BALLOT", "PROMISED",
            "ACCEPTED", "CHOSEN/APPLIED", "MEMBERS", "LATENCY");
@@ -259,6 +308,71 @@ static json_object *node_json(const struct monitor *mon,
     put(o, "writes_failed", json_object_new_uint64(n->writes_failed));
     put(o, "members", members_json(n));
     put(o, "latency_ms", n->up ? json_object_new_int64(n->latency_ms) : NULL);
+    if (strcmp(model_node_role(n), "acceptor") == 0) {
+        const struct model *m = &mon->app->model;
+        put(o, "member", json_object_new_string(n->member));
+        put(o, "admission", json_object_new_string(n->admission));
+        put(o, "standing", json_object_new_string(model_standing_text(
+            model_standing(m, (size_t)(n - m->nodes)))));
+    }
+    return o;
+}
+
+static json_object *names_json(const struct config_view *c)
+{
+    json_object *arr = json_object_new_array();
+
+    for (size_t k = 0; k < c->n_voters; k++)
+        json_object_array_add(arr, json_object_new_string(c->voters[k].name));
+    return arr;
+}
+
+/* {"epoch","first_slot","from","voters":[{"name","id","member","up",
+ * "votes"}],"coming":[{"epoch","first_slot","voters":[names]}],
+ * "not_voting":[{"name","id","member","standing"}]}, or null. */
+static json_object *config_json(const struct monitor *mon)
+{
+    const struct model *m = &mon->app->model;
+    json_object *o, *voters, *coming, *not_voting;
+
+    if (!m->config.epoch)
+        return NULL;
+    o = json_object_new_object();
+    voters = json_object_new_array();
+    coming = json_object_new_array();
+    not_voting = json_object_new_array();
+    put(o, "epoch", json_object_new_uint64(m->config.epoch));
+    put(o, "first_slot", json_object_new_uint64(m->config.first_slot));
+    put(o, "from", json_object_new_string(m->config_from));
+    for (size_t k = 0; k < mon->n_acceptors; k++) {
+        const struct model_acceptor *a = &mon->acceptors[k];
+        json_object *e = json_object_new_object();
+        bool votes = model_acceptor_votes(m, a);
+        put(e, "name", json_object_new_string(a->name));
+        put(e, "id", json_object_new_uint64(a->id));
+        put(e, "member", json_object_new_string(a->member));
+        if (a->voter) {
+            put(e, "up", json_object_new_boolean(a->node >= 0 &&
+                                                 m->nodes[a->node].up));
+            put(e, "votes", json_object_new_boolean(votes));
+            json_object_array_add(voters, votes ? e : json_object_get(e));
+        }
+        if (!votes) {
+            put(e, "standing", json_object_new_string(
+                not_voting_reason(m, a)));
+            json_object_array_add(not_voting, e);
+        }
+    }
+    for (size_t k = 0; k < m->n_coming; k++) {
+        json_object *c = json_object_new_object();
+        put(c, "epoch", json_object_new_uint64(m->coming[k].epoch));
+        put(c, "first_slot", json_object_new_uint64(m->coming[k].first_slot));
+        put(c, "voters", names_json(&m->coming[k]));
+        json_object_array_add(coming, c);
+    }
+    put(o, "voters", voters);
+    put(o, "coming", coming);
+    put(o, "not_voting", not_voting);
     return o;
 }
 
@@ -309,6 +423,7 @@ static void print_json_tick(const struct monitor *mon)
     put(tick, "commit_latency_ms",
         json_object_new_double(m->latency_ms[last]));
     put(tick, "quorum", quorum_json(m));
+    put(tick, "config", config_json(mon));
     for (size_t i = 0; i < m->n_nodes; i++)
         json_object_array_add(nodes, node_json(mon, &m->nodes[i]));
     put(tick, "nodes", nodes);
@@ -325,6 +440,8 @@ static void on_tick(struct app *app, void *ud)
 
     mon->ticks++;
     mon->now_ms = wall_ms();
+    mon->n_acceptors = model_acceptors(&app->model, mon->acceptors,
+                                       MODEL_ACCEPTORS_MAX);
     if (app->opt.json)
         print_json_tick(mon);
     else
@@ -368,7 +485,13 @@ int monitor_run(struct app *app)
 {
     struct monitor mon = { .app = app, .events_seen = app->model.events_next };
     uint64_t timer = 0;
+    int rc;
 
+    if (!(mon.acceptors = calloc(MODEL_ACCEPTORS_MAX,
+                                 sizeof *mon.acceptors))) {
+        fprintf(stderr, "paxos-top: out of memory\n");
+        return 1;
+    }
     poller_on_round(app->poller, on_tick, &mon);
     if (app->opt.duration_s > 0)
         timer = loop_timer(app->loop, (int64_t)app->opt.duration_s * 1000,
@@ -377,5 +500,7 @@ int monitor_run(struct app *app)
     if (timer)
         loop_cancel(app->loop, timer);
     poller_on_round(app->poller, NULL, NULL);
-    return verdict(&mon);
+    rc = verdict(&mon);
+    free(mon.acceptors);
+    return rc;
 }

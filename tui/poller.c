@@ -5,13 +5,16 @@
  * Every request carries a timeout (the interval, at most 2 s), so the
  * round always ends: when the last request is in, the model is ticked,
  * the round callback runs and the next round is timed from this one's
- * start. Writes POST to a client's /send or a proposer's /propose and
- * trigger a round once answered.
+ * start. Writes POST to a client's /send or a proposer's /propose, and
+ * changes of the acceptor set to a proposer's /voters; each triggers a
+ * round once answered. Before a round, the local cluster's endpoints file
+ * is read again when it changed: a node started since (a spare acceptor)
+ * is watched from then on.
  *
  * The poller owns what its in-flight requests point to (one status and
- * one values slot per node, and a list of writes), so poller_stop() ends
- * those requests itself (it frees the HTTP client) before freeing them,
- * once the loop no longer runs. */
+ * one values slot per node, room for MODEL_NODES_MAX, and a list of
+ * posts), so poller_stop() ends those requests itself (it frees the HTTP
+ * client) before freeing them, once the loop no longer runs. */
 #include "poller.h"
 
 #include <inttypes.h>
@@ -20,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "app.h"
+#include "endpoints.h"
 #include "fetch.h"
 #include "loop.h"
 #include "model.h"
@@ -38,12 +43,15 @@ struct node_request {
     int64_t started_ms;         /* monotonic */
 };
 
-struct write_request {
+/* A POST in flight: a write (value) or a change of the acceptor set. */
+struct post_request {
     struct poller *p;
-    struct write_request *prev, *next;
+    struct post_request *prev, *next;
     char target[MODEL_NAME_MAX];
-    char *value;
-    poller_write_fn fn;
+    char *value;                /* a write's; NULL for a change */
+    struct model_change change;
+    poller_write_fn write_fn;
+    poller_change_fn change_fn;
     void *ud;
     int64_t started_ms;
 };
@@ -53,7 +61,9 @@ struct poller {
     poller_round_fn fn;
     void *ud;
     struct node_request *status, *values;   /* per node */
-    struct write_request *writes;           /* in flight */
+    struct post_request *posts;             /* in flight */
+    struct timespec endpoints_mtime;        /* of the file last read */
+    off_t endpoints_size;
     uint64_t timer;             /* the next round; 0: none */
     size_t in_flight;           /* the round's requests not yet answered */
     bool in_round, again, paused;
@@ -101,6 +111,14 @@ static void transport_reason(const char *err, int64_t took_ms, char *out,
         snprintf(out, size, "cannot resolve the host");
     else
         snprintf(out, size, "%s", err);
+}
+
+static int node_index(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_nodes; i++)
+        if (strcmp(m->nodes[i].ep.name, name) == 0)
+            return (int)i;
+    return -1;
 }
 
 /* ---- rounds ---- */
@@ -184,6 +202,35 @@ static void ask(struct poller *p, struct node_request *r, size_t i,
         done(r, 0, "", 0, "cannot start the request");
 }
 
+/* Watches the nodes the endpoints file lists that the model does not
+ * have yet, when the file changed since it was last read. */
+static void discover(struct poller *p)
+{
+    const char *path = p->app->opt.endpoints_file;
+    struct model *m = &p->app->model;
+    struct endpoint *eps;
+    struct stat st;
+    char err[256];
+    int n;
+
+    if (!path || stat(path, &st) != 0 ||
+        (st.st_mtim.tv_sec == p->endpoints_mtime.tv_sec &&
+         st.st_mtim.tv_nsec == p->endpoints_mtime.tv_nsec &&
+         st.st_size == p->endpoints_size))
+        return;
+    p->endpoints_mtime = st.st_mtim;
+    p->endpoints_size = st.st_size;
+    if (!(eps = calloc(ENDPOINTS_MAX, sizeof *eps)))
+        return;
+    if ((n = endpoints_from_file(path, eps, ENDPOINTS_MAX, err,
+                                 sizeof err)) < 0)
+        model_event(m, wall_ms(), "%s", err);
+    for (int k = 0; k < n; k++)
+        if (node_index(m, eps[k].name) < 0)
+            model_add_node(m, &eps[k], wall_ms());
+    free(eps);
+}
+
 static void start_round(struct poller *p)
 {
     const struct model *m = &p->app->model;
@@ -191,6 +238,7 @@ static void start_round(struct poller *p)
 
     if (p->paused || p->in_round)
         return;
+    discover(p);
     p->in_round = true;
     p->again = false;
     p->round_started_ms = loop_now_ms();
@@ -211,16 +259,21 @@ static void start_round(struct poller *p)
 
 struct poller *poller_start(struct app *app, poller_round_fn fn, void *ud)
 {
-    size_t n = app->model.n_nodes ? app->model.n_nodes : 1;
     struct poller *p = calloc(1, sizeof *p);
+    struct stat st;
 
     if (!p)
         return NULL;
     p->app = app;
     p->fn = fn;
     p->ud = ud;
-    p->status = calloc(n, sizeof *p->status);
-    p->values = calloc(n, sizeof *p->values);
+    p->status = calloc(MODEL_NODES_MAX, sizeof *p->status);
+    p->values = calloc(MODEL_NODES_MAX, sizeof *p->values);
+    /* The model holds what the file listed at start. */
+    if (app->opt.endpoints_file && stat(app->opt.endpoints_file, &st) == 0) {
+        p->endpoints_mtime = st.st_mtim;
+        p->endpoints_size = st.st_size;
+    }
     if (!p->status || !p->values) {
         poller_stop(p);
         return NULL;
@@ -229,10 +282,10 @@ struct poller *poller_start(struct app *app, poller_round_fn fn, void *ud)
     return p;
 }
 
-static void free_write(struct write_request *w)
+static void free_post(struct post_request *r)
 {
-    free(w->value);
-    free(w);
+    free(r->value);
+    free(r);
 }
 
 void poller_stop(struct poller *p)
@@ -243,14 +296,14 @@ void poller_stop(struct poller *p)
         loop_cancel(p->app->loop, p->timer);
     /* In-flight answers end now, told to nobody: the modes are done. */
     p->fn = NULL;
-    for (struct write_request *w = p->writes; w; w = w->next)
-        w->fn = NULL;
+    for (struct post_request *r = p->posts; r; r = r->next)
+        r->write_fn = NULL, r->change_fn = NULL;
     fetch_free(p->app->fetch);
     p->app->fetch = NULL;
-    while (p->writes) {
-        struct write_request *w = p->writes;
-        p->writes = w->next;
-        free_write(w);
+    while (p->posts) {
+        struct post_request *r = p->posts;
+        p->posts = r->next;
+        free_post(r);
     }
     free(p->status);
     free(p->values);
@@ -283,15 +336,7 @@ size_t poller_rounds(const struct poller *p)
     return p->rounds;
 }
 
-/* ---- writes ---- */
-
-static int node_index(const struct model *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_nodes; i++)
-        if (strcmp(m->nodes[i].ep.name, name) == 0)
-            return (int)i;
-    return -1;
-}
+/* ---- writes and changes ---- */
 
 /* The first node of role that is up, else the first of role; -1: none. */
 static int first_of_role(const struct model *m, const char *role)
@@ -323,36 +368,69 @@ int poller_target(const struct poller *p, const char *node, bool direct)
     return first_of_role(m, direct ? "proposer" : "client");
 }
 
-static void unlink_write(struct poller *p, struct write_request *w)
+static void unlink_post(struct poller *p, struct post_request *r)
 {
-    if (w->prev)
-        w->prev->next = w->next;
+    if (r->prev)
+        r->prev->next = r->next;
     else
-        p->writes = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
+        p->posts = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
 }
 
-static void on_written(void *ud, int status, const char *body, size_t len,
-                       const char *err)
+static void on_posted(void *ud, int status, const char *body, size_t len,
+                      const char *err)
 {
-    struct write_request *w = ud;
-    struct poller *p = w->p;
-    int64_t took = loop_now_ms() - w->started_ms;
-    char reason[MODEL_TEXT_MAX];
+    struct post_request *r = ud;
+    struct poller *p = r->p;
+    struct model *m = &p->app->model;
+    int64_t took = loop_now_ms() - r->started_ms;
+    char reason[MODEL_TEXT_MAX], outcome[512];
+    bool in_force = false;
 
     if (err) {
         transport_reason(err, took, reason, sizeof reason);
         status = 0;
         body = reason;
     }
-    model_write_result(&p->app->model, w->target, w->value, status, body,
-                       took, wall_ms());
-    unlink_write(p, w);
+    if (r->value)
+        model_write_result(m, r->target, r->value, status, body, took,
+                           wall_ms());
+    else
+        in_force = model_change_result(m, &r->change, r->target, status,
+                                       body, took, wall_ms(), outcome,
+                                       sizeof outcome);
+    unlink_post(p, r);
     poller_poll_now(p);
-    if (w->fn)
-        w->fn(p->app, w->ud, status, body);
-    free_write(w);
+    if (r->write_fn)
+        r->write_fn(p->app, r->ud, status, body);
+    if (r->change_fn)
+        r->change_fn(p->app, r->ud, in_force, outcome);
+    free_post(r);
+}
+
+/* POSTs body to path on node target for r (freed here on failure).
+ * Returns 0, or -1 when the request cannot start. */
+static int post(struct poller *p, int target, const char *path,
+                const char *body, struct post_request *r)
+{
+    char url[URL_MAX];
+
+    node_url(p, (size_t)target, path, url, sizeof url);
+    r->p = p;
+    r->started_ms = loop_now_ms();
+    snprintf(r->target, sizeof r->target, "%s",
+             p->app->model.nodes[target].ep.name);
+    if (!body || fetch_request(p->app->fetch, "POST", url, body, strlen(body),
+                               WRITE_TIMEOUT_MS, on_posted, r) != 0) {
+        free_post(r);
+        return -1;
+    }
+    r->next = p->posts;
+    if (p->posts)
+        p->posts->prev = r;
+    p->posts = r;
+    return 0;
 }
 
 int poller_write(struct poller *p, const char *node, bool direct,
@@ -360,34 +438,42 @@ int poller_write(struct poller *p, const char *node, bool direct,
 {
     int target = poller_target(p, node, direct);
     json_object *doc = NULL;
-    struct write_request *w = NULL;
-    char url[URL_MAX];
+    struct post_request *r = NULL;
     int rc = -1;
 
     if (target < 0)
         return -1;
     if (!(doc = json_object_new_object()) ||
         json_object_object_add(doc, "value", json_object_new_string(value)) != 0 ||
-        !(w = calloc(1, sizeof *w)) || !(w->value = strdup(value)))
+        !(r = calloc(1, sizeof *r)) || !(r->value = strdup(value))) {
+        if (r)
+            free_post(r);
         goto cleanup;
-    const char *body = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-    node_url(p, (size_t)target, direct ? "/propose" : "/send", url, sizeof url);
-    *w = (struct write_request){ .p = p, .value = w->value, .fn = fn,
-                                 .ud = ud, .started_ms = loop_now_ms() };
-    snprintf(w->target, sizeof w->target, "%s",
-             p->app->model.nodes[target].ep.name);
-    if (fetch_request(p->app->fetch, "POST", url, body, strlen(body),
-                      WRITE_TIMEOUT_MS, on_written, w) != 0)
-        goto cleanup;
-    w->next = p->writes;
-    if (p->writes)
-        p->writes->prev = w;
-    p->writes = w;
-    w = NULL;
-    rc = 0;
+    }
+    r->write_fn = fn;
+    r->ud = ud;
+    rc = post(p, target, direct ? "/propose" : "/send",
+              json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN), r);
 cleanup:
-    if (w)
-        free_write(w);
     json_object_put(doc);
+    return rc;
+}
+
+int poller_change(struct poller *p, const struct model_change *c,
+                  poller_change_fn fn, void *ud)
+{
+    int target = poller_target(p, NULL, true);
+    struct post_request *r;
+    char *body;
+    int rc;
+
+    if (target < 0 || !(r = calloc(1, sizeof *r)))
+        return -1;
+    r->change = *c;
+    r->change_fn = fn;
+    r->ud = ud;
+    body = model_change_body(c);
+    rc = post(p, target, "/voters", body, r);
+    free(body);
     return rc;
 }

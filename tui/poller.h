@@ -1,6 +1,8 @@
 /* poller.h -- polls every node's /status in parallel, every interval,
- * without ever blocking the caller (fetch.h, on the event loop), and
- * sends the writes the user asks for.
+ * without ever blocking the caller (fetch.h, on the event loop), watches
+ * the nodes the local cluster's endpoints file lists once they appear,
+ * and sends the writes and the changes of the acceptor set the user asks
+ * for.
  *
  * A round asks every node at once; each answer goes to the model as it
  * arrives, and when the last one is in (or the poll timeout passes) the
@@ -12,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model.h"
+
 struct app;
 struct poller;
 
@@ -19,6 +23,9 @@ typedef void (*poller_round_fn)(struct app *app, void *ud);
 /* status: HTTP status (0: no answer); body: the answer or the error. */
 typedef void (*poller_write_fn)(struct app *app, void *ud, int status,
                                 const char *body);
+/* in_force: the change is made; outcome: what happened, in one line. */
+typedef void (*poller_change_fn)(struct app *app, void *ud, bool in_force,
+                                 const char *outcome);
 
 /* Starts polling now and every app->opt.interval_ms. */
 struct poller *poller_start(struct app *app, poller_round_fn fn, void *ud);
@@ -45,5 +52,12 @@ int poller_target(const struct poller *p, const char *node, bool direct);
  * no node to write to (fn is then not called). */
 int poller_write(struct poller *p, const char *node, bool direct,
                  const char *value, poller_write_fn fn, void *ud);
+/* Sends change c as POST /voters to the proposer direct writes go to
+ * (--proposer, else the leader, else the first proposer that answers; a
+ * follower forwards it). The outcome goes to the model (an event) and to
+ * fn. Returns 0, or -1 when there is no proposer or the request cannot
+ * start (fn is then not called). */
+int poller_change(struct poller *p, const struct model_change *c,
+                  poller_change_fn fn, void *ud);
 
 #endif

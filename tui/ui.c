@@ -2,7 +2,7 @@
  * down on every exit path, reads the keyboard when fd 0 is readable and
  * on a short timer (so KEY_RESIZE is seen without input), redraws after
  * every poll round and every key, and handles what is common to every
- * view: scrolling, switching views, sorting, the filter and write
+ * view: scrolling, switching views, sorting, the filter, write and change
  * prompts, pause, quit. The views draw the body (view_*.c). */
 #include "ui.h"
 
@@ -24,11 +24,13 @@
 #define UI_FLASH_MS 1500        /* how long a changed row stays highlighted */
 #define UI_ARMED_ROUNDS 2       /* polls after a write that look for changes */
 #define KEY_CTRL_L 12
+#define KEY_CTRL_U 21
 
 static const struct view *const views[VIEW_COUNT] = {
     [VIEW_NODES] = &view_nodes, [VIEW_LOG] = &view_log,
     [VIEW_MEMBERS] = &view_members, [VIEW_DETAIL] = &view_detail,
-    [VIEW_EVENTS] = &view_events, [VIEW_HELP] = &view_help,
+    [VIEW_EVENTS] = &view_events, [VIEW_CONFIG] = &view_config,
+    [VIEW_HELP] = &view_help,
 };
 
 /* The key bar: these first, then the view's keys, then Tab. */
@@ -43,8 +45,7 @@ struct session {
 
 /* ---- views and lists ---- */
 
-/* Shows a view (Esc returns to the one shown before). */
-static void ui_show(struct ui *ui, enum view_id id)
+void ui_show(struct ui *ui, enum view_id id)
 {
     if (id != ui->view) {
         ui->back = ui->view;
@@ -61,9 +62,7 @@ void ui_back(struct ui *ui)
     ui->back = VIEW_NODES;
 }
 
-/* Sets the status line. */
-static void __attribute__((format(printf, 3, 4)))
-ui_say(struct ui *ui, bool bad, const char *fmt, ...)
+void ui_say(struct ui *ui, bool bad, const char *fmt, ...)
 {
     va_list ap;
 
@@ -177,19 +176,25 @@ static void sync_rows(struct ui *ui)
         ui->node = ui->order[pos->sel];
 }
 
-/* The node a write prompt sends to, for its label. */
-static const char *write_target(const struct ui *ui)
+/* The node a write (direct: or a change) goes to, for its label. */
+static const char *write_target(const struct ui *ui, bool direct)
 {
     const struct app *app = ui->app;
-    int i = poller_target(app->poller, NULL, ui->direct);
+    int i = poller_target(app->poller, NULL, direct);
 
     return i < 0 ? "no node" : app->model.nodes[i].ep.name;
 }
 
+/* The change prompts' labels, by kind. */
+static const char *const change_labels[] = {
+    [CHANGE_ADD] = "Add acceptor", [CHANGE_REMOVE] = "Remove voter",
+    [CHANGE_REPLACE] = "Replace voter, then its successor",
+};
+
 /* The status line, or a prompt with the cursor at its end. */
 static void draw_status(struct ui *ui, int y)
 {
-    char label[MODEL_NAME_MAX + 16] = "Filter: ";
+    char label[MODEL_NAME_MAX + 64] = "Filter: ";
     const char *text = ui->focus == FOCUS_FILTER ? ui->filter : ui->input;
     int x;
 
@@ -202,7 +207,11 @@ static void draw_status(struct ui *ui, int y)
     }
     if (ui->focus == FOCUS_WRITE)
         snprintf(label, sizeof label, "%s %s: ",
-                 ui->direct ? "Propose to" : "Write via", write_target(ui));
+                 ui->direct ? "Propose to" : "Write via",
+                 write_target(ui, ui->direct));
+    else if (ui->focus == FOCUS_CHANGE)
+        snprintf(label, sizeof label, "%s (via %s): ",
+                 change_labels[ui->change], write_target(ui, true));
     x = draw_text(y, 0, COLS, label, draw_style(ST_TITLE), false);
     while (*text && draw_width(text) > COLS - x - 1) {  /* show the end */
         text++;
@@ -244,6 +253,12 @@ static void draw_frame(struct session *s)
     x = draw_keybar(LINES - 1, 0, COLS, first_hints);
     x = draw_keybar(LINES - 1, x, COLS, v->hints);
     draw_keybar(LINES - 1, x, COLS, last_hints);
+    if (ui->focus != FOCUS_VIEW && ui->status[0]) {
+        /* Why the prompt's text was not taken, above the prompt. */
+        draw_fill(LINES - 3, 0, COLS, A_NORMAL);
+        draw_text(LINES - 3, 0, COLS, ui->status,
+                  draw_style(ui->status_bad ? ST_BAD : ST_NORMAL), false);
+    }
     draw_status(ui, LINES - 2);     /* last: it places the cursor */
     refresh();
 }
@@ -294,18 +309,71 @@ static void send_write(struct session *s)
                                                           : "client node");
     else
         ui_say(ui, false, "writing \"%s\" via %s...", ui->input,
-               write_target(ui));
+               write_target(ui, ui->direct));
     ui->input[0] = '\0';
+}
+
+/* ---- changes of the acceptor set ---- */
+
+static void on_change(struct app *app, void *ud, bool in_force,
+                      const char *outcome)
+{
+    struct session *s = ud;
+
+    ui_say(&s->ui, !in_force, "%s", outcome);
+    flush(s);
+}
+
+/* Enter at the change prompt: true when the change is sent; otherwise
+ * the prompt stays open with what was typed, and the status line says
+ * why. */
+static bool send_change(struct session *s)
+{
+    struct ui *ui = &s->ui;
+    struct model_change c;
+    char err[160], what[3 * MODEL_NAME_MAX];
+
+    if (model_change_parse(ui->change, ui->input, &c, err, sizeof err) < 0) {
+        ui_say(ui, true, "%s", err);
+        return false;
+    }
+    if (poller_change(ui->app->poller, &c, on_change, s) < 0) {
+        ui_say(ui, true, "no proposer to send the change to");
+        return false;
+    }
+    model_change_text(&c, what, sizeof what);
+    ui_say(ui, false, "%s: asking %s...", what, write_target(ui, true));
+    ui->input[0] = '\0';
+    return true;
+}
+
+enum ui_result ui_open_change(struct ui *ui, enum model_change_kind kind,
+                              const char *text)
+{
+    if (ui->app->opt.readonly) {
+        ui_say(ui, true, "read-only: changes of the acceptor set are off "
+               "(--readonly)");
+        return UI_HANDLED;
+    }
+    ui->change = kind;
+    snprintf(ui->input, sizeof ui->input, "%s", text ? text : "");
+    ui->status[0] = '\0';
+    ui->focus = FOCUS_CHANGE;
+    return UI_HANDLED;
 }
 
 /* ---- keys ---- */
 
 /* Line editing of a prompt's text: printable bytes (UTF-8 sequences come
- * a byte at a time) and backspace. */
+ * a byte at a time), backspace, and Ctrl-U to clear it. */
 static enum ui_result edit(char *text, size_t size, int key)
 {
     size_t len = strlen(text);
 
+    if (key == KEY_CTRL_U) {
+        text[0] = '\0';
+        return UI_HANDLED;
+    }
     if (key == KEY_BACKSPACE || key == 127 || key == 8) {
         while (len > 0 && (text[len - 1] & 0xC0) == 0x80)
             len--;
@@ -326,9 +394,11 @@ static enum ui_result prompt_key(struct session *s, int key)
 
     switch (key) {
     case '\n': case '\r': case KEY_ENTER:
-        ui->focus = FOCUS_VIEW;
-        if (!filter)
+        if (ui->focus == FOCUS_CHANGE && !send_change(s))
+            return UI_HANDLED;      /* the prompt stays, with its text */
+        if (ui->focus == FOCUS_WRITE)
             send_write(s);
+        ui->focus = FOCUS_VIEW;
         return UI_HANDLED;
     case UI_KEY_ESC:
         ui->focus = FOCUS_VIEW;
@@ -347,6 +417,7 @@ static enum ui_result open_write(struct ui *ui, bool direct)
         return UI_HANDLED;
     }
     ui->direct = direct;
+    ui->status[0] = '\0';
     ui->focus = FOCUS_WRITE;
     return UI_HANDLED;
 }
@@ -373,6 +444,9 @@ static enum ui_result global_key(struct session *s, int key)
         return UI_QUIT;
     case '?': case KEY_F(1):
         ui_show(ui, VIEW_HELP);
+        return UI_HANDLED;
+    case 'c':
+        ui_show(ui, VIEW_CONFIG);
         return UI_HANDLED;
     case '\t':
         ui_show(ui, (ui->view + 1) % VIEW_COUNT);
@@ -543,7 +617,6 @@ int ui_run(struct app *app)
 {
     struct session s;
     struct ui *ui = &s.ui;
-    size_t n = app->model.n_nodes;
     SCREEN *screen = NULL;
     const char *fail = NULL;
     int rc = 1;
@@ -551,16 +624,19 @@ int ui_run(struct app *app)
     memset(&s, 0, sizeof s);
     ui->app = app;
     ui->pos[VIEW_NODES].select = ui->pos[VIEW_MEMBERS].select = true;
+    ui->pos[VIEW_CONFIG].select = true;
     ui->pos[VIEW_LOG].follow = ui->pos[VIEW_EVENTS].follow = true;
     setlocale(LC_ALL, "");
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fail = "the dashboard needs a terminal (--monitor does not)";
         goto out;
     }
-    ui->order = calloc(n + 1, sizeof *ui->order);
-    ui->index = calloc(n + 1, sizeof *ui->index);
-    ui->flash = calloc(n + 1, sizeof *ui->flash);
-    if (!ui->order || !ui->index || !ui->flash) {
+    /* Room for every node the model may come to watch. */
+    ui->order = calloc(MODEL_NODES_MAX, sizeof *ui->order);
+    ui->index = calloc(MODEL_NODES_MAX, sizeof *ui->index);
+    ui->flash = calloc(MODEL_NODES_MAX, sizeof *ui->flash);
+    ui->acceptors = calloc(MODEL_ACCEPTORS_MAX, sizeof *ui->acceptors);
+    if (!ui->order || !ui->index || !ui->flash || !ui->acceptors) {
         fail = "out of memory";
         goto out;
     }
@@ -594,6 +670,7 @@ out:
     free(ui->order);
     free(ui->index);
     free(ui->flash);
+    free(ui->acceptors);
     free(ui->logs);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* ui.h -- what the interactive dashboard's views share: the UI state
  * (the view shown, each view's scroll position, the selected node, the
- * sort column, the filter, pause, which prompt has the keyboard), the
+ * sort column, the filter, pause, which prompt has the keyboard, the
+ * acceptor set as the configuration view lists it), the
  * view interface, and the list helpers every view uses. ui.c owns the
  * state, the loop and the keys common to all views; each view_*.c draws
  * one panel from the model and handles its own keys. */
@@ -16,8 +17,8 @@
 #include "model.h"
 
 enum view_id {
-    VIEW_NODES, VIEW_LOG, VIEW_MEMBERS, VIEW_DETAIL, VIEW_EVENTS, VIEW_HELP,
-    VIEW_COUNT
+    VIEW_NODES, VIEW_LOG, VIEW_MEMBERS, VIEW_DETAIL, VIEW_EVENTS, VIEW_CONFIG,
+    VIEW_HELP, VIEW_COUNT
 };
 
 /* What a key handler asks for next (htop's HandlerResult). */
@@ -32,6 +33,7 @@ enum ui_focus {
     FOCUS_VIEW,         /* keys go to the view, then to the global keys */
     FOCUS_FILTER,       /* the / prompt */
     FOCUS_WRITE,        /* the w / d prompt */
+    FOCUS_CHANGE,       /* the configuration view's a / x / s prompt */
 };
 
 /* A scrollable list as last drawn: count lines, page of them shown from
@@ -62,7 +64,8 @@ struct ui {
 
     enum ui_focus focus;
     bool direct;                        /* the write prompt: to a proposer */
-    char input[UI_INPUT_MAX];           /* the write prompt's text */
+    enum model_change_kind change;      /* the change prompt's */
+    char input[UI_INPUT_MAX];           /* the write or change prompt's text */
 
     char status[256];                   /* the status line */
     bool status_bad;
@@ -72,6 +75,10 @@ struct ui {
     bool *flash;                        /* per node */
     int64_t flash_until;                /* 0: nothing highlighted */
     int armed;                          /* rounds left to look for changes */
+
+    /* The configuration view's rows, as of the last poll round. */
+    struct model_acceptor *acceptors;   /* room for MODEL_ACCEPTORS_MAX */
+    size_t n_acceptors;
 
     /* The detail view's last /view-logs answer, for node logs_of. */
     char *logs;
@@ -94,12 +101,21 @@ struct view {
 };
 
 extern const struct view view_nodes, view_log, view_members, view_detail,
-    view_events, view_help;
+    view_events, view_config, view_help;
 
 #define UI_KEY_ESC 27
 
+/* Shows a view (Esc returns to the one shown before). */
+void ui_show(struct ui *ui, enum view_id id);
 /* Returns to the view shown before (Esc). */
 void ui_back(struct ui *ui);
+/* Sets the status line (bad: in the error style). */
+void ui_say(struct ui *ui, bool bad, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Opens the prompt of a change of the acceptor set with text typed in
+ * already (NULL: none); with --readonly, says no. */
+enum ui_result ui_open_change(struct ui *ui, enum model_change_kind kind,
+                              const char *text);
 
 /* Records that count lines are shown page at a time, and keeps the
  * selection on screen (the last lines, when following). */

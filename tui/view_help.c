@@ -11,7 +11,9 @@ static const char help_text[] =
     "  3 Members   the gossip matrix: observer x member, A/S/D/-\n"
     "  4 Detail    the selected node's /status and its last log lines\n"
     "  5 Events    what changed, newest last\n"
-    "  6 Help      this page\n"
+    "  6 Config    the acceptor set (c): the configuration in force, those\n"
+    "              to come, every acceptor's member identity and standing\n"
+    "  7 Help      this page\n"
     "  Tab         next view (Shift-Tab: previous)\n"
     "  Enter       open the selected node's detail\n"
     "  Esc         back (clears the filter first)\n"
@@ -33,12 +35,24 @@ static const char help_text[] =
     "             chosen/applied index moves are highlighted\n"
     "  p Space    pause / resume polling\n"
     "\n"
+    "Acceptor set (in the Config view; POST /voters to a proposer)\n"
+    "  a          add an acceptor: a spare, or one waiting to be admitted\n"
+    "             again after its data directory was lost\n"
+    "  x          remove a voter\n"
+    "  s          replace a voter: type OLD NEW\n"
+    "             a and s type in the selected acceptor when it fits (x\n"
+    "             never does: a voter is removed by name); Ctrl-U\n"
+    "             clears the prompt; the answer shows on the status line\n"
+    "\n"
     "Screen\n"
     "  Ctrl-L     redraw\n"
     "  q F10      quit\n"
     "\n"
+    "In the Nodes view an acceptor that does not vote shows why in STATE:\n"
+    "waiting (to be admitted), joining, new, coming, nonvoter.\n"
+    "\n"
     "Colours are off with --no-color or NO_COLOR; --readonly turns writes\n"
-    "off; -n N quits after N polls.\n";
+    "and changes off; -n N quits after N polls.\n";
 
 static void help_draw(struct ui *ui, int top, int height, int width)
 {

@@ -1,5 +1,6 @@
 /* view_nodes.c -- the main view: one row per node with its role, address,
- * whether it answers (or for how long it has not), the leader mark, its
+ * whether it answers (or for how long it has not; for an acceptor that
+ * answers and does not vote, why: waiting, joining...), the leader mark, its
  * ballots, its last accepted value, its chosen and applied indexes, the
  * members it sees alive/suspect/dead, and the poll latency. Columns drop
  * or narrow by priority on a narrow terminal; the sort column is lit. */
@@ -57,14 +58,15 @@ static void fmt_index(char *buf, size_t len, bool shown, uint64_t v)
         snprintf(buf, len, "-");
 }
 
-/* "up", or "down" with the time since the last answer. */
+/* "up" (or why an acceptor that answers does not vote), or "down" with
+ * the time since the last answer. */
 static void fmt_state(char *buf, size_t len, const struct node_view *n,
-                      int64_t now)
+                      const char *not_voting, int64_t now)
 {
     int64_t s = (now - n->last_ok_ms) / 1000;
 
     if (n->up)
-        snprintf(buf, len, "up");
+        snprintf(buf, len, "%s", not_voting[0] ? not_voting : "up");
     else if (!n->last_ok_ms)
         snprintf(buf, len, "down");
     else if (s < 100)
@@ -87,7 +89,7 @@ static void fmt_accepted(char *buf, size_t len, const struct node_view *n)
                  a->noop ? "(no-op)" : a->text);
 }
 
-static void node_cells(const struct node_view *n,
+static void node_cells(const struct node_view *n, const char *not_voting,
                        char cell[C_N][MODEL_ADDR_MAX])
 {
     bool proposer = is(n, "proposer"), acceptor = is(n, "acceptor");
@@ -99,7 +101,7 @@ static void node_cells(const struct node_view *n,
     snprintf(cell[C_ROLE], MODEL_ADDR_MAX, "%s", model_node_role(n));
     snprintf(cell[C_ADDRESS], MODEL_ADDR_MAX, "%s:%u", n->ep.host,
              n->ep.port);
-    fmt_state(cell[C_STATE], MODEL_ADDR_MAX, n, ui_now_ms());
+    fmt_state(cell[C_STATE], MODEL_ADDR_MAX, n, not_voting, ui_now_ms());
     fmt_ballot(cell[C_BALLOT], MODEL_ADDR_MAX,
                proposer ? n->ballot : (struct ballot){ 0, 0 });
     fmt_ballot(cell[C_PROMISED], MODEL_ADDR_MAX, n->promised);
@@ -121,7 +123,8 @@ static void node_cells(const struct node_view *n,
 }
 
 /* A down node's figures are its last answer's: dimmed. */
-static void node_styles(const struct node_view *n, attr_t attr[C_N])
+static void node_styles(const struct node_view *n, const char *not_voting,
+                        attr_t attr[C_N])
 {
     bool leads = n->up && n->is_leader;
 
@@ -130,7 +133,8 @@ static void node_styles(const struct node_view *n, attr_t attr[C_N])
     attr[C_MARK] = draw_style(ST_LEADER);
     attr[C_NAME] = draw_style(!n->up ? ST_BAD : leads ? ST_LEADER
                                                       : ST_NORMAL);
-    attr[C_STATE] = draw_style(n->up ? ST_OK : ST_BAD);
+    attr[C_STATE] = draw_style(!n->up ? ST_BAD : not_voting[0] ? ST_WARN
+                                                               : ST_OK);
     if (n->up && (n->dead || n->suspect))
         attr[C_MEMBERS] = draw_style(n->dead ? ST_BAD : ST_WARN);
 }
@@ -139,14 +143,16 @@ static void draw_row(const struct ui *ui, const struct table *t, int y,
                      size_t row, bool selected)
 {
     size_t i = ui->order[row];
+    const char *not_voting = model_standing_word(
+        model_standing(&ui->app->model, i));
     char cell[C_N][MODEL_ADDR_MAX];
     const char *cells[C_N];
     attr_t attr[C_N];
     enum style look = selected ? ST_SELECTED : ui->flash[i] ? ST_FLASH
                                                            : ST_NORMAL;
 
-    node_cells(&ui->app->model.nodes[i], cell);
-    node_styles(&ui->app->model.nodes[i], attr);
+    node_cells(&ui->app->model.nodes[i], not_voting, cell);
+    node_styles(&ui->app->model.nodes[i], not_voting, attr);
     for (size_t c = 0; c < C_N; c++)
         cells[c] = cell[c];
     table_row(t, y, cells, attr, draw_style(look), look != ST_NORMAL);

@@ -22,6 +22,9 @@
 #      paxos_k8s_client.py) work
 #   e. an acceptor container removed and recreated on its volume still
 #      holds its promises; a second learner2 replica catches up
+#   f. the spare acceptor4 of k8s/spare-acceptors/ waits to be admitted;
+#      paxos-client.sh member-add makes it a voter; acceptor1 on a new,
+#      empty volume (a lost claim) waits until member-add admits it again
 # Containers, volumes and the network are removed at the end, also on
 # failure; the images are kept, so the next run builds from cache.
 #
@@ -55,6 +58,7 @@ NODES=(proposer1 proposer2 proposer3 acceptor1 acceptor2 acceptor3
        learner1 learner2 client1 client2)
 PROPOSERS=(proposer1 proposer2 proposer3)
 REPLICA=learner2-replica2
+SPARE=acceptor4         # from k8s/spare-acceptors/
 
 TMP=""
 STARTED=no
@@ -117,7 +121,7 @@ cleanup() {
 t_dump_logs() {
     local name
     [[ "$STARTED" == yes ]] || return 0
-    for name in "${NODES[@]}" "$REPLICA"; do
+    for name in "${NODES[@]}" "$REPLICA" "$SPARE"; do
         pm container exists "$name" 2>/dev/null || continue
         t_say "# ---- last lines of $name"
         pm logs --tail 15 "$name" 2>&1 | sed 's/^/# /'
@@ -346,12 +350,15 @@ phase_build() {
 
 # ------------------------------------------------------------ manifests
 
-# Every object of the kustomization's resources, as JSON, one per line.
+# Every object of the kustomizations' resources (k8s/ and the spare
+# acceptors'), as JSON, one per line.
 manifest_objects() {
-    local files=() f
-    while read -r f; do
-        files+=("$K8S_DIR/$f")
-    done < <(yq -r '.resources[]' "$K8S_DIR/kustomization.yaml")
+    local files=() f dir
+    for dir in "$K8S_DIR" "$K8S_DIR/spare-acceptors"; do
+        while read -r f; do
+            files+=("$dir/$f")
+        done < <(yq -r '.resources[]' "$dir/kustomization.yaml")
+    done
     yq -c 'select(. != null)' "${files[@]}"
 }
 
@@ -670,6 +677,8 @@ phase_client_scripts() {
         py_cmd "./paxos_k8s_client.py write" "chosen.*slot" write "python $tag"
         py_cmd "./paxos_k8s_client.py read" "python $tag" read
         py_cmd "./paxos_k8s_client.py status" "leader.*proposer" status
+        py_cmd "./paxos_k8s_client.py members" \
+            "^voters: acceptor1, acceptor2, acceptor3 \(a quorum is 2 of 3\)$" members
     else
         t_say "# python3 not found: paxos_k8s_client.py not run"
     fi
@@ -739,6 +748,93 @@ phase_learner_replica() {
     fi
 }
 
+# ------------------------------------------------------------ the acceptor set
+
+# members_say PATTERN: ./paxos-client.sh members prints a line matching it.
+members_say() {
+    env PATH="$TMP/bin:$PATH" bash "$SRC_DIR/scripts/paxos-client.sh" members 2>&1 |
+        grep -Eq -- "$1"
+}
+
+# t_members DESCRIPTION PATTERN: waits (15 s) until members says PATTERN.
+t_members() {
+    if wait_until 15 members_say "$2"; then
+        t_pass "$1"
+    else
+        t_fail "$1" "$(env PATH="$TMP/bin:$PATH" bash "$SRC_DIR/scripts/paxos-client.sh" members 2>&1)"
+    fi
+}
+
+# logs_say CONTAINER PATTERN: the container's log has a line matching it.
+logs_say() {
+    pm logs "$1" 2>&1 | grep -Eq -- "$2"
+}
+
+# write_chosen DESCRIPTION VALUE: a write of VALUE through client2 is
+# chosen.
+write_chosen() {
+    local reply
+    reply=$(pm exec client2 curl -s -m 20 -X POST -H 'Content-Type: application/json' \
+        --data-binary "{\"value\":\"$2\"}" http://localhost:6002/send 2>&1)
+    if jq -e '.status == "chosen"' <<<"$reply" >/dev/null 2>&1; then
+        t_pass "$1 (slot $(jq .slot <<<"$reply"))"
+    else
+        t_fail "$1" "$reply"
+    fi
+}
+
+# kubectl apply -k k8s/spare-acceptors/ for acceptor4: its Deployment on a
+# claim of its own; it waits to be admitted until member-add.
+phase_spare_acceptor() {
+    local out
+    if ! pm volume create --label "paxos-test=$RUN_ID" "$RUN_ID-$SPARE-data" >/dev/null 2>&1 ||
+       ! out=$(run_node "$SPARE"); then
+        t_fail "$SPARE starts from k8s/spare-acceptors/ on a claim of its own" "${out:-}"
+        return
+    fi
+    IP[$SPARE]=$(container_ip "$SPARE")
+    if ! wait_until 30 node_healthy "$SPARE" "${PORT[$SPARE]}"; then
+        t_fail "$SPARE answers its probes' /health" "$(pm logs --tail 10 "$SPARE" 2>&1)"
+        return
+    fi
+    t_pass "$SPARE starts from k8s/spare-acceptors/ and answers /health"
+    t_members "./paxos-client.sh members: $SPARE waits to be admitted" \
+        "^$SPARE +11 +[0-9a-f]{16} +$SPARE:4004 +waiting to be admitted$"
+    client_cmd "./paxos-client.sh member-add $SPARE" \
+        "^added $SPARE: configuration epoch [0-9]+ .*voters acceptor1, acceptor2, acceptor3, $SPARE$" \
+        -- member-add "$SPARE"
+    t_members "./paxos-client.sh members: $SPARE votes" "^$SPARE +11 .* voter$"
+    write_chosen "a write with four voters is chosen" "four-voters-$$"
+}
+
+# An acceptor's claim is lost: its pod comes back on an empty volume, with
+# a new member identity, and waits until member-add admits it again.
+phase_lost_claim() {
+    local acc=acceptor1 ip out
+    ip=${IP[$acc]}
+    pm rm -f -t 0 "$acc" >/dev/null 2>&1
+    pm volume rm -f "$RUN_ID-$acc-data" >/dev/null 2>&1
+    if ! pm volume create --label "paxos-test=$RUN_ID" "$RUN_ID-$acc-data" >/dev/null 2>&1 ||
+       ! out=$(run_node "$acc" "$acc" --ip "$ip"); then
+        t_fail "$acc comes back on an empty claim" "${out:-}"
+        return
+    fi
+    if ! wait_until 30 node_healthy "$acc" "${PORT[$acc]}"; then
+        t_fail "$acc on an empty claim answers /health" "$(pm logs --tail 10 "$acc" 2>&1)"
+        return
+    fi
+    if wait_until 10 logs_say "$acc" 'not voting: .*data directory is new'; then
+        t_pass "$acc on an empty claim logs that it does not vote: its data directory is new"
+    else
+        t_fail "$acc on an empty claim logs that it does not vote" "$(pm logs --tail 10 "$acc" 2>&1)"
+    fi
+    t_members "./paxos-client.sh members: $acc waits, a voter under another member identity" \
+        "^$acc +4 .* waiting: a voter under another member identity"
+    write_chosen "writes go on with $acc out (three of four voters)" "lost-claim-$$"
+    client_cmd "./paxos-client.sh member-add $acc re-admits it" "^added $acc: " -- member-add "$acc"
+    t_members "./paxos-client.sh members: $acc votes again" "^$acc +4 .* voter$"
+}
+
 # ------------------------------------------------------------ main
 
 # True when the run that labelled something paxos-test-PID is still going.
@@ -753,7 +849,7 @@ run_alive() {
 # still going: skip.
 reap_leftovers() {
     local name label
-    for name in "${NODES[@]}" "$REPLICA"; do
+    for name in "${NODES[@]}" "$REPLICA" "$SPARE"; do
         pm container exists "$name" 2>/dev/null || continue
         label=$(pm inspect --format '{{index .Config.Labels "paxos-test"}}' "$name" 2>/dev/null)
         if [[ -z "$label" ]]; then
@@ -788,6 +884,8 @@ phase_guide_commands
 phase_client_scripts
 phase_acceptor_restart
 phase_learner_replica
+phase_spare_acceptor
+phase_lost_claim
 t_say "# test took $(( ($(t_now_ms) - T_START) / 1000 )) s"
 t_finish
 exit $?

@@ -15,7 +15,9 @@
  * without slot 0; every text the views read is NUL-terminated within its
  * array; counts stay within their arrays; a node that is up has a role;
  * the leader is "" or a node up that answers as the leading proposer;
- * the quorum figures agree after a tick. */
+ * the quorum figures agree after a tick; the configurations a node and
+ * the model hold stay within their arrays, and the acceptor set lists
+ * each acceptor once, with a standing and a node index that exist. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,11 +51,27 @@ static void check_value(const struct value_view *v)
         fail("a value's text is not terminated");
 }
 
+static void check_config(const struct config_view *c)
+{
+    if (c->n_voters > MODEL_VOTERS)
+        fail("a configuration's voters exceed their array");
+    for (size_t k = 0; k < c->n_voters; k++)
+        if (!TERMINATED(c->voters[k].name) ||
+            !TERMINATED(c->voters[k].member) ||
+            !TERMINATED(c->voters[k].address))
+            fail("a voter's text is not terminated");
+}
+
 static void check_node(const struct node_view *n)
 {
     if (!TERMINATED(n->role) || !TERMINATED(n->state) || !TERMINATED(n->error) ||
-        !TERMINATED(n->leader_name))
+        !TERMINATED(n->leader_name) || !TERMINATED(n->member) ||
+        !TERMINATED(n->cluster) || !TERMINATED(n->admission))
         fail("a node's text is not terminated");
+    if (n->n_configs > MODEL_CONFIGS)
+        fail("a node's configurations exceed their array");
+    for (size_t k = 0; k < n->n_configs; k++)
+        check_config(&n->configs[k]);
     if (n->up && (!n->role[0] || !n->ever_up))
         fail("a node is up without a role");
     if (n->n_recent > MODEL_RECENT || (n->n_members && !n->members))
@@ -76,9 +94,37 @@ static bool leading_proposer(const struct model *m, const char *name)
     return false;
 }
 
+static void check_acceptors(const struct model *m)
+{
+    static struct model_acceptor rows[MODEL_ACCEPTORS_MAX];
+    size_t n = model_acceptors(m, rows, MODEL_ACCEPTORS_MAX);
+
+    check_config(&m->config);
+    if (m->n_coming >= MODEL_CONFIGS || !TERMINATED(m->config_from))
+        fail("the model's configurations exceed their array");
+    for (size_t k = 0; k < m->n_coming; k++)
+        check_config(&m->coming[k]);
+    for (size_t i = 0; i < m->n_nodes; i++)
+        if (model_standing(m, i) > STANDING_NOT_VOTER)
+            fail("a standing out of range");
+    for (size_t k = 0; k < n; k++) {
+        if (rows[k].node >= (int)m->n_nodes || !TERMINATED(rows[k].name) ||
+            !TERMINATED(rows[k].member) || !TERMINATED(rows[k].address) ||
+            !model_standing_text(rows[k].standing))
+            fail("an acceptor row is out of range");
+        for (size_t j = 0; j < k; j++)
+            if ((rows[j].id && rows[j].id == rows[k].id) ||
+                strcmp(rows[j].name, rows[k].name) == 0)
+                fail("an acceptor is listed twice");
+        (void)model_acceptor_votes(m, &rows[k]);
+    }
+}
+
 static void check_model(const struct model *m)
 {
     size_t order[N_EPS];
+
+    check_acceptors(m);
 
     for (size_t i = 0; i < m->n_nodes; i++) {
         check_node(&m->nodes[i]);

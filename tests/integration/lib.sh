@@ -281,6 +281,16 @@ t_has_leader() {
     t_leader >/dev/null
 }
 
+# t_leader_knows ACCEPTOR: the leader's GET /voters lists ACCEPTOR (a spare
+# started later: the proposers learn of it by gossip, and only then can
+# they add it).
+t_leader_knows() {
+    local leader
+    leader=$(t_leader) || return 1
+    t_json "$leader" /voters |
+        jq -e --arg n "$1" 'any(.acceptors[]; .name == $n and .member != null)' >/dev/null 2>&1
+}
+
 # The name of a node id.
 t_name_of() {
     local name

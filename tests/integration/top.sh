@@ -10,6 +10,9 @@
 #   e. an expectation that cannot hold fails (exit 1) within its timeout
 #   f. a bad script line exits 2 before anything runs
 #   g. --monitor while the leader is killed records the leader change
+#   h. the configuration in every tick; a spare acceptor started later
+#      (paxos-local.sh restart acceptor4) is named as not voting until
+#      POST /voters adds it, then counted among the voters
 # and prints the CPU time and memory paxos-top used polling the ten nodes
 # every second for ten seconds.
 #
@@ -73,7 +76,9 @@ json_ticks_healthy() {
     jq -e -s --arg l "$2" \
         'length == 3 and all(.[]; (.nodes | length) == 10 and .leader == $l
          and all(.nodes[]; .up) and .quorum.ok and .quorum.acceptors_up == 3
-         and .quorum.need == 2
+         and .quorum.need == 2 and .config.epoch == 1
+         and ([.config.voters[] | select(.votes)] | length) == 3
+         and .config.not_voting == []
          and ([.nodes[] | select(.leader)] | map(.name)) == [$l])' \
         "$1" >/dev/null
 }
@@ -94,8 +99,10 @@ phase_monitor() {
     t_expect "monitor: ten rows per tick" "$(node_rows "$out" | wc -l | tr -d ' ')" 30
     t_expect "monitor: every header names the leader $leader" \
         "$(grep -c "^paxos-top .* leader $leader (ballot [0-9]*\.[0-9]*)" "$out")" 3
-    t_expect "monitor: every header has the quorum line" \
-        "$(grep -c 'acceptors 3/3 up (need 2)' "$out")" 3
+    t_expect "monitor: every header has the quorum line, of the voters" \
+        "$(grep -c 'voters 3/3 up (need 2)' "$out")" 3
+    t_expect "monitor: every tick has the configuration, and nobody out" \
+        "$(grep -c '^config epoch 1 from slot 1: acceptor1, acceptor2, acceptor3 (proposer[123]); coming: nothing; not voting: none$' "$out")" 3
     t_expect "monitor: the leader's row carries the leader mark" \
         "$(node_rows "$out" | awk -v l="$leader" '$1 == l && $5 == "*"' | wc -l | tr -d ' ')" 3
     t_expect "monitor: every node is up" \
@@ -226,6 +233,47 @@ phase_leader_killed() {
     wait_until 10 t_has_leader || t_abort "a leader after $old came back"
 }
 
+# ------------------------------------------------------------ h. a spare
+
+# monitor_says PATTERN: one monitor tick prints a line matching it.
+monitor_says() {
+    ptop --monitor -n 1 2>/dev/null | grep -Eq -- "$1"
+}
+
+# json_says FILTER: one --json tick makes the jq FILTER true.
+json_says() {
+    ptop --json -n 1 2>/dev/null | jq -e "$1" >/dev/null 2>&1
+}
+
+phase_spare() {
+    local leader
+    t_local restart acceptor4 >/dev/null 2>&1 || t_abort "acceptor4 started (paxos-local.sh restart acceptor4)"
+    t_check "spare: the monitor names acceptor4 among those that do not vote" \
+        wait_until 10 monitor_says \
+        '^config epoch 1 from slot 1: .*; not voting: acceptor4 \(waiting to be admitted\)$'
+    t_check "spare: --json lists it in config.not_voting, and its row says why" \
+        json_says '.config.not_voting == [{"name":"acceptor4","id":11,"member":.config.not_voting[0].member,"standing":"waiting to be admitted"}]
+                   and ([.nodes[] | select(.name == "acceptor4")][0] | .admission == "waiting" and .standing == "waiting to be admitted")'
+    wait_until 15 t_leader_knows acceptor4 ||
+        t_fail "spare: the leader learns of acceptor4 by gossip"
+    leader=$(t_leader) || t_abort "one leader before the change"
+    t_http POST "$leader" /voters '{"add":"acceptor4"}'
+    if [[ "$HTTP_CODE" == 200 ]]; then
+        t_pass "spare: POST /voters {\"add\":\"acceptor4\"} to $leader"
+    else
+        t_fail "spare: POST /voters {\"add\":\"acceptor4\"} to $leader" \
+            "HTTP $HTTP_CODE: $HTTP_BODY"
+    fi
+    t_check "spare: the monitor shows epoch 2 with four voters, all voting" \
+        wait_until 10 monitor_says \
+        '^config epoch 2 from slot [0-9]+: acceptor1, acceptor2, acceptor3, acceptor4 \(proposer[123]\); coming: nothing; not voting: none$'
+    t_check "spare: the header counts the four voters" \
+        wait_until 10 monitor_says '^paxos-top .* voters 4/4 up \(need 3\)$'
+    t_check "spare: --json has epoch 2, four voters voting, nobody left out" \
+        json_says '.config.epoch == 2 and ([.config.voters[] | select(.votes)] | length) == 4
+                   and .config.not_voting == [] and .quorum.need == 3'
+}
+
 # ------------------------------------------------------------ cost
 
 # "CPU_SECONDS PEAK_RSS_KIB ANON_RSS_KIB PSS_KIB" of a running process
@@ -296,4 +344,5 @@ phase_failing_expectation
 phase_bad_script
 phase_leader_killed
 phase_cost
+phase_spare
 t_finish

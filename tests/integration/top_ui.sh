@@ -10,6 +10,10 @@
 #   e. kill -9 of the leader: the new leader shows within a few polls
 #   f. q quits with exit status 0
 #   g. -n N exits by itself after N polls; NO_COLOR draws no colours
+#   h. c shows the configuration (epoch, voters); a bad change keeps its
+#      prompt; after paxos-local.sh restart acceptor4 the view shows it
+#      waiting, and the nodes view marks it; a on it adds it: a voter
+#   i. --readonly refuses changes
 #
 # Run by `make check` with PAXOSD, PAXOS_TOP and PAXOS_SRCDIR set; by hand:
 #   PAXOSD=$PWD/paxosd PAXOS_TOP=$PWD/paxos-top sh tests/integration/top_ui.sh
@@ -192,6 +196,55 @@ phase_failover() {
         $((INTERVAL * 10)) leader_is proposer2 proposer3
 }
 
+phase_config() {
+    local port
+    t_say "# h. the configuration view"
+    keys c
+    t_see "c shows the configuration in force: epoch 1 from slot 1, its three voters vote" 5 \
+        on_screen '^Epoch 1, in force from slot 1 \(as proposer[123] reports it\): 3/3 voters vote, a quorum is 2$'
+    t_see "... each voter with its id, member identity, address, up" 5 \
+        on_screen '^acceptor2 +5 [0-9a-f]{16} +127\.0\.0\.1:[0-9]+ +up +voter$'
+    t_see "... nothing coming" 5 on_screen '^Coming: nothing$'
+    keys x Enter
+    t_see "an empty change is refused, and says what to type" 5 \
+        on_screen '^type one acceptor name or id'
+    t_see "... with the prompt still open" 5 on_screen '^Remove voter \(via proposer[123]\):$'
+    keys Escape
+    t_local restart acceptor4 >/dev/null 2>&1 || t_fail "acceptor4 started (paxos-local.sh restart acceptor4)"
+    port=$(( 4004 + PAXOS_PORT_OFFSET ))
+    t_see "after paxos-local.sh restart acceptor4, the view shows acceptor4 waiting to be admitted" \
+        $((INTERVAL * 10)) on_screen "^acceptor4 +11 [0-9a-f]{16} +127\.0\.0\.1:$port +up +waiting to be admitted$"
+    keys 1
+    t_see "the nodes view marks acceptor4: it answers and does not vote" 5 \
+        on_screen '^ +acceptor4 +acceptor .* waiting '
+    wait_until 15 t_leader_knows acceptor4 ||
+        t_fail "the leader learns of acceptor4 by gossip"
+    keys c G a
+    t_see "a on the selected acceptor4 opens the add prompt with its name" 5 \
+        on_screen '^Add acceptor \(via proposer[123]\): acceptor4$'
+    keys Enter
+    t_see "the answer: acceptor4 added, the new configuration in force" 10 \
+        on_screen '^add acceptor4: epoch 2 in force from slot [0-9]+, voters acceptor1, acceptor2, acceptor3, acceptor4 '
+    t_see "acceptor4 is a voter, and four voters vote" $((INTERVAL * 10)) \
+        on_screen '^Epoch 2, in force from slot [0-9]+ \(as proposer[123] reports it\): 4/4 voters vote, a quorum is 3$'
+    t_see "... its row says voter" 5 on_screen "^acceptor4 +11 .* up +voter$"
+    keys 1
+    t_see "the nodes view shows acceptor4 up" 5 on_screen '^ +acceptor4 +acceptor .* up '
+}
+
+phase_readonly() {
+    t_say "# i. --readonly"
+    PANE=read-only
+    start_top "$PANE" 100 30 "" --readonly
+    t_see "the dashboard draws" 5 on_screen 'paxos-top'
+    keys c a
+    t_see "a in the configuration view says changes are off" 5 \
+        on_screen 'read-only: changes of the acceptor set are off \(--readonly\)'
+    t_see "... and opens no prompt" 5 off_screen '^Add acceptor'
+    keys q
+    t_see "q quits" 5 exited "$PANE"
+}
+
 phase_quit() {
     t_say "# f. quit"
     keys q
@@ -218,8 +271,10 @@ t_init
 phase_start
 phase_write
 phase_help
+phase_config
 phase_resize
 phase_failover
 phase_quit
 phase_iterations
+phase_readonly
 t_finish

@@ -2,16 +2,20 @@
 # shellcheck shell=bash disable=SC2317,SC2016  # functions called indirectly (traps); jq programs in single quotes
 # manifests.sh -- the Kubernetes manifests and the guide's scripts, checked
 # offline (no cluster is needed):
-#   a. every document of k8s/ is valid against the Kubernetes API schemas
-#      (npm package kubernetes-models, through validate.mjs), with no field
-#      the API does not know; `kubectl kustomize k8s/` builds
+#   a. every document of k8s/ and k8s/spare-acceptors/ is valid against
+#      the Kubernetes API schemas (npm package kubernetes-models, through
+#      validate.mjs), with no field the API does not know; `kubectl
+#      kustomize` builds both
 #   b. the guide's names, labels, ports and NodePorts; SEED_NODES, the
 #      Services, the containers and the probes agree; acceptors keep their
-#      data on a claim; probes, resources, Prometheus annotations
+#      data on a claim; probes, resources, Prometheus annotations; the
+#      spare acceptors are acceptor1 but for their name, id, ports and
+#      SEED_NODES (the ten and both spares), not applied by default
 #   c. against paxosd itself: every environment variable the manifests set
 #      is one paxosd reads (`paxosd --help`); paxosd starts with each role's
 #      environment, and the probe, annotation and troubleshooting paths
-#      answer on a running paxosd (on a private loopback address)
+#      answer on a running paxosd (on a private loopback address); a
+#      spare starts as acceptor4, not voting
 #   d. the scripts pass bash -n and shellcheck; the guide's client commands
 #      run the right kubectl and curl (a kubectl stand-in answers), and say
 #      clearly when kubectl or the cluster is missing
@@ -31,6 +35,7 @@ set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC_DIR=${PAXOS_SRCDIR:-$(cd "$HERE/../.." && pwd)}
 K8S_DIR="$SRC_DIR/k8s"
+SPARE_DIR="$K8S_DIR/spare-acceptors"
 NPM_DIR=${PAXOS_NPM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/paxos-test/npm}
 NPM_PACKAGES=(kubernetes-models@4.5.1 yaml@2.9.1)
 GUIDE_FILES=(00-namespace.yaml 01-configmap.yaml 02-proposers.yaml
@@ -50,6 +55,7 @@ NODES=(
 TMP=""
 PIDS=()
 OBJECTS=""          # every document of the kustomization, as a JSON array
+SPARE_OBJECTS=""    # the same of k8s/spare-acceptors/
 GUIDE_JSON=""       # NODES as JSON
 
 # ------------------------------------------------------------ reporting
@@ -74,8 +80,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # guide's table ($g) and prints one line per problem; none is a pass.
 check() {
     local desc=$1 problems
-    if ! problems=$(jq -r -n --slurpfile o "$OBJECTS" --argjson g "$GUIDE_JSON" "
-            \$o[0] as \$o | $JQ_LIB $2" 2>&1); then
+    if ! problems=$(jq -r -n --slurpfile o "$OBJECTS" --slurpfile s "$SPARE_OBJECTS" \
+            --argjson g "$GUIDE_JSON" "\$o[0] as \$o | \$s[0] as \$s | $JQ_LIB $2" 2>&1); then
         t_fail "$desc" "jq: $problems"
     elif [[ -n "$problems" ]]; then
         t_fail "$desc" "$problems"
@@ -112,6 +118,7 @@ preflight() {
     trap cleanup EXIT
     trap 't_say "interrupted"; exit 1' INT TERM
     OBJECTS="$TMP/objects.json"
+    SPARE_OBJECTS="$TMP/spare-objects.json"
     local entry name role id port nodeport
     GUIDE_JSON=$(for entry in "${NODES[@]}"; do
         read -r name role id port nodeport <<<"$entry"
@@ -157,25 +164,42 @@ phase_files() {
     else
         t_abort "k8s/ has the guide's files" "missing: ${missing[*]}"
     fi
-    mapfile -t listed < <(yq -r '.resources[]' "$K8S_DIR/kustomization.yaml" 2>/dev/null)
-    for f in "$K8S_DIR"/*.yaml; do
+    read_kustomization "$K8S_DIR" "$OBJECTS"
+    [[ -f "$SPARE_DIR/kustomization.yaml" ]] ||
+        t_abort "k8s/spare-acceptors/ has a kustomization.yaml"
+    read_kustomization "$SPARE_DIR" "$SPARE_OBJECTS"
+    if yq -r '.resources[]' "$K8S_DIR/kustomization.yaml" | grep -q spare; then
+        t_fail "kubectl apply -k k8s/ leaves the spare acceptors out"
+    else
+        t_pass "kubectl apply -k k8s/ leaves the spare acceptors out"
+    fi
+}
+
+# read_kustomization DIR OUT: DIR's kustomization.yaml lists every manifest
+# of DIR, in their order; their documents go to OUT as a JSON array.
+read_kustomization() {
+    local dir=$1 out=$2 f listed=() present=() what=${1#"$SRC_DIR"/}
+    mapfile -t listed < <(yq -r '.resources[]' "$dir/kustomization.yaml" 2>/dev/null)
+    for f in "$dir"/*.yaml; do
         [[ "$(basename "$f")" == kustomization.yaml ]] || present+=("$(basename "$f")")
     done
     if [[ "${listed[*]}" == "${present[*]}" ]]; then
-        t_pass "kustomization.yaml lists every manifest, in the guide's order"
+        t_pass "$what/kustomization.yaml lists every manifest there, in order"
     else
-        t_fail "kustomization.yaml lists every manifest, in the guide's order" \
+        t_fail "$what/kustomization.yaml lists every manifest there, in order" \
             "listed: ${listed[*]}"$'\n'"present: ${present[*]}"
     fi
-    if ! (cd "$K8S_DIR" && yq -c 'select(. != null)' "${listed[@]}") 2>"$TMP/yq.err" |
-            jq -s . >"$OBJECTS"; then
-        t_abort "the manifests parse as YAML" "$(cat "$TMP/yq.err")"
+    if ! (cd "$dir" && yq -c 'select(. != null)' "${listed[@]}") 2>"$TMP/yq.err" |
+            jq -s . >"$out"; then
+        t_abort "the manifests of $what parse as YAML" "$(cat "$TMP/yq.err")"
     fi
 }
 
 phase_schemas() {
     local files=() verdict what why out
-    mapfile -t files < <(yq -r '.resources[] | "k8s/" + .' "$K8S_DIR/kustomization.yaml")
+    mapfile -t files < <(yq -r '.resources[] | "k8s/" + .' "$K8S_DIR/kustomization.yaml"
+                         yq -r '.resources[] | "k8s/spare-acceptors/" + .' \
+                             "$SPARE_DIR/kustomization.yaml")
     if ! out=$(cd "$SRC_DIR" && node "$HERE/validate.mjs" "$NPM_DIR" "${files[@]}" 2>&1); then
         t_abort "validate.mjs runs" "$out"
     fi
@@ -191,33 +215,44 @@ phase_schemas() {
         | {Namespace: 1, ConfigMap: 1, Deployment: 10, Service: 20,
            PersistentVolumeClaim: 5, Ingress: 1, NetworkPolicy: 1} | to_entries[]
         | select($k[.key] != .value) | "\(.key): \($k[.key] // 0), expected \(.value)"'
+    check "the spares' kinds: 2 Deployments, 4 Services, 2 claims, 1 NetworkPolicy" '
+        ($s | group_by(.kind) | map({key: .[0].kind, value: length}) | from_entries) as $k
+        | {Deployment: 2, Service: 4, PersistentVolumeClaim: 2, NetworkPolicy: 1} as $want
+        | ($want | to_entries[] | select($k[.key] != .value) | "\(.key): \($k[.key] // 0), expected \(.value)"),
+          ($k | keys[] | select($want[.] == null) | "unexpected kind \(.)")'
 }
 
 phase_kustomize() {
-    local kubectl out n
-    kubectl=$(command -v kubectl || true)
-    if [[ -z "$kubectl" ]]; then
-        t_note "skipped: kubectl kustomize k8s/ (kubectl not found: apt-get install kubernetes-client)"
+    if ! command -v kubectl >/dev/null 2>&1; then
+        t_note "skipped: kubectl kustomize (kubectl not found: apt-get install kubernetes-client)"
         return 0
     fi
-    if ! out=$("$kubectl" kustomize "$K8S_DIR" 2>&1); then
-        t_fail "kubectl kustomize k8s/ builds" "$out"
+    kustomize_builds "$K8S_DIR" "$OBJECTS"
+    kustomize_builds "$SPARE_DIR" "$SPARE_OBJECTS"
+}
+
+# kustomize_builds DIR OBJECTS: kubectl kustomize DIR builds the objects
+# of OBJECTS, all in namespace paxos, and its output passes the schemas.
+kustomize_builds() {
+    local out n what=${1#"$SRC_DIR"/}
+    if ! out=$(kubectl kustomize "$1" 2>&1); then
+        t_fail "kubectl kustomize $what/ builds" "$out"
         return 0
     fi
     printf '%s\n' "$out" >"$TMP/kustomized.yaml"
     n=$(yq -c 'select(. != null)' "$TMP/kustomized.yaml" | jq -s 'length')
-    if [[ "$n" == "$(jq length "$OBJECTS")" ]] &&
+    if [[ "$n" == "$(jq length "$2")" ]] &&
        yq -c 'select(. != null)' "$TMP/kustomized.yaml" |
            jq -e -s 'all(.[]; .kind == "Namespace" or .metadata.namespace == "paxos")' >/dev/null; then
-        t_pass "kubectl kustomize k8s/ builds $n objects, all in namespace paxos"
+        t_pass "kubectl kustomize $what/ builds $n objects, all in namespace paxos"
     else
-        t_fail "kubectl kustomize k8s/ builds every object in namespace paxos" "$n objects"
+        t_fail "kubectl kustomize $what/ builds every object in namespace paxos" "$n objects"
     fi
     out=$(cd "$TMP" && node "$HERE/validate.mjs" "$NPM_DIR" kustomized.yaml 2>&1 | grep -v '^PASS')
     if [[ -z "$out" ]]; then
-        t_pass "the kustomized output passes the schemas too"
+        t_pass "the kustomized output of $what/ passes the schemas too"
     else
-        t_fail "the kustomized output passes the schemas too" "$out"
+        t_fail "the kustomized output of $what/ passes the schemas too" "$out"
     fi
 }
 
@@ -348,6 +383,66 @@ phase_guide() {
            then "no path to client1" else empty end)'
 }
 
+# ------------------------------------------------------------ b. the spares
+
+phase_spares() {
+    check "the spares are acceptor1's claim, Deployment and Service with their own name, id and ports (SEED_NODES aside)" '
+        def as_spare($n; $id; $port):
+            walk(if type == "string" then gsub("acceptor1"; $n) | (if . == "4001" then "\($port)" else . end)
+                 elif type == "number" then (if . == 4001 then $port elif . == 14001 then $port + 10000 else . end)
+                 else . end)
+            | if .kind == "Deployment"
+              then .spec.template.spec.containers[0].env |= map(if .name == "NODE_ID" then .value = $id else . end)
+              else . end;
+        def without_seeds:
+            if .kind == "Deployment"
+            then .spec.template.spec.containers[0].env |= map(select(.name != "SEED_NODES"))
+            else . end;
+        def differences($a; $b):
+            [($a | paths(scalars)), ($b | paths(scalars))] | unique[] as $p
+            | if ($a | getpath($p)) != ($b | getpath($p)) then $p | map(tostring) | join(".")
+              else empty end;
+        ({name: "acceptor4", id: "11", port: 4004}, {name: "acceptor5", id: "12", port: 4005}) as $spare
+        | ("PersistentVolumeClaim", "Deployment", "Service") as $kind
+        | (if $kind == "PersistentVolumeClaim" then "-data" else "" end) as $suffix
+        | [$o[] | select(.kind == $kind and .metadata.name == "acceptor1\($suffix)")][0]
+          | as_spare($spare.name; $spare.id; $spare.port) as $want
+        | [$s[] | select(.kind == $kind and .metadata.name == "\($spare.name)\($suffix)")][0] as $have
+        | if $have == null then "\($spare.name): no \($kind) \($spare.name)\($suffix)"
+          else differences($want; $have | without_seeds) as $p
+               | ($p | split(".") | map(tonumber? // .)) as $path
+               | "\($spare.name): \($kind) \($p): \($have | without_seeds | getpath($path))"
+                 + " where acceptor1 has \($want | getpath($path))"
+          end'
+    check "the spares' SEED_NODES: the ConfigMap's ten and both spares (a node is named by its rank among them); ACCEPTOR_IDS stays the ConfigMap's" '
+        (cm.data.SEED_NODES + ",11:acceptor:acceptor4:4004,12:acceptor:acceptor5:4005") as $want
+        | ("acceptor4", "acceptor5") as $n
+        | [$s[] | select(.kind == "Deployment" and .metadata.name == $n)][0].spec.template.spec.containers[0].env as $env
+        | ([$env[]? | select(.name == "SEED_NODES") | .value][0]) as $seeds
+        | (if $seeds != $want then "\($n): SEED_NODES \($seeds)" else empty end),
+          (if any($env[]?; .name == "ACCEPTOR_IDS") then "\($n) sets ACCEPTOR_IDS" else empty end)'
+    check "the spares' NodePort Services: acceptor4-external 30404, acceptor5-external 30405, apart from the guide's" '
+        ([$o[], $s[] | select(.kind == "Service" and .spec.type == "NodePort") | .spec.ports[].nodePort]) as $all
+        | (if ($all | length) != ($all | unique | length) then "nodePorts not distinct: \($all)" else empty end),
+          ({name: "acceptor4", port: 4004, nodePort: 30404}, {name: "acceptor5", port: 4005, nodePort: 30405}) as $n
+          | [$s[] | select(.kind == "Service" and .metadata.name == "\($n.name)-external")][0] as $svc
+          | if $svc == null then "\($n.name)-external: missing"
+            elif $svc.spec.type != "NodePort" or $svc.spec.selector != {app: $n.name} then "\($n.name)-external: \($svc.spec)"
+            elif [$svc.spec.ports[] | {port, targetPort, nodePort}] != [{port: $n.port, targetPort: "http", nodePort: $n.nodePort}]
+            then "\($n.name)-external: ports \($svc.spec.ports)"
+            else empty end'
+    check "network policy: the spares user ports 4004 and 4005 from anywhere, their peer ports only from the namespace" '
+        [$o[] | select(.kind == "NetworkPolicy")][0] as $main
+        | [$s[] | select(.kind == "NetworkPolicy")][0] as $np
+        | def selects($p; $labels): $p.spec.podSelector.matchLabels | to_entries | all(.value == $labels[.key]);
+          ([$np.spec.ingress[] | select(has("from") | not) | .ports[]?.port] | sort) as $open
+          | (if $open != [4004, 4005] then "open to anyone: \($open)" else empty end),
+            (if any($np.spec.ingress[]; has("from")) then "a rule with from: the main policy says who reaches the peer ports" else empty end),
+            ($s[] | select(.kind == "Deployment") | .metadata.name as $n | .spec.template.metadata.labels as $l
+             | (if selects($main; $l) | not then "\($n): not selected by \($main.metadata.name)" else empty end),
+               (if selects($np; $l) | not then "\($n): not selected by \($np.metadata.name)" else empty end))'
+}
+
 # ------------------------------------------------------------ c. paxosd
 
 find_paxosd() {
@@ -369,14 +464,15 @@ paxosd_env_names() {
 }
 
 # node_env NAME: the environment a node's Deployment gives it, KEY=VALUE
-# lines (the ConfigMap first, then the container's own env).
+# lines (the ConfigMap first, then the container's own env), from k8s/ or
+# k8s/spare-acceptors/.
 node_env() {
-    jq -r --arg n "$1" '
-        (map(select(.kind == "ConfigMap")) | map({key: .metadata.name, value: (.data // {})}) | from_entries) as $cm
+    jq -r -s --arg n "$1" 'add
+        | (map(select(.kind == "ConfigMap")) | map({key: .metadata.name, value: (.data // {})}) | from_entries) as $cm
         | [.[] | select(.kind == "Deployment" and .metadata.name == $n)][0].spec.template.spec.containers[0]
         | (.envFrom[]? | select(.configMapRef) | $cm[.configMapRef.name] // {}
            | to_entries[] | "\(.key)=\(.value)"),
-          (.env[]? | select(has("value")) | "\(.name)=\(.value)")' "$OBJECTS"
+          (.env[]? | select(has("value")) | "\(.name)=\(.value)")' "$OBJECTS" "$SPARE_OBJECTS"
 }
 
 http_code() {
@@ -398,7 +494,7 @@ phase_paxosd() {
     fi
     manifest_names=$(jq -r '.[] | (select(.kind == "ConfigMap") | .data // {} | keys[]),
             (select(.kind == "Deployment") | .spec.template.spec.containers[].env[]?.name)' \
-        "$OBJECTS" | sort -u)
+        "$OBJECTS" "$SPARE_OBJECTS" | sort -u)
     unknown=$(comm -23 <(printf '%s\n' "$manifest_names") <(printf '%s\n' "$names"))
     if [[ -z "$unknown" ]]; then
         t_pass "every variable the manifests set is one paxosd reads ($(wc -l <<<"$manifest_names") of $(wc -l <<<"$names"))"
@@ -411,7 +507,7 @@ phase_paxosd() {
     # nodes talk only among themselves (no other test's node is reached).
     addr="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
     t_note "one node of each role on $addr"
-    for name in proposer1 acceptor1 learner1 client1; do
+    for name in proposer1 acceptor1 learner1 client1 acceptor4; do
         mapfile -t env < <(node_env "$name" |
             sed -E "/^SEED_NODES=/ s/:([a-z]+[0-9]+):([0-9]+)/:$addr:\2/g; /^DATA_DIR=/d")
         mkdir -p "$TMP/data/$name"
@@ -426,7 +522,7 @@ phase_paxosd() {
         kill -0 "${entry#*:}" 2>/dev/null || failed+=("${entry%%:*}: $(tail -n 3 "$TMP/${entry%%:*}.log")")
     done
     if [[ ${#failed[@]} -eq 0 ]]; then
-        t_pass "paxosd starts as proposer1, acceptor1, learner1 and client1 with their Deployments' environment"
+        t_pass "paxosd starts as proposer1, acceptor1, learner1, client1 and acceptor4 with their Deployments' environment"
     else
         t_fail "paxosd starts with each role's Deployment environment" "$(printf '%s\n' "${failed[@]}")"
         return 0
@@ -465,6 +561,14 @@ phase_paxosd() {
         t_pass "the guide's troubleshooting path: GET /view-logs answers on ports 3001, 4001 and 6001"
     else
         t_fail "the guide's troubleshooting path: GET /view-logs answers" "$(printf '%s\n' "${failed[@]}")"
+    fi
+    code=$(http_code "http://$addr:4004/status")
+    if [[ "$code" == 200 ]] &&
+       jq -e '.name == "acceptor4" and .id == 11 and .admission != "active"' "$TMP/body" >/dev/null 2>&1; then
+        t_pass "the spare starts as acceptor4 (id 11) on port 4004, not voting ($(jq -r .admission "$TMP/body"))"
+    else
+        t_fail "the spare starts as acceptor4 (id 11) on port 4004, not voting" \
+            "HTTP $code: $(head -c 300 "$TMP/body" 2>/dev/null)"
     fi
     code=$(http_code "http://$addr:6001/status")
     if [[ "$code" == 200 ]]; then
@@ -544,8 +648,22 @@ write_fake_kubectl() {
     mkdir -p "$TMP/bin"
     cat >"$TMP/bin/kubectl" <<EOF
 #!/usr/bin/env bash
-printf '%s\n' "\$*" >>"$TMP/kubectl.log"
+log="$TMP/kubectl.log"
+printf '%s\n' "\$*" >>"\$log"
 mode=\$(cat "$TMP/kubectl.mode" 2>/dev/null)
+EOF
+    # GET /voters with a spare waiting to be admitted; POST /voters's 200.
+    cat >>"$TMP/bin/kubectl" <<'EOF'
+voter() {
+    printf '{"id":%s,"name":"%s","host":"%s","port":%s,"member":"%s"}' "$1" "$2" "$2" "$3" "$4"
+}
+acceptor() {
+    printf '{"id":%s,"name":"%s","address":"%s:%s","member":"%s","cluster":"%s","standing":"%s"}' \
+        "$1" "$2" "$2" "$3" "$4" "$5" "$6"
+}
+three="$(voter 4 acceptor1 4001 e01fe6938d269385),$(voter 5 acceptor2 4002 0391eec2175d7021),$(voter 6 acceptor3 4003 427a22cfc017f76b)"
+voters='{"epoch":1,"first_slot":1,"voters":['"$three"'],"coming":[],"leader":1,"leader_name":"proposer1","change_in_progress":false,"acceptors":['"$(acceptor 4 acceptor1 4001 e01fe6938d269385 a4a9af290d596eda voter),$(acceptor 11 acceptor4 4004 307aae142104583c "" "waiting to be admitted"),"'{"id":12,"name":"acceptor5","address":"acceptor5:4005","standing":"unreachable"}]}'
+changed='{"status":"changed","epoch":2,"first_slot":1025,"voters":['"$three,$(voter 11 acceptor4 4004 307aae142104583c)"'],"slot":3}'
 EOF
     cat >>"$TMP/bin/kubectl" <<'EOF'
 if [[ "$mode" == down ]]; then
@@ -559,11 +677,20 @@ case "$*" in
         app=${all#get pods -n paxos -l app=}
         printf '%s-7d4b9c-x2x9z' "${app%% *}" ;;
     "exec -i -n paxos "*|"exec -n paxos "*)
-        [[ "$2" == -i ]] && cat >/dev/null
+        [[ "$2" == -i ]] && printf 'body %s\n' "$(cat)" >>"$log"
         url=${*##* }
-        case "$url" in
-            */send) printf '{"status":"chosen","slot":7,"value":"v","client_id":"9","seq":1,"leader":"proposer1","ballot":{"round":1,"node":1},"attempts":1,"latency_ms":2}\n200' ;;
-            */propose) printf '{"slot":8,"ballot":{"round":1,"node":1},"from":1,"value":"v","client_id":"proposer2","seq":1}\n200' ;;
+        case "$2 $url" in
+            *" "*/send) printf '{"status":"chosen","slot":7,"value":"v","client_id":"9","seq":1,"leader":"proposer1","ballot":{"round":1,"node":1},"attempts":1,"latency_ms":2}\n200' ;;
+            *" "*/propose) printf '{"slot":8,"ballot":{"round":1,"node":1},"from":1,"value":"v","client_id":"proposer2","seq":1}\n200' ;;
+            "-n "*/voters) printf '%s\n200' "$voters" ;;
+            "-i "*/voters)
+                case "$mode" in
+                    400) printf '{"error":"acceptor1 votes already"}\n400' ;;
+                    409) printf '{"error":"a configuration change is under way"}\n409' ;;
+                    503) printf '{"error":"no leader elected yet","leader":null}\n503' ;;
+                    504) printf '{"error":"leadership lost","status":"unknown"}\n504' ;;
+                    *) printf '%s\n200' "$changed" ;;
+                esac ;;
             *) printf '{"error":"no route"}\n404' ;;
         esac ;;
     *) echo "fake kubectl: $*" >&2; exit 1 ;;
@@ -615,6 +742,7 @@ phase_client_commands() {
     else
         t_fail "paxos_k8s_client.py monitor runs paxos-top --k8s --monitor" "$out"
     fi
+    phase_member_commands
     # The cluster is down: a clear message, exit 1.
     printf 'down' >"$TMP/kubectl.mode"
     if out=$(PATH="$TMP/bin:$PATH" bash "$client" read 2>&1); then
@@ -647,6 +775,79 @@ phase_client_commands() {
     fi
 }
 
+# client_fails DESCRIPTION PATTERN MODE -- COMMAND...: COMMAND exits 1
+# and says PATTERN while the stand-in answers POST /voters with MODE.
+client_fails() {
+    local desc=$1 pattern=$2 rc=0 out
+    printf '%s' "$3" >"$TMP/kubectl.mode"
+    shift 4
+    : >"$TMP/kubectl.log"
+    out=$(env PATH="$TMP/bin:$PATH" "$@" 2>&1) || rc=$?
+    rm -f "$TMP/kubectl.mode"
+    if [[ $rc -eq 1 ]] && grep -Eq -- "$pattern" <<<"$out"; then
+        t_pass "$desc (exit 1)"
+    else
+        t_fail "$desc" "exit $rc: $out"$'\n'"kubectl was called: $(cat "$TMP/kubectl.log")"
+    fi
+}
+
+# members, member-add, member-remove, member-replace: GET and POST
+# /voters on a proposer, the answers and every error status.
+phase_member_commands() {
+    local client="$SRC_DIR/scripts/paxos-client.sh"
+    client_run "paxos-client.sh members: GET localhost:3001/voters in proposer1's pod, a row per acceptor with its standing" \
+        'acceptor4 +11 +307aae142104583c +acceptor4:4004 +waiting to be admitted' \
+        'exec -n paxos proposer1-[^ ]+ -- curl .*http://localhost:3001/voters$' \
+        -- bash "$client" members
+    client_run "paxos-client.sh members says how to admit a waiting acceptor" \
+        '^acceptor4 does not vote: admit it with ./paxos-client.sh member-add acceptor4$' '.' \
+        -- bash "$client" members
+    client_run "paxos-client.sh members names the configuration, its voters and its quorum" \
+        '^voters: acceptor1, acceptor2, acceptor3 \(a quorum is 2 of 3\)$' '.' \
+        -- bash "$client" members
+    client_run "paxos-client.sh --json members prints GET /voters as it is" \
+        '^\{"epoch":1,.*"standing":"unreachable"\}\]\}$' '.' \
+        -- bash "$client" --json members
+    client_run "paxos-client.sh member-add acceptor4: POST {\"add\":\"acceptor4\"} to proposer1's /voters" \
+        '^added acceptor4: configuration epoch 2 in force from slot 1025, voters acceptor1, acceptor2, acceptor3, acceptor4$' \
+        '^body \{"add":"acceptor4"\}$' \
+        -- bash "$client" member-add acceptor4
+    client_run "PROPOSER=proposer2 paxos-client.sh member-remove acceptor2 goes to proposer2:3002/voters" \
+        '^removed acceptor2: ' 'exec -i -n paxos proposer2-[^ ]+ -- curl .*http://localhost:3002/voters$' \
+        PROPOSER=proposer2 -- bash "$client" member-remove acceptor2
+    client_run "paxos-client.sh member-replace acceptor1 acceptor4 sends replace and with" \
+        '^replaced acceptor1 with acceptor4: ' '^body \{"replace":"acceptor1","with":"acceptor4"\}$' \
+        -- bash "$client" member-replace acceptor1 acceptor4
+    client_run "paxos_k8s_client.py --proposer proposer3 member-replace runs paxos-client.sh's" \
+        '^replaced acceptor1 with acceptor4: ' 'exec -i -n paxos proposer3-[^ ]+ -- curl .*/voters$' \
+        -- python3 "$SRC_DIR/scripts/paxos_k8s_client.py" --proposer proposer3 member-replace acceptor1 acceptor4
+    client_run "paxos_k8s_client.py members runs paxos-client.sh members" \
+        'waiting to be admitted' 'curl .*http://localhost:3001/voters$' \
+        -- python3 "$SRC_DIR/scripts/paxos_k8s_client.py" members
+    client_fails "member-add: a change that makes no sense (400) is said as the leader says it" \
+        'member-add acceptor1 through proposer1: HTTP 400: acceptor1 votes already' 400 \
+        -- bash "$client" member-add acceptor1
+    client_fails "member-add: another change under way (409)" \
+        'HTTP 409: a configuration change is under way' 409 -- bash "$client" member-add acceptor4
+    client_fails "member-remove: no leader (503)" \
+        'HTTP 503: no leader elected yet' 503 -- bash "$client" member-remove acceptor2
+    client_fails "member-replace: leadership lost mid-change (504) says to look at members" \
+        'HTTP 504: leadership lost \(.*check with ./paxos-client.sh members\)' 504 \
+        -- bash "$client" member-replace acceptor1 acceptor4
+    client_fails "member-add --json: the error answer as it is" \
+        '^\{"error":"a configuration change is under way"\}$' 409 \
+        -- bash "$client" --json member-add acceptor4
+    client_fails "member-replace with one name: the usage, no request" \
+        'usage: paxos-client.sh member-replace OLD NEW' 200 -- bash "$client" member-replace acceptor1
+    client_fails "member-add with a bad name: a clear error, no request" \
+        "'acceptor4; rm' is not an acceptor name or id" 200 -- bash "$client" member-add 'acceptor4; rm'
+    if grep -q exec "$TMP/kubectl.log"; then
+        t_fail "a bad name runs nothing in a pod" "$(cat "$TMP/kubectl.log")"
+    else
+        t_pass "a bad name runs nothing in a pod"
+    fi
+}
+
 # ------------------------------------------------------------ main
 
 T_START=$(date +%s)
@@ -656,6 +857,7 @@ phase_files
 phase_schemas
 phase_kustomize
 phase_guide
+phase_spares
 phase_paxosd
 phase_scripts
 phase_client_commands

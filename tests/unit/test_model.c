@@ -2,7 +2,10 @@
  * recorded from a running ten-node cluster (tests/unit/fixtures): every
  * role's fields, malformed and partial answers, the events two polls
  * imply, the derived leader, quorum and rates, the learned log merged from
- * two learners, sorting and filtering the rows, and endpoint lists. */
+ * two learners, sorting and filtering the rows, the acceptor set (the
+ * configuration in force and to come, spares waiting to be admitted, a
+ * lost data directory, a removed voter), the changes typed at the
+ * configuration view and their answers, and endpoint lists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -869,6 +872,445 @@ static void test_filtering_rows(void **state)
     model_free(&m);
 }
 
+/* ---- the acceptor set ---- */
+
+/* The member identities of the voters of epoch 2 (the fixtures'). */
+static const char *const MEMBERS[] = {
+    "e01fe6938d269385", "0391eec2175d7021", "427a22cfc017f76b",
+};
+
+/* A voting acceptor's recorded answer as acceptor k+1 (id 4 + k) says it. */
+static char *acceptor_answer(size_t k)
+{
+    char *text = fixture("status_acceptor_voting.json");
+    json_object *root = json_tokener_parse(text);
+    char name[16], *changed;
+
+    assert_non_null(root);
+    snprintf(name, sizeof name, "acceptor%zu", k + 1);
+    json_object_object_add(root, "id", json_object_new_int((int)(4 + k)));
+    json_object_object_add(root, "name", json_object_new_string(name));
+    json_object_object_add(root, "member",
+                           json_object_new_string(MEMBERS[k]));
+    assert_non_null(changed = strdup(json_object_to_json_string_ext(
+                        root, JSON_C_TO_STRING_PLAIN)));
+    json_object_put(root);
+    free(text);
+    return changed;
+}
+
+/* The guide's ten and acceptor4 (added as paxos-top finds it later),
+ * after epoch 2 made acceptor4 a voter: everyone votes. Returns
+ * acceptor4's index. */
+static size_t reconfigured_cluster(struct model *m, int64_t now)
+{
+    const struct endpoint spare = { "acceptor4", "127.0.0.1", 4004 };
+    int acceptor4;
+
+    init_cluster(m);
+    feed_healthy_cluster(m, now);
+    feed(m, PROPOSER1, "status_proposer_reconfigured.json", now);
+    for (size_t k = 0; k < 3; k++)
+        feed_owned(m, ACCEPTOR1 + k, acceptor_answer(k), now);
+    acceptor4 = model_add_node(m, &spare, now);
+    assert_int_equal(acceptor4, N_NODES);
+    feed(m, (size_t)acceptor4, "status_acceptor_voting.json", now);
+    model_tick(m, now);
+    return (size_t)acceptor4;
+}
+
+static void test_acceptor_identity_and_configs(void **state)
+{
+    struct model m;
+
+    init_cluster(&m);
+    feed(&m, ACCEPTOR1, "status_acceptor_voting.json", 1000);
+    const struct node_view *n = &m.nodes[ACCEPTOR1];
+    assert_string_equal(n->member, "307aae142104583c");
+    assert_string_equal(n->cluster, "a4a9af290d596eda");
+    assert_string_equal(n->admission, "active");
+    assert_int_equal(n->n_configs, 2);          /* the one before, too */
+    const struct config_view *c = &n->configs[1];
+    assert_int_equal(c->epoch, 2);
+    assert_int_equal(c->first_slot, 1025);
+    assert_int_equal(c->n_voters, 4);
+    assert_int_equal(c->voters[3].id, 11);
+    assert_string_equal(c->voters[3].name, "acceptor4");
+    assert_string_equal(c->voters[3].member, "307aae142104583c");
+    assert_string_equal(c->voters[3].address, "127.0.0.1:25504");
+
+    feed(&m, ACCEPTOR2, "status_acceptor_waiting.json", 1000);
+    assert_string_equal(m.nodes[ACCEPTOR2].admission, "waiting");
+    assert_string_equal(m.nodes[ACCEPTOR2].cluster, "");
+    assert_int_equal(m.nodes[ACCEPTOR2].n_configs, 0);
+
+    feed(&m, PROPOSER1, "status_proposer_reconfigured.json", 1000);
+    assert_int_equal(m.nodes[PROPOSER1].n_configs, 1);
+    assert_int_equal(m.nodes[PROPOSER1].configs[0].epoch, 2);
+    feed(&m, LEARNER1, "status_learner_reconfigured.json", 1000);
+    assert_int_equal(m.nodes[LEARNER1].configs[0].n_voters, 4);
+    /* An answer from before reconfiguration has none of it. */
+    feed(&m, ACCEPTOR3, "status_acceptor.json", 1000);
+    assert_string_equal(m.nodes[ACCEPTOR3].admission, "");
+    assert_int_equal(m.nodes[ACCEPTOR3].n_configs, 0);
+    model_free(&m);
+}
+
+static void test_configuration_in_force_and_coming(void **state)
+{
+    struct model m;
+    size_t acceptor4 = reconfigured_cluster(&m, 1000);
+
+    assert_int_equal(m.config.epoch, 2);
+    assert_int_equal(m.config.first_slot, 1025);
+    assert_string_equal(m.config_from, "proposer1");
+    assert_int_equal(m.n_coming, 0);
+    assert_event(&m, "configuration epoch 2 from slot 1025: acceptor1, "
+                 "acceptor2, acceptor3, acceptor4");
+    assert_event(&m, "watching acceptor4 (127.0.0.1:4004) from now on");
+    assert_string_equal(model_quorum_of(&m), "voters");
+    assert_int_equal(m.acceptors_total, 4);
+    assert_int_equal(m.acceptors_up, 4);
+    assert_int_equal(m.quorum, 3);
+    assert_int_equal(model_standing(&m, acceptor4), STANDING_VOTER);
+    assert_string_equal(model_standing_word(STANDING_VOTER), "");
+
+    /* A change chosen, not yet in force: epoch 3 leaves acceptor2 out. */
+    feed(&m, PROPOSER1, "status_proposer_change_coming.json", 2000);
+    model_tick(&m, 2000);
+    assert_int_equal(m.config.epoch, 2);
+    assert_int_equal(m.n_coming, 1);
+    assert_int_equal(m.coming[0].epoch, 3);
+    assert_int_equal(m.coming[0].first_slot, 2049);
+    assert_int_equal(m.coming[0].n_voters, 3);
+
+    /* Without the leader, the node that knows the newest: acceptor4's
+     * chain, read at its commit (epoch 1, then 2 from slot 1025). */
+    refuse(&m, PROPOSER1, 3000);
+    model_tick(&m, 3000);
+    assert_int_equal(m.config.epoch, 2);
+    assert_int_equal(m.n_coming, 0);
+    assert_string_equal(m.config_from, "acceptor1");
+
+    /* Epoch 5 (acceptor2 removed, acceptor1 with its new identity). */
+    feed(&m, PROPOSER1, "status_proposer_acceptor2_removed.json", 4000);
+    model_tick(&m, 4000);
+    assert_string_equal(last_event(&m) , "configuration epoch 2 -> 5 from "
+                        "slot 4097: acceptor1, acceptor3, acceptor4");
+    model_free(&m);
+}
+
+static void test_spare_waiting_to_be_admitted(void **state)
+{
+    const struct endpoint spare = { "acceptor5", "127.0.0.1", 4005 };
+    struct model_acceptor rows[MODEL_ACCEPTORS_MAX];
+    struct model m;
+    size_t acceptor4 = reconfigured_cluster(&m, 1000);
+    int acceptor5 = model_add_node(&m, &spare, 2000);
+
+    assert_true(acceptor5 > 0);
+    feed(&m, (size_t)acceptor5, "status_acceptor_waiting.json", 2000);
+    model_tick(&m, 2000);
+    assert_event(&m, "acceptor5 admission: waiting");
+    assert_int_equal(model_standing(&m, (size_t)acceptor5), STANDING_WAITING);
+    assert_string_equal(model_standing_text(STANDING_WAITING),
+                        "waiting to be admitted");
+    assert_string_equal(model_standing_word(STANDING_WAITING), "waiting");
+    assert_int_equal(m.acceptors_total, 4);     /* a spare is no voter */
+
+    size_t n = model_acceptors(&m, rows, MODEL_ACCEPTORS_MAX);
+    assert_int_equal(n, 5);
+    for (size_t k = 0; k < 4; k++) {
+        assert_true(rows[k].voter);
+        assert_true(model_acceptor_votes(&m, &rows[k]));
+    }
+    assert_string_equal(rows[3].name, "acceptor4");
+    assert_int_equal(rows[3].node, (int)acceptor4);
+    assert_string_equal(rows[4].name, "acceptor5");
+    assert_int_equal(rows[4].id, 12);
+    assert_string_equal(rows[4].member, "bf6c5dd3d5246200");
+    assert_string_equal(rows[4].address, "127.0.0.1:4005");
+    assert_false(rows[4].voter);
+    assert_int_equal(rows[4].standing, STANDING_WAITING);
+    assert_false(model_acceptor_votes(&m, &rows[4]));
+    size_t order[MODEL_NODES_MAX];
+    assert_int_equal(model_rows(&m, COL_NAME, false, "WAIT", order), 1);
+    assert_int_equal(order[0], (size_t)acceptor5);
+
+    /* Admitted: its answer says active and epoch 3 names it. */
+    feed(&m, (size_t)acceptor5, "status_acceptor_voting.json", 3000);
+    assert_event(&m, "acceptor5 admission: waiting -> active");
+    model_free(&m);
+}
+
+static void test_voter_not_watched(void **state)
+{
+    struct model_acceptor rows[MODEL_ACCEPTORS_MAX];
+    struct model m;
+
+    init_cluster(&m);       /* acceptor4 is not among the watched nodes */
+    feed_healthy_cluster(&m, 1000);
+    feed(&m, PROPOSER1, "status_proposer_reconfigured.json", 1000);
+    for (size_t k = 0; k < 3; k++)
+        feed_owned(&m, ACCEPTOR1 + k, acceptor_answer(k), 1000);
+    model_tick(&m, 1000);
+    assert_int_equal(model_acceptors(&m, rows, MODEL_ACCEPTORS_MAX), 4);
+    assert_string_equal(rows[3].name, "acceptor4");
+    assert_int_equal(rows[3].node, -1);
+    assert_int_equal(rows[3].standing, STANDING_VOTER);  /* as configured */
+    assert_string_equal(rows[3].address, "127.0.0.1:25504");
+    assert_false(model_acceptor_votes(&m, &rows[3]));
+    assert_int_equal(m.acceptors_up, 3);        /* unknown is not voting */
+    assert_int_equal(m.quorum, 3);
+    model_free(&m);
+}
+
+static void test_lost_data_directory(void **state)
+{
+    struct model_acceptor rows[MODEL_ACCEPTORS_MAX];
+    struct model m;
+
+    reconfigured_cluster(&m, 1000);
+    /* acceptor1 comes back on an empty disk: another member identity. */
+    feed(&m, ACCEPTOR1, "status_acceptor_new_disk.json", 2000);
+    model_tick(&m, 2000);
+    assert_event(&m, "acceptor1 has a new member identity 4f57b93d2b28a441: "
+                 "its data directory is new");
+    assert_event(&m, "acceptor1 admission: active -> waiting");
+    assert_int_equal(model_standing(&m, ACCEPTOR1), STANDING_RENEWED);
+    assert_non_null(strstr(model_standing_text(STANDING_RENEWED),
+                           "under another member identity"));
+    assert_string_equal(model_standing_word(STANDING_RENEWED), "waiting");
+    assert_int_equal(m.acceptors_up, 3);
+    model_acceptors(&m, rows, MODEL_ACCEPTORS_MAX);
+    assert_string_equal(rows[0].name, "acceptor1");
+    assert_true(rows[0].voter);
+    assert_string_equal(rows[0].member, "4f57b93d2b28a441");  /* it says */
+    assert_false(model_acceptor_votes(&m, &rows[0]));
+
+    /* Two of four voters lost: no quorum among the voters. */
+    feed_owned(&m, ACCEPTOR2, fixture_with("status_acceptor_new_disk.json",
+                                           "id", json_object_new_int(5)),
+               3000);
+    model_tick(&m, 3000);
+    assert_string_equal(last_event(&m), "no quorum: voters 2/4 up (need 3)");
+    model_free(&m);
+}
+
+static void test_removed_acceptor_is_not_a_voter(void **state)
+{
+    struct model m;
+
+    init_cluster(&m);
+    feed_healthy_cluster(&m, 1000);
+    feed(&m, PROPOSER1, "status_proposer_acceptor2_removed.json", 1000);
+    feed(&m, ACCEPTOR2, "status_acceptor_removed.json", 1000);
+    model_tick(&m, 1000);
+    assert_int_equal(m.config.epoch, 5);
+    assert_int_equal(model_standing(&m, ACCEPTOR2), STANDING_NOT_VOTER);
+    assert_string_equal(model_standing_word(STANDING_NOT_VOTER), "nonvoter");
+    /* Not an acceptor, or never answered: nothing to say. */
+    assert_int_equal(model_standing(&m, PROPOSER1), STANDING_UNKNOWN);
+    assert_int_equal(model_standing(&m, N_NODES + 5), STANDING_UNKNOWN);
+    model_free(&m);
+}
+
+static void test_bad_configs_mark_down(void **state)
+{
+    json_object *voters = json_object_new_array(), *configs;
+
+    check_bad_answer(fixture_with("status_proposer_reconfigured.json",
+                                  "configs", json_object_new_string("e2")),
+                     "field 'configs' must be an array");
+    configs = json_object_new_array();
+    for (int k = 0; k < 5; k++)
+        json_object_array_add(configs, json_object_new_object());
+    check_bad_answer(fixture_with("status_proposer_reconfigured.json",
+                                  "configs", configs),
+                     "field 'configs' holds 5 configurations, at most 4");
+    for (int k = 0; k < 32; k++)
+        json_object_array_add(voters, json_object_new_object());
+    configs = json_object_new_array();
+    json_object_array_add(configs, json_object_new_object());
+    json_object_object_add(json_object_array_get_idx(configs, 0), "voters",
+                           voters);
+    check_bad_answer(fixture_with("status_proposer_reconfigured.json",
+                                  "configs", configs),
+                     "field 'configs[0].voters' has 32 voters, at most 31");
+    configs = json_tokener_parse("[{\"epoch\":1,\"voters\":[{\"id\":4,"
+                                 "\"port\":70000}]}]");
+    check_bad_answer(fixture_with("status_proposer_reconfigured.json",
+                                  "configs", configs),
+                     "field 'configs[0].voters[0].port'");
+    configs = json_tokener_parse("[{\"epoch\":-1}]");
+    check_bad_answer(fixture_with("status_proposer_reconfigured.json",
+                                  "configs", configs),
+                     "field 'configs[0].epoch' must be a non-negative");
+}
+
+static void test_watching_more_nodes(void **state)
+{
+    struct endpoint ep = { "", "127.0.0.1", 0 };
+    struct model m;
+
+    init_cluster(&m);
+    for (size_t i = N_NODES; i < MODEL_NODES_MAX; i++) {
+        snprintf(ep.name, sizeof ep.name, "acceptor%zu", i);
+        ep.port = (uint16_t)(10000 + i);
+        assert_int_equal(model_add_node(&m, &ep, 1000), (int)i);
+    }
+    assert_string_equal(m.nodes[N_NODES].ep.name, "acceptor10");
+    assert_string_equal(m.nodes[PROPOSER1].ep.name, "proposer1");
+    snprintf(ep.name, sizeof ep.name, "one-too-many");
+    assert_int_equal(model_add_node(&m, &ep, 1000), -1);
+    assert_string_equal(last_event(&m),
+                        "cannot watch one-too-many too: too many nodes");
+    assert_int_equal(m.n_nodes, MODEL_NODES_MAX);
+    model_free(&m);
+}
+
+/* ---- changes of the acceptor set ---- */
+
+static void check_parse(enum model_change_kind kind, const char *text,
+                        const char *name, const char *with)
+{
+    struct model_change c;
+    char err[200] = "";
+
+    if (model_change_parse(kind, text, &c, err, sizeof err) != 0)
+        fail_msg("'%s' refused: %s", text, err);
+    assert_int_equal(c.kind, kind);
+    assert_string_equal(c.name, name);
+    assert_string_equal(c.with, with);
+}
+
+static void check_refused(enum model_change_kind kind, const char *text,
+                          const char *reason)
+{
+    struct model_change c;
+    char err[200] = "";
+
+    assert_int_equal(model_change_parse(kind, text, &c, err, sizeof err), -1);
+    if (!strstr(err, reason))
+        fail_msg("'%s': error \"%s\" does not say \"%s\"", text, err, reason);
+}
+
+static void test_change_prompt_text(void **state)
+{
+    check_parse(CHANGE_ADD, "acceptor4", "acceptor4", "");
+    check_parse(CHANGE_ADD, "  11 ", "11", "");
+    check_parse(CHANGE_REMOVE, "acceptor2", "acceptor2", "");
+    check_parse(CHANGE_REPLACE, "acceptor1 acceptor4", "acceptor1",
+                "acceptor4");
+    check_parse(CHANGE_REPLACE, "acceptor1   acceptor4 ", "acceptor1",
+                "acceptor4");
+    check_refused(CHANGE_ADD, "", "type one acceptor name or id");
+    check_refused(CHANGE_ADD, "acceptor4 acceptor5",
+                  "type one acceptor name or id");
+    check_refused(CHANGE_REPLACE, "acceptor1", "type two names");
+    check_refused(CHANGE_REPLACE, "a b c", "type two names");
+    check_refused(CHANGE_REPLACE, "acceptor1 acceptor1",
+                  "acceptor1 cannot take its own place");
+    check_refused(CHANGE_ADD, "acceptor4;rm", "'acceptor4;rm' is not an "
+                  "acceptor name or id");
+    check_refused(CHANGE_ADD, "\"acceptor4\"", "is not an acceptor name");
+    check_refused(CHANGE_REMOVE, "abcdefghijabcdefghijabcdefghijabc",
+                  "is not an acceptor name");
+}
+
+static void check_body(enum model_change_kind kind, const char *text,
+                       const char *body, const char *said)
+{
+    struct model_change c;
+    char err[200], what[100];
+    char *json;
+
+    assert_int_equal(model_change_parse(kind, text, &c, err, sizeof err), 0);
+    assert_non_null(json = model_change_body(&c));
+    assert_string_equal(json, body);
+    free(json);
+    model_change_text(&c, what, sizeof what);
+    assert_string_equal(what, said);
+}
+
+static void test_change_body_and_text(void **state)
+{
+    check_body(CHANGE_ADD, "acceptor4", "{\"add\":\"acceptor4\"}",
+               "add acceptor4");
+    check_body(CHANGE_REMOVE, "11", "{\"remove\":\"11\"}", "remove 11");
+    check_body(CHANGE_REPLACE, "acceptor1 acceptor4",
+               "{\"replace\":\"acceptor1\",\"with\":\"acceptor4\"}",
+               "replace acceptor1 with acceptor4");
+}
+
+/* The answer to "add acceptor4" with status and body: what it says. */
+static void check_result(int status, const char *body, bool in_force,
+                         const char *said)
+{
+    struct model_change c;
+    struct model m;
+    char err[100], out[512];
+
+    init_cluster(&m);
+    assert_int_equal(model_change_parse(CHANGE_ADD, "acceptor4", &c, err,
+                                        sizeof err), 0);
+    assert_int_equal(model_change_result(&m, &c, "proposer2", status, body,
+                                         17, 1000, out, sizeof out),
+                     in_force);
+    assert_string_equal(out, said);
+    assert_string_equal(last_event(&m), said);
+    model_free(&m);
+}
+
+/* POST /voters's 200: the configuration in force, as the leader's chain
+ * holds it, with "status" and "slot". */
+static char *changed_answer(void)
+{
+    char *text = fixture("status_proposer_reconfigured.json");
+    json_object *root = json_tokener_parse(text), *configs, *config;
+    char *answer;
+
+    assert_true(json_object_object_get_ex(root, "configs", &configs));
+    config = json_object_array_get_idx(configs, 0);
+    json_object_object_add(config, "status",
+                           json_object_new_string("changed"));
+    json_object_object_add(config, "slot", json_object_new_int(1));
+    assert_non_null(answer = strdup(json_object_to_json_string_ext(
+                        config, JSON_C_TO_STRING_PLAIN)));
+    json_object_put(root);
+    free(text);
+    return answer;
+}
+
+static void test_change_answers(void **state)
+{
+    char *changed = changed_answer();
+
+    /* The 200 carries the configuration now in force. */
+    check_result(200, changed, true, "add acceptor4: epoch 2 in force from "
+                 "slot 1025, voters acceptor1, acceptor2, acceptor3, "
+                 "acceptor4 (proposer2, 17 ms)");
+    free(changed);
+    check_result(200, "{\"configs\":[]}", false, "add acceptor4: proposer2 "
+                 "answered 200 without the configuration in force: "
+                 "{\"configs\":[]}");
+    check_result(400, "{\"error\":\"acceptor4 votes already\"}", false,
+                 "add acceptor4 failed on proposer2: HTTP 400: acceptor4 "
+                 "votes already (17 ms)");
+    check_result(409, "{\"error\":\"a configuration change is under way\"}",
+                 false, "add acceptor4 failed on proposer2: HTTP 409: a "
+                 "configuration change is under way (17 ms)");
+    check_result(503, "{\"error\":\"no leader elected yet\",\"leader\":null}",
+                 false, "add acceptor4 failed on proposer2: HTTP 503: no "
+                 "leader elected yet (17 ms)");
+    check_result(504, "{\"error\":\"leadership lost\",\"status\":\"unknown\"}",
+                 false, "add acceptor4: unknown: leadership was lost during "
+                 "the change, which may still come into force (proposer2, "
+                 "17 ms)");
+    check_result(0, "connection refused", false, "add acceptor4 failed on "
+                 "proposer2: connection refused (17 ms)");
+}
+
 /* ---- endpoints ---- */
 
 static void test_endpoints_parse_good(void **state)
@@ -987,6 +1429,17 @@ int main(void)
         cmocka_unit_test(test_log_keeps_the_newest_slots),
         cmocka_unit_test(test_sorting_by_every_column),
         cmocka_unit_test(test_filtering_rows),
+        cmocka_unit_test(test_acceptor_identity_and_configs),
+        cmocka_unit_test(test_configuration_in_force_and_coming),
+        cmocka_unit_test(test_spare_waiting_to_be_admitted),
+        cmocka_unit_test(test_voter_not_watched),
+        cmocka_unit_test(test_lost_data_directory),
+        cmocka_unit_test(test_removed_acceptor_is_not_a_voter),
+        cmocka_unit_test(test_bad_configs_mark_down),
+        cmocka_unit_test(test_watching_more_nodes),
+        cmocka_unit_test(test_change_prompt_text),
+        cmocka_unit_test(test_change_body_and_text),
+        cmocka_unit_test(test_change_answers),
         cmocka_unit_test(test_endpoints_parse_good),
         cmocka_unit_test(test_endpoints_parse_bad),
         cmocka_unit_test(test_endpoints_from_file),
