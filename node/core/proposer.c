@@ -765,14 +765,11 @@ void proposer_tick(struct proposer *p, int64_t now)
         return;
     }
     idmap_aging_tick(&p->ids, now);
-    if (now - p->quorum_at > 2 * (int64_t)p->set.election_timeout_ms) {
-        proposer_step_down(p, 0, "no quorum of acceptors answers", now);
-        return;
-    }
     if (p->held_from <= p->commit + 1) {
         /* Every slot before the new voters' first is chosen, and they do
          * not promise: a new election asks them all, with a higher
-         * ballot. */
+         * ballot. Checked first, as a blocked leader also stops hearing
+         * a quorum, and this is the reason to give. */
         if (now - p->held_since > 2 * (int64_t)p->set.election_timeout_ms) {
             proposer_step_down(p, 0, "the new voters did not promise", now);
             return;
@@ -781,6 +778,10 @@ void proposer_tick(struct proposer *p, int64_t now)
             p->progress_at = now;
             proposer_ask_unpromised(p, chain_at(&p->chain, p->held_from));
         }
+    }
+    if (now - p->quorum_at > 2 * (int64_t)p->set.election_timeout_ms) {
+        proposer_step_down(p, 0, "no quorum of acceptors answers", now);
+        return;
     }
     proposer_expire_pending(p, now);
     if (now >= p->heartbeat_due) {

@@ -47,6 +47,7 @@ struct answer {
     void *token;
     uint64_t slot;
     bool maybe_chosen;
+    const char *reason;
 };
 
 /* A message on its way from a proposer to one acceptor, encoded when the
@@ -572,7 +573,7 @@ static void sim_take_answers(struct sim *s, struct proposer *p,
         case PROPOSER_REPLY_CHANGED:
             assert_true(s->n_answers < MAX_ANSWERS);
             s->answers[s->n_answers++] = (struct answer){
-                o->kind, o->token, o->slot, o->maybe_chosen };
+                o->kind, o->token, o->slot, o->maybe_chosen, o->reason };
             break;
         default:
             break;
@@ -1662,6 +1663,8 @@ static void test_leader_blocked_on_new_voters_steps_down(void **state)
     assert_int_not_equal(s->p.state, PROPOSER_LEADER);
     assert_int_equal(answer_of(s, &change)->kind, PROPOSER_REPLY_FAILED);
     assert_true(answer_of(s, &change)->maybe_chosen);
+    assert_string_equal(answer_of(s, &change)->reason,
+                        "the new voters did not promise");
     sim_free(s);
 }
 
