@@ -868,12 +868,16 @@ static void proposer_place_change(struct proposer *p)
 }
 
 /* Once a change is chosen, the slots up to its first that writes leave
- * empty get no-ops, so that it is in force at once. */
+ * empty get no-ops, so that it is in force at once. Whoever made it: a
+ * leader elected after the change was chosen fills them too. */
 static void proposer_fill_for_change(struct proposer *p)
 {
-    if (!p->change.token || !p->change.slot || p->commit < p->change.slot)
+    uint64_t first;
+
+    if (p->chain.n < 2)
         return;
-    while (p->next_slot < p->change.target.first_slot && proposer_next_free(p))
+    first = chain_last(&p->chain)->first_slot;
+    while (p->next_slot < first && proposer_next_free(p))
         p->next_slot++;         /* a no-op: free slots hold none */
 }
 
@@ -968,8 +972,9 @@ enum proposer_change_result proposer_change(struct proposer *p,
 {
     if (p->state != PROPOSER_LEADER)
         return PROPOSER_CHANGE_NOT_LEADER;
-    /* One change at a time: the one before is in force. */
-    if (p->change.token || p->chain.n != 1 || proposer_change_in_flight(p)) {
+    /* One change at a time: the one before is in force, its voters promised. */
+    if (p->change.token || p->chain.n != 1 || p->held_from != UINT64_MAX ||
+        proposer_change_in_flight(p)) {
         snprintf(err, errlen, "a configuration change is under way");
         return PROPOSER_CHANGE_BUSY;
     }

@@ -1253,22 +1253,6 @@ static void sim_join(struct sim *s, size_t i)
     assert_true(s->acc[i].me.active);
 }
 
-/* p is written values from seq on (a loop turn every 100) until they
- * fill its slots up to upto - 1; returns the next seq. */
-static uint64_t sim_write_until(struct sim *s, struct proposer *p,
-                                uint64_t upto, uint64_t seq)
-{
-    static int token;
-
-    while (p->next_slot + p->n_pending < upto) {
-        sim_write_to(s, p, "fill", seq++, &token);
-        if (seq % 100 == 0)
-            sim_advance(s, 10);
-    }
-    sim_advance(s, 10);
-    return seq;
-}
-
 /* Growing from 3 to 4 voters, acceptor 2 down (the leader has the
  * promises of 0 and 1): the change is chosen by two founders, the slots
  * up to its first are filled and chosen, and the leader asks the joiner
@@ -1771,19 +1755,19 @@ static void test_change_no_quorum_saw_is_lost_and_fails(void **state)
 
 /* (b) p's change was accepted by the founders (chosen), but p died
  * before it heard so. With acceptor 2 down, q finds it in Phase 1 and
- * proposes it again at its slot (no other change may start meanwhile),
- * asks the new voters, and goes on writing under the old voters up to
- * the change's first slot, which is reached long after: writes wait
- * there for the joiner's promise, asked for again once q waits (the
- * joiner was not admitted yet when first asked), and are chosen then by
- * 3 of the 4 voters, the joiner among them. */
+ * proposes it again at its slot (no other change may start meanwhile,
+ * nor while the new voters did not promise), asks the new voters, and
+ * fills the slots up to the change's first with no-ops, as p would
+ * have: the change is in force at once, not after a window of writes.
+ * Writes from there on wait for the joiner's promise, asked for again
+ * (the joiner was not admitted yet when first asked), and are chosen
+ * then by 3 of the 4 voters, the joiner among them. */
 static void test_new_leader_finishes_a_change_its_leader_did_not_see_chosen(
     void **state)
 {
     struct sim *s = sim_two_proposers();
     const uint64_t first = FIRST_AFTER(1);
     struct voter joiner;
-    uint64_t seq;
     int change, other, during, after;
 
     sim_new_directory(s, 3);
@@ -1814,14 +1798,13 @@ static void test_new_leader_finishes_a_change_its_leader_did_not_see_chosen(
     assert_int_equal(try_change(&s->q, VOTERS_REMOVE, acc_id(2), NULL,
                                 &other), PROPOSER_CHANGE_BUSY);
 
+    assert_int_equal(s->q.commit, first - 1);   /* q filled the gap */
+
     sim_join(s, 3);
     sim_advance(s, 2 * TIMEOUT);
-    seq = sim_write_until(s, &s->q, first, 2);
-    assert_int_equal(s->q.commit, first - 1);
-    sim_write_to(s, &s->q, "after", seq, &after);
+    assert_int_equal(s->q.held_from, UINT64_MAX);
+    sim_write_to(s, &s->q, "after", 3, &after);
     sim_advance(s, 10);
-    assert_null(sim_answer(s, &after));         /* it waits */
-    sim_advance(s, TIMEOUT);
     assert_int_equal(s->q.state, PROPOSER_LEADER);
     assert_int_equal(answer_of(s, &after)->slot, first);
     assert_string_equal(acceptor_get(&s->acc[3], first)->value.data,
@@ -1920,8 +1903,9 @@ static void test_new_voters_report_what_was_chosen_from_their_first_slot(
 /* Acceptor 2 is down. p adds a joiner: the change is chosen by 0 and 1,
  * p tells q in a heartbeat, then dies before any of its messages
  * carrying the new chain reached an acceptor. q leads on the promises of
- * 0 and 1 (the founding voters decide the slots up to the change's first)
- * and writes at once. */
+ * 0 and 1 (the founding voters decide the slots up to the change's
+ * first), fills those slots, and writes under the new voters once the
+ * joiner, admitted, promised. */
 static void test_leader_emerges_when_its_predecessor_dies_after_a_change(
     void **state)
 {
@@ -1942,11 +1926,18 @@ static void test_leader_emerges_when_its_predecessor_dies_after_a_change(
     assert_int_equal(s->acc[0].chain.n, 1);
     s->p_dead = true;
     s->accepts_lost = 0;
+    for (int turns = 0; s->acc[0].chain.n < 2; turns++) {
+        assert_true(turns < 4 * TIMEOUT / 10);
+        sim_advance(s, 10);         /* q leads and sends the chain */
+    }
+    sim_join(s, 3);
     sim_advance(s, 4 * TIMEOUT);
     assert_int_equal(s->q.state, PROPOSER_LEADER);
+    assert_int_equal(s->q.commit, FIRST_AFTER(1) - 1);
     sim_write_to(s, &s->q, "w", 1, &write);
-    sim_advance(s, 20);
+    sim_advance(s, TIMEOUT);
     assert_int_equal(answer_of(s, &write)->kind, PROPOSER_REPLY_CHOSEN);
+    assert_int_equal(answer_of(s, &write)->slot, FIRST_AFTER(1));
     sim_free(s);
 }
 
@@ -1955,7 +1946,7 @@ static void test_leader_emerges_when_its_predecessor_dies_after_a_change(
  * leader leads on the first two promises and proposes the change again;
  * the third promise, arriving once it leads, does not replace the value
  * it proposes (no quorum chose the write), and its chain is what the log
- * holds. */
+ * holds; it fills the slots up to the change's first. */
 static void test_late_promise_does_not_replace_a_proposed_value(void **state)
 {
     struct sim *s = sim_new(1, 0);
@@ -1973,12 +1964,13 @@ static void test_late_promise_does_not_replace_a_proposed_value(void **state)
     pvalue_free(&change.value);
     s->p.highest = B(2, 3);
     sim_elect(s);
-    assert_true(voters_is_value(&proposer_get(&s->p, 1)->value));
     sim_write(s, "next", 2, &write);
     sim_advance(s, 10);
-    assert_int_equal(answer_of(s, &write)->slot, 2);
     assert_true(is_config_at(s, 1));
     assert_int_equal(chain_last(&s->p.chain)->epoch, 2);
+    /* the slots up to the change's first were filled */
+    assert_int_equal(answer_of(s, &write)->slot,
+                     chain_last(&s->p.chain)->first_slot);
     sim_free(s);
 }
 
