@@ -6,33 +6,37 @@
  *
  *   PREPARE    {"from","ballot","from_slot"}
  *   PROMISE    {"from","ok","ballot","commit",
- *               "entries":[{"slot","ballot",value}],"member","config",
+ *               "entries":[{"slot","ballot",value}],"member","configs",
  *               "cluster"}
  *              (entries: the slots accepted above commit; ok=false:
  *              ballot is the acceptor's promised ballot)
  *   ACCEPT     {"from","ballot","commit","entries":[{"slot",value}],
- *               "config"}
+ *               "configs"}
  *   ACCEPTED   {"from","ok","ballot","member"}   (reply to ACCEPT)
  *   LEARN      {"from","ballot","commit","entries":[{"slot",value}]}
- *   HEARTBEAT  {"from","ballot","commit","config"}
+ *   HEARTBEAT  {"from","ballot","commit","configs"}
  *   LISTING    {"from","ballot","commit","from_slot","upto","trimmed",
- *               "entries":[{"slot","ballot",value}],"member","config",
+ *               "entries":[{"slot","ballot",value}],"member","configs",
  *               "cluster","founding"}  (acceptor's log: it covers the
  *              slots above trimmed, up to upto)
+ *   LEARNED    {"from","ballot","commit","from_slot","upto","trimmed",
+ *               "entries":[{"slot","ballot",value}]}  (a learner's copy
+ *              of the chosen log, for another learner)
  *   NOTIFY     {"from","entries":[{"slot",value}]}  (learner to client)
  *   PROPOSE    {value}                            (a write to a proposer)
  *   CHOSEN     {"slot","ballot","from",value}     (reply to PROPOSE)
- *   IDENTITY   {"from","member","active","commit","cluster"[,"config",
+ *   IDENTITY   {"from","member","active","commit","cluster"[,"configs",
  *               "founding"]}   (an acceptor's identity; cluster "" and no
  *              configurations before it is admitted)
  *
- * "member" and "cluster" are 16 lowercase hex digits; "config" (in force
- * after commit) and "founding" are whole configurations,
- * {"epoch","first_slot","voters":[{"id","name","host","port","member"}]}
- * (core/voters.h). A ballot is {"round":R,"node":N}. "value" fields are
- * "value":"text","client_id":"9","seq":17, or "noop":true; a client's
- * PROPOSE may not use a client_id that starts with '#' (the cluster's
- * own writers). */
+ * "member" and "cluster" are 16 lowercase hex digits. "configs" is the
+ * chain of configurations after commit, oldest first (1 to 4, each with a
+ * higher epoch and first slot); it and "founding" hold whole
+ * configurations, {"epoch","first_slot","voters":[{"id","name","host",
+ * "port","member"}]} (core/voters.h). A ballot is {"round":R,"node":N}.
+ * "value" fields are "value":"text","client_id":"9","seq":17, or
+ * "noop":true; a client's PROPOSE may not use a client_id that starts
+ * with '#' (the cluster's own writers). */
 #ifndef PAXOS_CODEC_H
 #define PAXOS_CODEC_H
 
