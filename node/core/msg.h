@@ -15,13 +15,22 @@
 enum msg_type {
     MSG_PREPARE, MSG_PROMISE, MSG_ACCEPT, MSG_ACCEPTED, MSG_LEARN,
     MSG_HEARTBEAT, MSG_LISTING, MSG_NOTIFY, MSG_PROPOSE, MSG_CHOSEN,
-    MSG_IDENTITY, MSG_LEARNED,
+    MSG_IDENTITY, MSG_LEARNED, MSG_WRITES, MSG_WRITTEN,
 };
 
 struct msg_entry {
     uint64_t slot;
     struct ballot ballot;       /* PROMISE and LISTING entries only */
     struct pvalue value;
+};
+
+/* What became of one write of a WRITES batch: chosen at slot, or not
+ * (slot 0) with an HTTP status and why. */
+struct msg_result {
+    uint64_t slot;
+    struct ballot ballot;       /* chosen at */
+    int status;                 /* not chosen: 503 surely not, 504 unknown */
+    char *error;                /* not chosen: why (owned) */
 };
 
 struct msg {
@@ -35,8 +44,10 @@ struct msg {
     uint64_t trimmed;           /* LISTING */
     uint64_t slot;              /* CHOSEN */
     struct pvalue value;        /* PROPOSE, CHOSEN */
-    struct msg_entry *entries;
+    struct msg_entry *entries;  /* WRITES: the writes, slot 0 */
     size_t n_entries;
+    struct msg_result *results; /* WRITTEN: one per write, in order */
+    size_t n_results;
     /* An acceptor's identity, in its answers (see core/admission.h). */
     char member[MEMBER_ID_LEN + 1];
     char cluster[CLUSTER_ID_LEN + 1];   /* PROMISE, IDENTITY, LISTING */

@@ -42,6 +42,8 @@ enum field_flag {
     F_CONFIG_OPTIONAL = 1 << 15,    /* config and founding may be absent */
     F_ACTIVE = 1 << 16,
     F_CLUSTER = 1 << 17,            /* the cluster's identity */
+    F_WRITES = 1 << 18,             /* "writes": values with writers */
+    F_RESULTS = 1 << 19,            /* "results": one per write */
 };
 
 /* How a value is written. Entries always name their writer; PROPOSE and
@@ -81,6 +83,8 @@ static const struct msg_layout layouts[] = {
                      .value = { .noop_allowed = true, .writer_optional = true } },
     [MSG_LEARNED] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_FROM_SLOT |
                                 F_UPTO | F_TRIMMED | F_ENTRIES | F_ENTRY_BALLOT },
+    [MSG_WRITES] = { .fields = F_FROM | F_WRITES },
+    [MSG_WRITTEN] = { .fields = F_FROM | F_RESULTS },
     [MSG_IDENTITY] = { .fields = F_FROM | F_MEMBER | F_ACTIVE | F_COMMIT |
                                  F_CONFIG | F_CLUSTER | F_FOUNDING |
                                  F_CONFIG_OPTIONAL },
@@ -162,6 +166,51 @@ static json_object *entries_to_json(const struct msg *m, bool with_ballot)
     return array;
 }
 
+static json_object *writes_to_json(const struct msg *m)
+{
+    json_object *array = json_object_new_array_ext((int)m->n_entries);
+
+    for (size_t i = 0; array && i < m->n_entries; i++) {
+        json_object *obj = json_object_new_object();
+        if (!obj || !put_value(obj, &m->entries[i].value, entry_value_rules) ||
+            json_object_array_add(array, obj) != 0) {
+            json_object_put(obj);
+            json_object_put(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+static json_object *result_to_json(const struct msg_result *r)
+{
+    json_object *obj = json_object_new_object();
+
+    if (obj && r->slot && put(obj, "slot", json_object_new_uint64(r->slot)) &&
+        put(obj, "ballot", ballot_to_json(r->ballot)))
+        return obj;
+    if (obj && !r->slot && put(obj, "status", json_object_new_int(r->status)) &&
+        put(obj, "error", json_object_new_string(r->error ? r->error : "")))
+        return obj;
+    json_object_put(obj);
+    return NULL;
+}
+
+static json_object *results_to_json(const struct msg *m)
+{
+    json_object *array = json_object_new_array_ext((int)m->n_results);
+
+    for (size_t i = 0; array && i < m->n_results; i++) {
+        json_object *obj = result_to_json(&m->results[i]);
+        if (!obj || json_object_array_add(array, obj) != 0) {
+            json_object_put(obj);
+            json_object_put(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
 char *msg_encode(const struct msg *m)
 {
     const struct msg_layout *layout = layout_of(m->type);
@@ -193,6 +242,10 @@ char *msg_encode(const struct msg *m)
         goto cleanup;
     if ((f & F_ENTRIES) &&
         !put(root, "entries", entries_to_json(m, f & F_ENTRY_BALLOT)))
+        goto cleanup;
+    if ((f & F_WRITES) && !put(root, "writes", writes_to_json(m)))
+        goto cleanup;
+    if ((f & F_RESULTS) && !put(root, "results", results_to_json(m)))
         goto cleanup;
     if ((f & F_MEMBER) && !put(root, "member", json_object_new_string(m->member)))
         goto cleanup;
@@ -317,6 +370,91 @@ static int read_entries(struct decoder *d, json_object *obj, unsigned fields,
     return 0;
 }
 
+/* An array member key of at most MSG_MAX_ENTRIES items, in *array with
+ * its length in *n. */
+static int read_array(struct decoder *d, json_object *obj,
+                      const struct jr_path *field, json_object **array,
+                      size_t *n)
+{
+    *array = jr_member(obj, field);
+    if (!*array)
+        return jr_fail_field(&d->jr, field, "is missing");
+    if (!json_object_is_type(*array, json_type_array))
+        return jr_fail_field(&d->jr, field, "must be an array");
+    *n = json_object_array_length(*array);
+    if (*n > MSG_MAX_ENTRIES)
+        return jr_fail_field(&d->jr, field, "has %zu items, the limit is %d", *n,
+                             MSG_MAX_ENTRIES);
+    return 0;
+}
+
+/* "writes": values, each with its writer (a client's own writes). */
+static int read_writes(struct decoder *d, json_object *obj, struct msg *m)
+{
+    static const struct value_rules writes_rules = {
+        .noop_allowed = false, .writer_optional = false,
+    };
+    const struct jr_path field = { NULL, "writes", 0 };
+    json_object *array;
+    size_t n;
+
+    if (read_array(d, obj, &field, &array, &n) < 0)
+        return -1;
+    if (n && !(m->entries = calloc(n, sizeof *m->entries)))
+        return jr_fail(&d->jr, "out of memory");
+    m->n_entries = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct jr_path at = { &field, NULL, i };
+        json_object *item = json_object_array_get_idx(array, i);
+        if (!json_object_is_type(item, json_type_object))
+            return jr_fail_field(&d->jr, &at, "must be an object");
+        if (read_value(d, item, &at, writes_rules, &m->entries[i].value) != 0)
+            return -1;
+        if (m->entries[i].value.client[0] == '#')
+            return jr_fail_field(&d->jr, &at, "writer must not start with '#' "
+                                 "(the cluster's own values)");
+    }
+    return 0;
+}
+
+/* One result: {"slot":S,"ballot":B} or {"status":C,"error":"..."}. */
+static int read_result(struct decoder *d, json_object *item,
+                       const struct jr_path *at, struct msg_result *r)
+{
+    const struct jr_path slot = { at, "slot", 0 }, status = { at, "status", 0 },
+                         error = { at, "error", 0 };
+    uint64_t code;
+
+    if (!json_object_is_type(item, json_type_object))
+        return jr_fail_field(&d->jr, at, "must be an object");
+    if (jr_member(item, &slot))
+        return jr_uint(&d->jr, item, &slot, 1, INT64_MAX, &r->slot) ||
+               jr_ballot(&d->jr, item, at, &r->ballot) ? -1 : 0;
+    if (jr_uint(&d->jr, item, &status, 400, 599, &code) != 0)
+        return -1;
+    r->status = (int)code;
+    return jr_string(&d->jr, jr_member(item, &error), &error, 1024, &r->error);
+}
+
+static int read_results(struct decoder *d, json_object *obj, struct msg *m)
+{
+    const struct jr_path field = { NULL, "results", 0 };
+    json_object *array;
+    size_t n;
+
+    if (read_array(d, obj, &field, &array, &n) < 0)
+        return -1;
+    if (n && !(m->results = calloc(n, sizeof *m->results)))
+        return jr_fail(&d->jr, "out of memory");
+    m->n_results = n;
+    for (size_t i = 0; i < n; i++)
+        if (read_result(d, json_object_array_get_idx(array, i),
+                        &(struct jr_path){ &field, NULL, i },
+                        &m->results[i]) != 0)
+            return -1;
+    return 0;
+}
+
 /* A member or cluster identity: exactly len lowercase hex digits (or ""
  * when empty_allowed). */
 static int read_id(struct decoder *d, json_object *root, const char *key,
@@ -405,6 +543,10 @@ static int read_fields(struct decoder *d, json_object *root,
     if ((f & F_VALUE) && read_value(d, root, NULL, layout->value, &m->value))
         return -1;
     if ((f & F_ENTRIES) && read_entries(d, root, f, m))
+        return -1;
+    if ((f & F_WRITES) && read_writes(d, root, m))
+        return -1;
+    if ((f & F_RESULTS) && read_results(d, root, m))
         return -1;
     if ((f & F_MEMBER) && read_id(d, root, "member", MEMBER_ID_LEN, false,
                                   m->member))
