@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "array.h"
 #include "core/client.h"
 #include "jsonread.h"
 #include "log.h"
@@ -43,11 +44,11 @@ static struct client_op *client_call_end(void *ud, struct node **n)
     return op;
 }
 
-/* Tells the client rules what a failed answer said: its "error" (else
- * the transport's) and the leader it names. */
-static void client_report_failure(struct node *n, struct client_op *op,
-                                  int status, const char *body, size_t len,
-                                  const char *err)
+/* Tells the client rules what a failed answer to ops[0..count) said:
+ * its "error" (else the transport's) and the leader it names. */
+static void client_report_failures(struct node *n, struct client_op **ops,
+                                   size_t count, int status, const char *body,
+                                   size_t len, const char *err)
 {
     struct client_failure f = { .status = status, .error = err };
     char why[160];
@@ -64,29 +65,15 @@ static void client_report_failure(struct node *n, struct client_op *op,
         f.names_leader = jr_member(doc, &leader_field) &&
                          jr_u32(&d, doc, &leader_field, &f.leader) == 0;
     }
-    client_on_failure(client_of(n), op, &f, loop_now_ms());
+    client_on_failures(client_of(n), ops, count, &f, loop_now_ms());
     json_object_put(doc);
 }
 
-static void client_on_propose_answer(void *ud, int status, const char *body,
-                                     size_t len, const char *err)
+static void client_report_failure(struct node *n, struct client_op *op,
+                                  int status, const char *body, size_t len,
+                                  const char *err)
 {
-    struct node *n;
-    struct client_op *op = client_call_end(ud, &n);
-    struct msg m;
-    char why[160];
-
-    if (status != 200) {
-        client_report_failure(n, op, status, body, len, err);
-    } else if (msg_decode(MSG_CHOSEN, body, len, n->cfg->max_value, &m, why,
-                          sizeof(why)) < 0) {
-        client_on_unreadable(client_of(n), op, why, loop_now_ms());
-    } else {
-        client_on_chosen(client_of(n), op, m.slot, m.ballot, m.from,
-                         loop_now_ms());
-        msg_free(&m);
-    }
-    client_drain(n);
+    client_report_failures(n, &op, 1, status, body, len, err);
 }
 
 static void client_on_index_answer(void *ud, int status, const char *body,
@@ -107,7 +94,6 @@ static void client_on_index_answer(void *ud, int status, const char *body,
     else
         client_report_failure(n, op, status, body, len, err);
     json_object_put(doc);
-    client_drain(n);
 }
 
 /* A learner's values go to the user as they are, with the read index. */
@@ -125,7 +111,6 @@ static void client_on_values_answer(void *ud, int status, const char *body,
         client_on_values(client_of(n), op, doc);   /* the reply, later */
     else
         client_report_failure(n, op, status, body, len, err);
-    client_drain(n);
 }
 
 /* Sends o's request to its peer; the answer goes to done. */
@@ -146,18 +131,91 @@ static int client_request(struct node *n, const struct client_out *o,
     return 0;
 }
 
-static int client_send_propose(struct node *n, const struct client_out *o)
-{
-    struct msg m = { .type = MSG_PROPOSE,
-                     .value = { o->op->value, client_of(n)->client_id,
-                                o->op->seq } };
-    char *body = msg_encode(&m);
-    int rc = body ? client_request(n, o, "/propose", body,
-                                   client_on_propose_answer)
-                  : -1;
+/* The writes of one POST /writes, in the order of its "writes". */
+struct client_batch {
+    struct node *node;
+    size_t n;
+    struct client_op *ops[];
+};
 
+/* One result per write: chosen at a slot, or failed with the status the
+ * leader gave (a per-write failure names the leader that answered). */
+static void client_on_written(void *ud, int status, const char *body,
+                              size_t len, const char *err)
+{
+    struct client_batch *b = ud;
+    struct client *c = client_of(b->node);
+    int64_t now = loop_now_ms();
+    struct msg m;
+    char why[160];
+
+    if (status != 200) {
+        client_report_failures(b->node, b->ops, b->n, status, body, len, err);
+    } else if (msg_decode(MSG_WRITTEN, body, len, b->node->cfg->max_value,
+                          &m, why, sizeof(why)) < 0 || m.n_results != b->n) {
+        if (m.type == MSG_WRITTEN)      /* it was read: the count is wrong */
+            snprintf(why, sizeof(why), "%zu results for %zu writes",
+                     m.n_results, b->n);
+        for (size_t i = 0; i < b->n; i++)
+            client_on_unreadable(c, b->ops[i], why, now);
+        msg_free(&m);
+    } else {
+        for (size_t i = 0; i < b->n; i++) {
+            const struct msg_result *r = &m.results[i];
+            struct client_failure f = { .status = r->status, .error = r->error,
+                                        .names_leader = true,
+                                        .leader = m.from };
+            if (r->slot)
+                client_on_chosen(c, b->ops[i], r->slot, r->ballot, m.from,
+                                 now);
+            else
+                client_on_failure(c, b->ops[i], &f, now);
+        }
+        msg_free(&m);
+    }
+    free(b);
+}
+
+/* Sends the writes o[0..n) (all SEND_PROPOSE to one proposer) as one
+ * POST /writes: one request and one answer for the lot. It waits as long
+ * as the latest deadline among them; an earlier one is answered when the
+ * batch's answer comes. */
+static void client_send_writes(struct node *n, const struct client_out *o,
+                               size_t count)
+{
+    struct client *c = client_of(n);
+    struct client_batch *b = malloc(sizeof(*b) + count * sizeof(b->ops[0]));
+    struct msg_entry *writes = calloc(count, sizeof(*writes));
+    struct msg m = { .type = MSG_WRITES, .from = n->cfg->id,
+                     .entries = writes, .n_entries = count };
+    int64_t timeout = 1;
+    char *body = NULL;
+
+    if (!b || !writes)
+        goto fail;
+    b->node = n;
+    b->n = count;
+    for (size_t i = 0; i < count; i++) {
+        b->ops[i] = o[i].op;
+        writes[i].value = (struct pvalue){ o[i].op->value, c->client_id,
+                                           o[i].op->seq };
+        if (o[i].timeout_ms > timeout)
+            timeout = o[i].timeout_ms;
+    }
+    m.n_entries = count;
+    if (!(body = msg_encode(&m)) ||
+        peer_request(n->peer, o[0].peer, ROUTE_PEER, "/writes", body, NULL,
+                     (long)timeout, client_on_written, b) < 0)
+        goto fail;
     free(body);
-    return rc;
+    free(writes);
+    return;
+fail:
+    for (size_t i = 0; i < count; i++)
+        client_on_send_failed(c, o[i].op, loop_now_ms());
+    free(body);
+    free(writes);
+    free(b);
 }
 
 static int client_send_get_values(struct node *n, const struct client_out *o)
@@ -217,39 +275,85 @@ static void client_reply_read(const struct client_out *o)
     peer_reply_json(o->op->token, 200, o->op->answer);
 }
 
-/* Sends what the client rules asked for and answers finished requests. */
+/* The room one write takes in a /writes body, at most: its value
+ * escaped (6 bytes a byte at worst) and its writer. */
+static size_t client_write_room(const struct client_op *op)
+{
+    return strlen(op->value) * 6 + 80;
+}
+
+/* Sends the gathered writes w[0..n), one POST /writes per proposer and
+ * per max-batch writes or max-body bytes. */
+static void client_send_gathered(struct node *n, struct client_out *w,
+                                 size_t count)
+{
+    size_t start = 0;
+
+    while (start < count) {
+        size_t end = start, room = 0, i;
+        /* the writes for w[start]'s proposer come first */
+        for (i = start; i < count; i++)
+            if (w[i].peer == w[start].peer) {
+                struct client_out t = w[end];
+                w[end++] = w[i];
+                w[i] = t;
+            }
+        for (i = start; i < end; i++) {
+            room += client_write_room(w[i].op);
+            if (i > start && (i - start == n->cfg->max_batch ||
+                              room > n->cfg->max_body))
+                break;
+        }
+        client_send_writes(n, &w[start], i - start);
+        start = i;
+    }
+}
+
+/* Sends what the client rules asked for and answers finished requests,
+ * once per loop turn: the writes of the turn go together. Sending may
+ * fail at once and ask for more, hence the loop. */
 static void client_drain(struct node *n)
 {
     struct client *c = client_of(n);
+    struct client_out *writes = NULL;
+    size_t n_writes, cap = 0;
 
-    for (size_t i = 0; i < c->n_out; i++) {
-        struct client_out o = c->out[i];    /* a failed send adds to out */
-        int rc = 0;
-        switch (o.kind) {
-        case CLIENT_SEND_PROPOSE:
-            rc = client_send_propose(n, &o);
-            break;
-        case CLIENT_SEND_READ_INDEX:
-            rc = client_request(n, &o, "/read-index", "{}",
-                                client_on_index_answer);
-            break;
-        case CLIENT_SEND_GET_VALUES:
-            rc = client_send_get_values(n, &o);
-            break;
-        case CLIENT_REPLY_CHOSEN:
-            client_reply_chosen(n, &o);
-            break;
-        case CLIENT_REPLY_READ:
-            client_reply_read(&o);
-            break;
-        case CLIENT_REPLY_FAILED:
-            client_reply_failed(&o);
-            break;
+    while (c->n_out) {
+        n_writes = 0;
+        for (size_t i = 0; i < c->n_out; i++) {
+            struct client_out o = c->out[i];    /* a failed send adds */
+            int rc = 0;
+            switch (o.kind) {
+            case CLIENT_SEND_PROPOSE:
+                if (array_reserve(&writes, &cap, n_writes + 1) < 0)
+                    rc = -1;
+                else
+                    writes[n_writes++] = o;
+                break;
+            case CLIENT_SEND_READ_INDEX:
+                rc = client_request(n, &o, "/read-index", "{}",
+                                    client_on_index_answer);
+                break;
+            case CLIENT_SEND_GET_VALUES:
+                rc = client_send_get_values(n, &o);
+                break;
+            case CLIENT_REPLY_CHOSEN:
+                client_reply_chosen(n, &o);
+                break;
+            case CLIENT_REPLY_READ:
+                client_reply_read(&o);
+                break;
+            case CLIENT_REPLY_FAILED:
+                client_reply_failed(&o);
+                break;
+            }
+            if (rc < 0)
+                client_on_send_failed(c, o.op, loop_now_ms());
         }
-        if (rc < 0)
-            client_on_send_failed(c, o.op, loop_now_ms());
+        client_out_clear(c);
+        client_send_gathered(n, writes, n_writes);
     }
-    client_out_clear(c);
+    free(writes);
 }
 
 static void client_on_send(struct http_request *req, void *ud)
@@ -266,7 +370,6 @@ static void client_on_send(struct http_request *req, void *ud)
     }
     m.value.data = NULL;        /* the client rules took it */
     msg_free(&m);
-    client_drain(n);
 }
 
 static void client_on_read(struct http_request *req, void *ud)
@@ -288,7 +391,6 @@ static void client_on_read(struct http_request *req, void *ud)
         httpd_reply_error(req, 503, "out of memory");
         break;
     }
-    client_drain(n);
 }
 
 static void client_on_notify_msg(struct http_request *req, void *ud)
@@ -306,7 +408,6 @@ static void client_on_notify_msg(struct http_request *req, void *ud)
         return;
     }
     msg_free(&m);
-    client_drain(n);
     httpd_reply(req, 200, strdup("{}"));
 }
 
@@ -388,14 +489,16 @@ static int client_start(struct node *n)
     return page_route(n->peer);
 }
 
+/* What the handlers, answers and timers of a turn asked for goes out
+ * at its end (see client_drain). */
 static void client_tick_role(struct node *n, int64_t now)
 {
     client_tick(client_of(n), now);
-    client_drain(n);
 }
 
 static void client_flush(struct node *n)
 {
+    client_drain(n);
 }
 
 static void client_status(struct node *n, struct json_object *o)

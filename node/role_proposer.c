@@ -195,7 +195,10 @@ void proposer_drain(struct node *n)
             free(body);
             break;
         case PROPOSER_REPLY_CHOSEN:
-            proposer_reply_chosen(n, o);
+            if (writes_is_token(o->token))
+                writes_chosen(o->token, o->slot, o->ballot);
+            else
+                proposer_reply_chosen(n, o);
             break;
         case PROPOSER_REPLY_READ:
             j = json_object_new_object();
@@ -204,8 +207,12 @@ void proposer_drain(struct node *n)
             peer_reply_json(o->token, 200, j);
             break;
         case PROPOSER_REPLY_FAILED:
-            proposer_reply_refused(n, o->token, o->maybe_chosen ? 504 : 503,
-                                   o->reason);
+            if (writes_is_token(o->token))
+                writes_failed(o->token, o->maybe_chosen ? 504 : 503,
+                              o->reason);
+            else
+                proposer_reply_refused(n, o->token,
+                                       o->maybe_chosen ? 504 : 503, o->reason);
             break;
         case PROPOSER_REPLY_CHANGED:
             reconfig_reply_changed(n, o->token, o->slot);
@@ -600,6 +607,7 @@ static void proposer_metrics(struct node *n, FILE *out)
 /* Every route of the role; handlers get the node as ud. */
 static const struct route proposer_routes[] = {
     { "POST", "/propose", ROUTE_USER, proposer_on_propose },
+    { "POST", "/writes", ROUTE_PEER, writes_on_post },
     { "POST", "/read-index", ROUTE_USER, proposer_on_read_index },
     { "POST", "/heartbeat", ROUTE_PEER, proposer_on_heartbeat_msg },
     { "GET", "/voters", ROUTE_USER, reconfig_on_get },

@@ -1,9 +1,11 @@
-/* role_proposer.h -- the proposer node's state and the glue its two files
- * share: role_proposer.c (writes, reads and the Paxos messages on HTTP)
- * and reconfig.c (the routes that show and change the voters). */
+/* role_proposer.h -- the proposer node's state and the glue its files
+ * share: role_proposer.c (writes, reads and the Paxos messages on HTTP),
+ * writes.c (client nodes' batches of writes) and reconfig.c (the routes
+ * that show and change the voters). */
 #ifndef PAXOS_ROLE_PROPOSER_H
 #define PAXOS_ROLE_PROPOSER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/proposer.h"
@@ -29,6 +31,14 @@ void proposer_forward(struct node *n, struct http_request *req,
  * Names the leader when known. */
 void proposer_reply_refused(struct node *n, struct http_request *req,
                             int status, const char *why);
+
+/* writes.c: POST /writes, a client node's batch. Its writes are the
+ * proposer core's tokens for which writes_is_token() is true; drain
+ * hands their outcome to writes_chosen() or writes_failed(). */
+void writes_on_post(struct http_request *req, void *ud);
+bool writes_is_token(const void *token);
+void writes_chosen(void *token, uint64_t slot, struct ballot ballot);
+void writes_failed(void *token, int status, const char *why);
 
 /* reconfig.c: GET and POST /voters. */
 void reconfig_on_get(struct http_request *req, void *ud);

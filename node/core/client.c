@@ -144,6 +144,24 @@ static void client_fail(struct client *c, struct client_op *op, int status,
         .outcome = outcome });
 }
 
+/* A retried write was chosen, but no learner said where the log holds
+ * it by its deadline: the leader's slot may be a second copy's, so it
+ * is not given. 504, "unknown": the write may be in the log (it is, at
+ * the leader's slot or before); its record learns the slot from a
+ * learner later. */
+static void client_unplaced(struct client *c, struct client_op *op,
+                            int64_t now)
+{
+    char why[CLIENT_REASON_MAX];
+
+    snprintf(why, sizeof(why), "chosen at slot %llu after %d attempts, but "
+             "no learner said within %d ms where the log applies it (an "
+             "earlier attempt may have been chosen before)",
+             (unsigned long long)op->chosen_slot, op->attempts,
+             c->request_timeout_ms);
+    client_fail(c, op, 504, why, now);
+}
+
 static void client_give_up(struct client *c, struct client_op *op,
                            int64_t now)
 {
@@ -293,20 +311,33 @@ void client_on_values(struct client *c, struct client_op *op, void *answer)
     client_answer(c, op, (struct client_out){ .kind = CLIENT_REPLY_READ });
 }
 
+void client_on_failures(struct client *c, struct client_op **ops, size_t n,
+                        const struct client_failure *f, int64_t now)
+{
+    int64_t delay = -1;         /* the leader is followed once for all */
+
+    for (size_t i = 0; i < n; i++) {
+        struct client_op *op = ops[i];
+        snprintf(op->last_error, sizeof(op->last_error), "%d %s", f->status,
+                 f->error ? f->error : "");
+        if (op->kind == CLIENT_READ && op->has_index) {
+            op->learner = (op->learner + 1) % c->n_learners;
+            client_retry(c, op, CLIENT_READ_RETRY_MS, now);
+        } else if (op->kind == CLIENT_WRITE && f->status >= 400 &&
+                   f->status < 500) {
+            client_fail(c, op, f->status, op->last_error, now);  /* wrong */
+        } else {
+            if (delay < 0)
+                delay = client_follow(c, f);
+            client_retry(c, op, delay, now);
+        }
+    }
+}
+
 void client_on_failure(struct client *c, struct client_op *op,
                        const struct client_failure *f, int64_t now)
 {
-    snprintf(op->last_error, sizeof(op->last_error), "%d %s", f->status,
-             f->error ? f->error : "");
-    if (op->kind == CLIENT_READ && op->has_index) {
-        op->learner = (op->learner + 1) % c->n_learners;
-        client_retry(c, op, CLIENT_READ_RETRY_MS, now);
-    } else if (op->kind == CLIENT_WRITE && f->status >= 400 &&
-               f->status < 500) {
-        client_fail(c, op, f->status, op->last_error, now);  /* wrong */
-    } else {
-        client_retry(c, op, client_follow(c, f), now);
-    }
+    client_on_failures(c, &op, 1, f, now);
 }
 
 void client_on_send_failed(struct client *c, struct client_op *op,
@@ -326,7 +357,7 @@ void client_tick(struct client *c, int64_t now)
             client_attempt(c, op, now);
         else if (op->state == CLIENT_OP_AWAITING_LEARNER &&
                  now >= op->deadline)
-            client_answer_chosen(c, op, now);   /* no learner said */
+            client_unplaced(c, op, now);
     }
 }
 

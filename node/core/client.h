@@ -20,7 +20,9 @@
  * slot order, so one that reaches the retry's slot has met the first
  * copy. A retried write therefore waits, within its deadline, for a
  * learner to say where the log holds it; without that word by the
- * deadline it is answered with the leader's slot.
+ * deadline it is answered 504 "unknown", never with a slot that may be
+ * the second copy's. A write sent once is chosen at most once: its
+ * answer is the leader's slot.
  *
  * A read asks the leader for a read index, then a learner for its values
  * once it has applied up to that index; a learner that fails is replaced
@@ -201,6 +203,10 @@ void client_on_read_index(struct client *c, struct client_op *op,
 void client_on_values(struct client *c, struct client_op *op, void *answer);
 void client_on_failure(struct client *c, struct client_op *op,
                        const struct client_failure *f, int64_t now);
+/* The same answer for ops[0..n), sent together: the leader it names (or
+ * the next proposer) is followed once, not once per op. */
+void client_on_failures(struct client *c, struct client_op **ops, size_t n,
+                        const struct client_failure *f, int64_t now);
 /* The request could not be sent at all. */
 void client_on_send_failed(struct client *c, struct client_op *op,
                            int64_t now);

@@ -320,6 +320,61 @@ static void test_roundtrip_client_messages(void **state)
                              .from = 2, .value = noop_value });
 }
 
+/* A client node's batch and the leader's answer to it, write by write. */
+static void test_roundtrip_writes_and_results(void **state)
+{
+    struct msg_entry writes[N_TRICKY];
+    struct msg_result results[] = {
+        { .slot = 12, .ballot = { 3, 1 } },
+        { .status = 504, .error = (char *)"leadership lost" },
+    };
+    struct msg in = { .type = MSG_WRITES, .from = 9, .entries = writes,
+                      .n_entries = N_TRICKY }, out;
+    struct msg answer = { .type = MSG_WRITTEN, .from = 1, .results = results,
+                          .n_results = 2 };
+    char *text;
+
+    for (size_t i = 0; i < N_TRICKY; i++)
+        writes[i] = (struct msg_entry){
+            .value = client_value(tricky_values[i], "9", 100 + i) };
+    assert_non_null(text = msg_encode(&in));
+    decode_ok(MSG_WRITES, text, &out);
+    assert_int_equal(out.n_entries, N_TRICKY);
+    for (size_t i = 0; i < N_TRICKY; i++) {
+        assert_string_equal(out.entries[i].value.data, tricky_values[i]);
+        assert_string_equal(out.entries[i].value.client, "9");
+        assert_int_equal(out.entries[i].value.seq, 100 + i);
+    }
+    msg_free(&out);
+    free(text);
+
+    assert_non_null(text = msg_encode(&answer));
+    decode_ok(MSG_WRITTEN, text, &out);
+    assert_int_equal(out.from, 1);
+    assert_int_equal(out.n_results, 2);
+    assert_int_equal(out.results[0].slot, 12);
+    assert_int_equal(out.results[0].ballot.round, 3);
+    assert_int_equal(out.results[1].slot, 0);
+    assert_int_equal(out.results[1].status, 504);
+    assert_string_equal(out.results[1].error, "leadership lost");
+    msg_free(&out);
+    free(text);
+}
+
+static void test_bad_writes_and_results_are_rejected(void **state)
+{
+    expect_reject(MSG_WRITES, "{\"from\":9}", "writes");
+    expect_reject(MSG_WRITES, "{\"from\":9,\"writes\":{}}", "array");
+    expect_reject(MSG_WRITES, "{\"from\":9,\"writes\":[{\"value\":\"x\"}]}",
+                  "client_id");
+    expect_reject(MSG_WRITES, "{\"from\":9,\"writes\":[{\"value\":\"x\","
+                  "\"client_id\":\"#voters\",\"seq\":1}]}", "'#'");
+    expect_reject(MSG_WRITTEN, "{\"from\":1,\"results\":[{\"status\":200,"
+                  "\"error\":\"\"}]}", "status");
+    expect_reject(MSG_WRITTEN, "{\"from\":1,\"results\":[{\"slot\":0,"
+                  "\"ballot\":{\"round\":1,\"node\":1}}]}", "slot");
+}
+
 static void test_propose_without_client_stays_anonymous(void **state)
 {
     struct msg in = { .type = MSG_PROPOSE, .value = client_value("x", NULL, 0) };
@@ -849,6 +904,8 @@ int main(void)
         cmocka_unit_test(test_roundtrip_largest_chain),
         cmocka_unit_test(test_roundtrip_configuration_values_in_entries),
         cmocka_unit_test(test_roundtrip_client_messages),
+        cmocka_unit_test(test_roundtrip_writes_and_results),
+        cmocka_unit_test(test_bad_writes_and_results_are_rejected),
         cmocka_unit_test(test_propose_without_client_stays_anonymous),
         cmocka_unit_test(test_encoding_is_compact_and_exact),
         cmocka_unit_test(test_full_batch_roundtrips),
