@@ -25,6 +25,10 @@
  *   NOTIFY     {"from","entries":[{"slot",value}]}  (learner to client)
  *   PROPOSE    {value}                            (a write to a proposer)
  *   CHOSEN     {"slot","ballot","from",value}     (reply to PROPOSE)
+ *   WRITES     {"from","writes":[value]}  (a client node's batch; every
+ *              value names its writer)
+ *   WRITTEN    {"from","results":[{"slot","ballot"} | {"status","error"}]}
+ *              (reply to WRITES, one result per write, in order)
  *   IDENTITY   {"from","member","active","commit","cluster"[,"configs",
  *               "founding"]}   (an acceptor's identity; cluster "" and no
  *              configurations before it is admitted)
