@@ -5,7 +5,8 @@
  * /send writes a value and answers once it is chosen, /read returns the
  * log with every write acknowledged before the read began,
  * /get-responses lists the outcomes, /notify takes the learners' word
- * that a write was applied. */
+ * that a write was applied. The writes' sequence numbers are reserved in
+ * DATA_DIR (see CLIENT_SEQ_BLOCK). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,22 @@
 #include "net/codec.h"
 #include "node.h"
 #include "page.h"
+#include "store/wal.h"
+
+/* Write identities are handed out in blocks of CLIENT_SEQ_BLOCK: the end
+ * of the block is recorded in DATA_DIR/client-seq.wal before any number
+ * in it is used, and a restarted client starts past every block recorded
+ * (and past the clock in microseconds, for a data directory that was
+ * lost), so no sequence number ever names two values. */
+#define CLIENT_SEQ_BLOCK 1000000
+#define CLIENT_SEQ_FILE "client-seq.wal"
+#define NOTE_SEQ_LIMIT 1
+
+struct client_node {
+    struct client c;
+    struct wal *seqs;
+    uint64_t seq_limit;         /* numbers below it are recorded */
+};
 
 /* A request in flight to a proposer or a learner: whose answer it is. */
 struct client_call {
@@ -26,9 +43,36 @@ struct client_call {
     struct client_op *op;
 };
 
-static struct client *client_of(struct node *n)
+static struct client_node *client_node_of(struct node *n)
 {
     return n->role;
+}
+
+static struct client *client_of(struct node *n)
+{
+    return &client_node_of(n)->c;
+}
+
+/* Records that numbers up to from + CLIENT_SEQ_BLOCK may be used. */
+static int client_reserve_seqs(struct client_node *cn, uint64_t from)
+{
+    if (wal_append_note(cn->seqs, NOTE_SEQ_LIMIT, from + CLIENT_SEQ_BLOCK,
+                        "") < 0 ||
+        wal_sync(cn->seqs) < 0)
+        return -1;
+    cn->seq_limit = from + CLIENT_SEQ_BLOCK;
+    return 0;
+}
+
+static void client_note_seq_limit(void *ud, uint8_t kind, uint64_t number,
+                                  const char *text, size_t len)
+{
+    struct client_node *cn = ud;
+
+    (void)text;
+    (void)len;
+    if (kind == NOTE_SEQ_LIMIT && number > cn->seq_limit)
+        cn->seq_limit = number;
 }
 
 static void client_drain(struct node *n);
@@ -363,6 +407,13 @@ static void client_on_send(struct http_request *req, void *ud)
 
     if (peer_decode(n->peer, req, MSG_PROPOSE, &m) < 0)
         return;
+    if (client_of(n)->next_seq >= client_node_of(n)->seq_limit &&
+        client_reserve_seqs(client_node_of(n), client_of(n)->next_seq) < 0) {
+        msg_free(&m);
+        httpd_reply_error(req, 503, "cannot record write identities in "
+                                    "DATA_DIR (see the log)");
+        return;
+    }
     if (client_write(client_of(n), m.value.data, req, loop_now_ms()) < 0) {
         msg_free(&m);
         httpd_reply_error(req, 503, "out of memory");
@@ -469,22 +520,29 @@ static void client_on_get_responses(struct http_request *req, void *ud)
 
 static int client_start(struct node *n)
 {
-    struct client *c = calloc(1, sizeof(*c));
+    struct client_node *cn = calloc(1, sizeof(*cn));
     struct client_settings set = {
         .id = n->cfg->id, .request_timeout_ms = n->cfg->request_timeout_ms,
         .nodes = n->cfg->nodes, .n_nodes = n->cfg->n_nodes,
     };
+    const struct wal_replay replay = { .ud = cn,
+                                       .note = client_note_seq_limit };
     struct timeval tv;
 
-    if (!c)
+    if (!cn)
         return -1;
-    n->role = c;
+    n->role = cn;
+    if (!(cn->seqs = wal_open(n->cfg->data_dir, CLIENT_SEQ_FILE,
+                              n->cfg->fsync, &replay)))
+        return -1;
     gettimeofday(&tv, NULL);
-    /* Unique across restarts: microseconds since the epoch at start. */
     set.first_seq = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-    if (client_init(c, &set) < 0)
+    if (cn->seq_limit > set.first_seq)
+        set.first_seq = cn->seq_limit;      /* the clock went back */
+    if (client_reserve_seqs(cn, set.first_seq) < 0 ||
+        client_init(&cn->c, &set) < 0)
         return -1;
-    if (!c->n_learners)
+    if (!cn->c.n_learners)
         log_warn("no learner in SEED_NODES: /read cannot work");
     return page_route(n->peer);
 }
@@ -524,10 +582,12 @@ static void client_status(struct node *n, struct json_object *o)
 
 static void client_stop(struct node *n)
 {
-    struct client *c = client_of(n);
+    struct client_node *cn = client_node_of(n);
 
-    client_free(c);
-    free(c);
+    client_free(&cn->c);
+    if (cn->seqs)
+        wal_close(cn->seqs);
+    free(cn);
     n->role = NULL;
 }
 

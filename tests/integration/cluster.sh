@@ -9,6 +9,8 @@
 #   d. 200 concurrent writes, all acknowledged, same log on both learners
 #   e. kill -9 of the leader under load: failover, no acknowledged write lost
 #   f. kill -9 of an acceptor: its promise and log survive the restart
+#   g. kill -9 of a client node: after its restart its writes carry new
+#      sequence numbers, past every one it used
 # and prints the measured throughput and failover time.
 #
 # Run by `make check` as `sh cluster.sh` with PAXOSD and PAXOS_SRCDIR set;
@@ -477,6 +479,31 @@ phase_acceptor() {
         "$T_TMP/acc.down" "$T_TMP/acc.up"
 }
 
+# ------------------------------------------------------------ g. client
+
+phase_client_restart() {
+    local client=client1 seq_before seq_after out
+    t_say "# g. kill -9 of a client node, restart with the same data dir"
+    seq_before=$(t_json "$client" /get-responses | jq -r '[.responses[].seq] | max')
+    kill -KILL "$(t_pid "$client")"
+    wait_until 5 t_port_closed "$client" || t_fail "$client is gone after kill -9"
+    if ! out=$(t_local restart "$client" 2>&1); then
+        t_fail "$client restarts with the same data dir" "$out"
+        return 0
+    fi
+    t_send "$client" "after-client-restart-$TAG"
+    t_expect "a write through the restarted $client is chosen" \
+        "$(jq -r .status <<<"$HTTP_BODY" 2>/dev/null)" chosen
+    seq_after=$(jq -r .seq <<<"$HTTP_BODY" 2>/dev/null)
+    if [[ "$seq_before" =~ ^[0-9]+$ && "$seq_after" =~ ^[0-9]+$ ]] &&
+       (( seq_after > seq_before )); then
+        t_pass "its sequence numbers go on past those used before ($seq_before, then $seq_after)"
+    else
+        t_fail "its sequence numbers go on past those used before" \
+            "before $seq_before, after $seq_after"
+    fi
+}
+
 # ------------------------------------------------------------ main
 
 t_init
@@ -490,6 +517,7 @@ phase_sequential
 phase_concurrent
 phase_failover
 phase_acceptor
+phase_client_restart
 
 t_say "# stopping the cluster"
 t_local down >/dev/null 2>&1 || t_fail "paxos-local.sh down stops the cluster"
