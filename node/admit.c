@@ -232,8 +232,7 @@ static void admit_ask(struct admit *ad)
             continue;
         *q = (struct admit_question){ ad, to[i].id };
         ad->outstanding++;
-        if (peer_send(n->peer, &to[i], "/identity", NULL, admit_on_answer,
-                      q) < 0) {
+        if (peer_ask_identity(n->peer, &to[i], admit_on_answer, q) < 0) {
             ad->outstanding--;
             free(q);
         }
