@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/rand.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct auth {
     uint8_t *secret;
     size_t secret_len;
     int64_t window_ms;
+    uint64_t nonce;             /* the next request's */
     struct seen *seen;          /* open addressing by the signature */
 };
 
@@ -66,7 +68,9 @@ struct auth *auth_new(const void *secret, size_t len, int64_t window_ms)
     memcpy(a->secret, secret, len);
     a->secret_len = len;
     a->window_ms = window_ms;
-    if (auth_key(a) < 0) {
+    /* A random start: a restarted sender does not repeat its nonces. */
+    if (auth_key(a) < 0 ||
+        RAND_bytes((unsigned char *)&a->nonce, sizeof(a->nonce)) != 1) {
         auth_free(a);
         return NULL;
     }
@@ -95,11 +99,12 @@ int64_t auth_now_ms(void)
 }
 
 static void auth_mac(const struct auth *a, const char *method,
-                     const char *path, int64_t t, const char *body,
-                     size_t len, uint8_t out[SIG_BYTES])
+                     const char *path, int64_t t, uint64_t nonce,
+                     const char *body, size_t len, uint8_t out[SIG_BYTES])
 {
-    char stamp[32];     /* "\nTIME\n": method and path go in whole, never cut */
-    int n = snprintf(stamp, sizeof(stamp), "\n%" PRId64 "\n", t);
+    char stamp[64];     /* "\nTIME\nNONCE\n": method and path go in whole */
+    int n = snprintf(stamp, sizeof(stamp), "\n%" PRId64 "\n%016" PRIx64 "\n",
+                     t, nonce);
     EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(a->keyed);
     size_t out_len = 0;
 
@@ -113,13 +118,16 @@ static void auth_mac(const struct auth *a, const char *method,
     EVP_MAC_CTX_free(ctx);
 }
 
-void auth_sign(const struct auth *a, const char *method, const char *path,
+void auth_sign(struct auth *a, const char *method, const char *path,
                const char *body, size_t len, int64_t now_ms, char *line)
 {
     uint8_t mac[SIG_BYTES];
-    int n = snprintf(line, AUTH_HEADER_MAX, AUTH_HEADER ": t=%" PRId64 ",sig=", now_ms);
+    uint64_t nonce = a->nonce++;
+    int n = snprintf(line, AUTH_HEADER_MAX,
+                     AUTH_HEADER ": t=%" PRId64 ",n=%016" PRIx64 ",sig=",
+                     now_ms, nonce);
 
-    auth_mac(a, method, path, now_ms, body ? body : "", len, mac);
+    auth_mac(a, method, path, now_ms, nonce, body ? body : "", len, mac);
     for (size_t i = 0; i < SIG_BYTES; i++)
         n += snprintf(line + n, AUTH_HEADER_MAX - (size_t)n, "%02x", mac[i]);
 }
@@ -133,8 +141,9 @@ static int hex_digit(char c)
     return -1;
 }
 
-/* Parses "t=<ms>,sig=<64 lowercase hex>". */
-static bool auth_parse(const char *value, int64_t *t, uint8_t sig[SIG_BYTES])
+/* Parses "t=<ms>,n=<16 lowercase hex>,sig=<64 lowercase hex>". */
+static bool auth_parse(const char *value, int64_t *t, uint64_t *nonce,
+                       uint8_t sig[SIG_BYTES])
 {
     const char *p;
     char *end;
@@ -142,9 +151,19 @@ static bool auth_parse(const char *value, int64_t *t, uint8_t sig[SIG_BYTES])
     if (strncmp(value, "t=", 2) != 0)
         return false;
     *t = strtoll(value + 2, &end, 10);
-    if (end == value + 2 || strncmp(end, ",sig=", 5) != 0)
+    if (end == value + 2 || strncmp(end, ",n=", 3) != 0)
         return false;
-    p = end + 5;
+    p = end + 3;
+    *nonce = 0;
+    for (size_t i = 0; i < 16; i++) {
+        int d = hex_digit(p[i]);
+        if (d < 0)
+            return false;
+        *nonce = *nonce << 4 | (uint64_t)d;
+    }
+    if (strncmp(p + 16, ",sig=", 5) != 0)
+        return false;
+    p += 16 + 5;
     for (size_t i = 0; i < SIG_BYTES; i++) {
         int hi = hex_digit(p[2 * i]), lo = hi < 0 ? -1 : hex_digit(p[2 * i + 1]);
         if (lo < 0)
@@ -181,15 +200,16 @@ enum auth_result auth_check(struct auth *a, const char *method,
                             const char *value, int64_t now_ms)
 {
     uint8_t got[SIG_BYTES], want[SIG_BYTES];
+    uint64_t nonce;
     int64_t t;
 
     if (!value)
         return AUTH_MISSING;
-    if (!auth_parse(value, &t, got))
+    if (!auth_parse(value, &t, &nonce, got))
         return AUTH_MALFORMED;
     if (t < now_ms - a->window_ms || t > now_ms + a->window_ms)
         return AUTH_EXPIRED;
-    auth_mac(a, method, path, t, body, len, want);
+    auth_mac(a, method, path, t, nonce, body, len, want);
     if (CRYPTO_memcmp(got, want, SIG_BYTES) != 0)
         return AUTH_BAD_SIGNATURE;
     if (!auth_remember(a, got, now_ms, t + a->window_ms + 1))

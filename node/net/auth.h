@@ -1,11 +1,14 @@
 /* auth.h -- signing and checking peer messages with the cluster secret.
  *
  * A signed request carries the header
- *     X-Paxos-Signature: t=<unix time, ms>,sig=<hex HMAC-SHA256>
+ *     X-Paxos-Signature: t=<unix time, ms>,n=<nonce>,sig=<hex HMAC-SHA256>
  * where the HMAC is keyed by the shared secret and covers
- * "METHOD\nPATH\nTIME\nBODY" (the path without its query). A signature is
- * good only within the replay window around its time, and only once: the
- * signatures seen inside the window are remembered. */
+ * "METHOD\nPATH\nTIME\nNONCE\nBODY" (the path without its query). The
+ * nonce (16 lowercase hex digits, a random start counted up) makes every
+ * request's signature different, even two identical messages sent in the
+ * same millisecond. A signature is good only within the replay window
+ * around its time, and only once: the signatures seen inside the window
+ * are remembered. */
 #ifndef PAXOS_AUTH_H
 #define PAXOS_AUTH_H
 
@@ -13,14 +16,14 @@
 #include <stdint.h>
 
 #define AUTH_HEADER "X-Paxos-Signature"
-#define AUTH_HEADER_MAX 128     /* the whole "Name: value" line */
+#define AUTH_HEADER_MAX 160     /* the whole "Name: value" line */
 
 struct auth;
 
 enum auth_result {
     AUTH_OK,
     AUTH_MISSING,               /* no signature header */
-    AUTH_MALFORMED,             /* not t=...,sig=<64 hex> */
+    AUTH_MALFORMED,             /* not t=...,n=<16 hex>,sig=<64 hex> */
     AUTH_EXPIRED,               /* time outside the replay window */
     AUTH_BAD_SIGNATURE,
     AUTH_REPLAYED,              /* seen before within the window */
@@ -32,7 +35,7 @@ void auth_free(struct auth *a);
 
 /* Writes the header line ("X-Paxos-Signature: t=...,sig=...") for a
  * request into line (AUTH_HEADER_MAX bytes). */
-void auth_sign(const struct auth *a, const char *method, const char *path,
+void auth_sign(struct auth *a, const char *method, const char *path,
                const char *body, size_t len, int64_t now_ms, char *line);
 /* Checks a request's header value (NULL when absent), in constant time
  * for the signature itself. */

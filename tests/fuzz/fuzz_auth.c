@@ -12,8 +12,9 @@
  *    accepted (unless the fuzzed value was that very header), then
  *    refused as a replay;
  *  - the signature binds everything it claims to cover: the same
- *    signature with one hex digit changed, another time, another method,
- *    another path or another body is refused as a bad signature. */
+ *    signature with one hex digit changed, another time, another nonce,
+ *    another method, another path or another body is refused as a bad
+ *    signature. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -76,8 +77,13 @@ static void check_binding(struct auth *a, const char *method, const char *path,
     changed[sig_at + len % 64] = changed[sig_at + len % 64] == '0' ? '1' : '0';
     expect(a, method, path, body, len, changed, AUTH_BAD_SIGNATURE, "a changed digit passed");
 
-    snprintf(changed, sizeof changed, "t=%" PRId64 "%s", NOW_MS + 1, value + sig_at - 5);
+    snprintf(changed, sizeof changed, "t=%" PRId64 "%s", NOW_MS + 1,
+             strstr(value, ",n="));
     expect(a, method, path, body, len, changed, AUTH_BAD_SIGNATURE, "another time passed");
+
+    snprintf(changed, sizeof changed, "%s", value);
+    changed[sig_at - 6] = changed[sig_at - 6] == '0' ? '1' : '0';
+    expect(a, method, path, body, len, changed, AUTH_BAD_SIGNATURE, "another nonce passed");
 
     snprintf(other, n, "%s%s", method, "X");
     expect(a, other, path, body, len, value, AUTH_BAD_SIGNATURE, "another method passed");

@@ -232,10 +232,11 @@ t_http() {
 # (its port + T_PEER_OFFSET, the test's --peer-port-offset); sets
 # HTTP_CODE, HTTP_BODY and SIGNATURE (the header's value, to send it again).
 t_signed_post() {
-    local t=${4:-$(( $(date +%s%N) / 1000000 ))} sig out="$T_TMP/signed.$BASHPID"
-    sig=$(printf 'POST\n%s\n%s\n%s' "$2" "$t" "$3" |
+    local t=${4:-$(( $(date +%s%N) / 1000000 ))} nonce sig out="$T_TMP/signed.$BASHPID"
+    nonce=$(openssl rand -hex 8)
+    sig=$(printf 'POST\n%s\n%s\n%s\n%s' "$2" "$t" "$nonce" "$3" |
           openssl dgst -sha256 -hmac "$(cat "$T_RUN/cluster.secret")" | awk '{ print $NF }')
-    SIGNATURE="t=$t,sig=$sig"
+    SIGNATURE="t=$t,n=$nonce,sig=$sig"
     HTTP_CODE=$(curl -s -o "$out" -w '%{http_code}' -m "$(t_secs 5)" \
         -H "X-Paxos-Signature: $SIGNATURE" --data-binary "$3" \
         "http://$T_HOST:$(( T_PORT[$1] + ${T_PEER_OFFSET:-0} ))$2") || true

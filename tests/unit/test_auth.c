@@ -32,11 +32,35 @@ static void test_known_answer(void **state)
     struct auth *a = new_auth();
     char line[AUTH_HEADER_MAX];
 
-    /* printf 'POST\n/accept\n1700000000000\n{"a":1}' |
+    /* printf 'POST\n/accept\n1700000000000\n0000000000000001\n{"a":1}' |
      *     openssl dgst -sha256 -hmac cluster-secret */
+    assert_int_equal(auth_check(a, "POST", "/accept", BODY, strlen(BODY),
+        "t=1700000000000,n=0000000000000001,sig="
+        "2872dbac9a3d983f0ef24d768835878c8ceb52bdf110a513ec797a331fe49004",
+        NOW), AUTH_OK);
     auth_sign(a, "POST", "/accept", BODY, strlen(BODY), NOW, line);
-    assert_string_equal(line, AUTH_HEADER ": t=1700000000000,sig="
-        "b5777f9fc70be85d12eddae43ef613e0efbe43ad49296debca2ee9ca144de154");
+    assert_int_equal(strlen(line), strlen(AUTH_HEADER ": t=1700000000000,n=,sig=")
+                                   + 16 + 64);
+    assert_int_equal(strncmp(line, AUTH_HEADER ": t=1700000000000,n=",
+                             strlen(AUTH_HEADER ": t=1700000000000,n=")), 0);
+    auth_free(a);
+}
+
+/* The same message sent twice in one millisecond (a read's confirmation
+ * round right after another) is signed differently each time, and both
+ * copies are accepted: only a copy of one request is a replay. */
+static void test_identical_messages_in_one_ms_both_pass(void **state)
+{
+    struct auth *a = new_auth();
+    char first[AUTH_HEADER_MAX], second[AUTH_HEADER_MAX];
+
+    auth_sign(a, "POST", "/accept", BODY, strlen(BODY), NOW, first);
+    auth_sign(a, "POST", "/accept", BODY, strlen(BODY), NOW, second);
+    assert_string_not_equal(first, second);
+    assert_int_equal(auth_check(a, "POST", "/accept", BODY, strlen(BODY),
+                                value_of(first), NOW), AUTH_OK);
+    assert_int_equal(auth_check(a, "POST", "/accept", BODY, strlen(BODY),
+                                value_of(second), NOW), AUTH_OK);
     auth_free(a);
 }
 
@@ -94,9 +118,18 @@ static void test_missing_and_malformed(void **state)
     struct auth *a = new_auth();
     static const char *const bad[] = {
         "", "t=", "t=1,sig=", "sig=00,t=1", "t=abc,sig=" "00",
-        "t=1700000000000,sig=zz5777f9fc70be85d12eddae43ef613e0efbe43ad49296debca2ee9ca144de154",
-        "t=1700000000000,sig=b5777f9fc70be85d12eddae43ef613e0efbe43ad49296debca2ee9ca144de15",
-        "t=1700000000000,sig=b5777f9fc70be85d12eddae43ef613e0efbe43ad49296debca2ee9ca144de1544",
+        /* the signature format before nonces: no n= */
+        "t=1700000000000,sig=2872dbac9a3d983f0ef24d768835878c8ceb52bdf110a513ec797a331fe49004",
+        "t=1700000000000,n=000000000000001,sig="
+        "2872dbac9a3d983f0ef24d768835878c8ceb52bdf110a513ec797a331fe49004",
+        "t=1700000000000,n=000000000000000g,sig="
+        "2872dbac9a3d983f0ef24d768835878c8ceb52bdf110a513ec797a331fe49004",
+        "t=1700000000000,n=0000000000000001,sig="
+        "zz72dbac9a3d983f0ef24d768835878c8ceb52bdf110a513ec797a331fe49004",
+        "t=1700000000000,n=0000000000000001,sig="
+        "2872dbac9a3d983f0ef24d768835878c8ceb52bdf110a513ec797a331fe4900",
+        "t=1700000000000,n=0000000000000001,sig="
+        "2872dbac9a3d983f0ef24d768835878c8ceb52bdf110a513ec797a331fe4900400",
     };
 
     assert_int_equal(auth_check(a, "POST", "/x", "", 0, NULL, NOW), AUTH_MISSING);
@@ -118,6 +151,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_answer),
+        cmocka_unit_test(test_identical_messages_in_one_ms_both_pass),
         cmocka_unit_test(test_good_signature_accepted_once),
         cmocka_unit_test(test_tampering_detected),
         cmocka_unit_test(test_replay_window),
