@@ -109,8 +109,10 @@ static void admit_tell(struct admit *ad, enum admission_verdict verdict)
     log_warn("not voting: cluster %s exists and no configuration names this "
              "acceptor's member identity %s (its data directory is new: a "
              "lost disk, a new claim). Admit it with `paxos-client.sh "
-             "member-add %s` (or POST /voters on a proposer)",
-             r ? r->cluster : "?", a->me.member, ad->node->cfg->name);
+             "member-add %s` on Kubernetes, paxos-top's configuration view "
+             "(c, then a), or POST /voters {\"add\":\"%s\"} on a proposer",
+             r ? r->cluster : "?", a->me.member, ad->node->cfg->name,
+             ad->node->cfg->name);
 }
 
 /* Every question of the round is answered (or failed): decide. */
