@@ -1,6 +1,7 @@
 /* paxos-bench.c -- a closed-loop or fixed-rate HTTP write load generator
  * for paxosd (a client's /send, a proposer's /propose) and, for
- * comparison, etcd's HTTP gateway (/v3/kv/put). N connections with
+ * comparison, etcd's HTTP gateway (/v3/kv/put); with --read, linearizable
+ * reads instead (a client's GET /read, etcd's POST /v3/kv/range). N connections with
  * keep-alive on libcurl multi; prints writes/s and latency percentiles
  * every second and at the end, after an optional warm-up that is not
  * counted. With --log, every request is written down with its wall-clock
@@ -9,7 +10,8 @@
  *
  *   paxos-bench --url http://127.0.0.1:6001/send -c 64 -w 2 -d 10 -s 64
  *   paxos-bench --etcd --url http://127.0.0.1:2379/v3/kv/put -c 64 -d 10
- *   paxos-bench --url http://127.0.0.1:6001/send -c 800 -r 1000 --log reqs */
+ *   paxos-bench --url http://127.0.0.1:6001/send -c 800 -r 1000 --log reqs
+ *   paxos-bench --read --url 'http://127.0.0.1:6001/read?last=1' -c 64 */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -45,7 +47,7 @@ struct conn {
 
 struct bench {
     const char *url;
-    bool etcd, json;
+    bool etcd, json, read;
     const char *label;
     int connections, duration_s, warmup_s, value_size;
     long timeout_ms;
@@ -133,6 +135,7 @@ static size_t base64(const char *src, size_t n, char *out)
 static void conn_fill_body(const struct bench *b, struct conn *c)
 {
     char value[4096], key[64];
+    size_t o;
     int n = snprintf(value, sizeof(value), "w-%zu-%" PRIu64 "-", c->id, c->seq);
     size_t len = (size_t)b->value_size > (size_t)n ? (size_t)b->value_size : (size_t)n;
 
@@ -140,12 +143,18 @@ static void conn_fill_body(const struct bench *b, struct conn *c)
         len = sizeof(value) - 1;
     memset(value + n, 'x', len - (size_t)n);
     value[len] = '\0';
+    if (b->read && b->etcd) {          /* one key, read by everyone */
+        o = (size_t)sprintf(c->body, "{\"key\":\"");
+        o += base64("bench/read", 10, c->body + o);
+        strcpy(c->body + o, "\"}");
+        return;
+    }
     if (!b->etcd) {
         snprintf(c->body, 8192, "{\"value\":\"%s\"}", value);
         return;
     }
     int k = snprintf(key, sizeof(key), "bench/%zu/%" PRIu64, c->id, c->seq);
-    size_t o = (size_t)sprintf(c->body, "{\"key\":\"");
+    o = (size_t)sprintf(c->body, "{\"key\":\"");
     o += base64(key, (size_t)k, c->body + o);
     o += (size_t)sprintf(c->body + o, "\",\"value\":\"");
     o += base64(value, len, c->body + o);
@@ -176,7 +185,6 @@ static int conn_init(struct bench *b, struct conn *c, size_t id)
         return -1;
     curl_easy_setopt(c->easy, CURLOPT_URL, b->url);
     curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
-    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
     curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, keep_reply);
     curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
@@ -189,8 +197,14 @@ static int conn_init(struct bench *b, struct conn *c, size_t id)
 static void conn_start(struct bench *b, struct conn *c)
 {
     c->seq++;
-    conn_fill_body(b, c);
-    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
+    if (b->read && !b->etcd) {
+        curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
+    } else {
+        conn_fill_body(b, c);
+        curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
+        curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE,
+                         (long)strlen(c->body));
+    }
     c->reply_len = 0;
     c->reply[0] = '\0';
     c->started_us = now_us();
@@ -377,6 +391,10 @@ static void usage(FILE *out)
           "  --url URL            where to POST writes (a client's /send, a\n"
           "                       proposer's /propose, or etcd's /v3/kv/put)\n"
           "  --etcd               send etcd put bodies (base64 key and value)\n"
+          "  --read               linearizable reads, not writes: GET URL (a\n"
+          "                       client's /read?last=1), or with --etcd a\n"
+          "                       range of one key (/v3/kv/range); they are\n"
+          "                       counted where writes would be\n"
           "  -c, --connections N  concurrent connections (default 16)\n"
           "  -d, --duration S     seconds to measure (default 10)\n"
           "  -w, --warmup S       seconds to run first, not counted (default 0)\n"
@@ -411,6 +429,7 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         { "url", required_argument, NULL, 'u' },
         { "etcd", no_argument, NULL, 'e' },
+        { "read", no_argument, NULL, 'R' },
         { "connections", required_argument, NULL, 'c' },
         { "duration", required_argument, NULL, 'd' },
         { "warmup", required_argument, NULL, 'w' },
@@ -433,6 +452,7 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'u': b.url = optarg; break;
         case 'e': b.etcd = true; break;
+        case 'R': b.read = true; break;
         case 'j': b.json = true; break;
         case 'l': b.label = optarg; break;
         case 'L': log_path = optarg; break;

@@ -4,8 +4,9 @@
 #   1. throughput and latency at 1, 16 and 64 connections, 64-byte values,
 #      fsync on: a 3-member etcd cluster through its HTTP gateway, then our
 #      leader's /propose and a client node's /send (never both at once);
-#      CPU per write of every process, and a profile of the leader, an
-#      acceptor and a client node under load (perf)
+#      linearizable reads at 64 connections (etcd's range, a client
+#      node's /read); CPU per write of every process, and a profile of the
+#      leader, an acceptor and a client node under load (perf)
 #   2. failover: kill -9 of the leader under a fixed load through a client
 #   3. gossip: a killed node seen dead, a new node seen alive, by 10, 30
 #      and 100 nodes (scripts/paxos-swarm.sh)
@@ -40,6 +41,7 @@ ETCD_CLIENT_PORT=23791
 ETCD_PEER_PORT=23801
 SWARM_PORT=17001
 CONNECTIONS=(1 16 64)
+READ_CONNECTIONS=64
 VALUE_SIZE=64
 # A point is run again (at most POINT_TRIES times, the quietest kept) when
 # processes other than the ones measured used more than this many cores.
@@ -389,11 +391,12 @@ one_point() {
     rm -f "$out".cpu* "$out".count0 "$out.msgs"
 }
 
-# measure SYSTEM PATH CONNECTIONS BENCH_ARGS...: one point, run again while
-# other processes took more than OTHER_CORES_MAX; records the quietest.
+# measure KIND SYSTEM PATH CONNECTIONS BENCH_ARGS...: one point, run again
+# while other processes took more than OTHER_CORES_MAX; records the
+# quietest as KIND (throughput: writes; reads: paxos-bench --read).
 measure() {
-    local system=$1 path=$2 conns=$3 try best="" out other best_other=999
-    shift 3
+    local kind=$1 system=$2 path=$3 conns=$4 try best="" out other best_other=999
+    shift 4
     for ((try = 1; try <= POINT_TRIES; try++)); do
         out=$WORK/raw/point-$system-${path//\//_}-$conns-$try.json
         one_point "$out" "$conns" -l "$system$path" "$@"
@@ -404,7 +407,7 @@ measure() {
         fi
         awk -v o="$other" -v m="$OTHER_CORES_MAX" 'BEGIN { exit !(o <= m) }' && break
     done
-    record throughput "$(jq -c --arg system "$system" --arg path "$path" \
+    record "$kind" "$(jq -c --arg system "$system" --arg path "$path" \
         --argjson tries "$((try > POINT_TRIES ? POINT_TRIES : try))" \
         '{system: $system, path: $path, tries: $tries} + .' "$best")"
 }
@@ -453,11 +456,15 @@ run_throughput() {
     for c in "${CONNECTIONS[@]}"; do
         etcd_up
         port=$(etcd_leader_port)
-        measure etcd /v3/kv/put "$c" --etcd --url "http://$HOST:$port/v3/kv/put"
+        measure throughput etcd /v3/kv/put "$c" --etcd --url "http://$HOST:$port/v3/kv/put"
+        [[ $c -ne $READ_CONNECTIONS ]] ||
+            measure reads etcd /v3/kv/range "$c" --etcd --read --url "http://$HOST:$port/v3/kv/range"
         etcd_down
         paxos_up
-        measure paxosd /propose "$c" --url "$(paxos_url 3001 /propose)"
-        measure paxosd /send "$c" --url "$(paxos_url 6001 /send)"
+        measure throughput paxosd /propose "$c" --url "$(paxos_url 3001 /propose)"
+        measure throughput paxosd /send "$c" --url "$(paxos_url 6001 /send)"
+        [[ $c -ne $READ_CONNECTIONS ]] ||
+            measure reads paxosd /read "$c" --read --url "$(paxos_url 6001 '/read?last=1')"
         paxos_down
     done
     paxos_up
@@ -755,8 +762,9 @@ def us($w): if $w > 0 then (. * 1e6 / $w | round) else "-" end;
   + " gateway (`POST /v3/kv/put`, base64 key and value). paxosd: the ten-node cluster of"
   + " `scripts/paxos-local.sh` (3 proposers, 3 acceptors, 2 learners, 2 clients, peer"
   + " messages signed), writes straight to the leader's `/propose`, and through a client"
-  + " node's `/send` (one more hop: the client gives the write an identity and forwards it"
-  + " to the leader). Latencies are p50 / p99 in ms; ratios are paxosd over etcd.\n",
+  + " node's `/send` (one more hop: the client gives the write an identity and sends the"
+  + " writes of each loop turn to the leader together, in one `POST /writes`). Latencies"
+  + " are p50 / p99 in ms; ratios are paxosd over etcd.\n",
   "| connections | etcd writes/s | etcd p50 / p99 | /propose writes/s | /propose p50 / p99 | /propose ÷ etcd: writes/s, p99 | /send writes/s | /send p50 / p99 | /send ÷ etcd: writes/s, p99 |",
   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ($cs[] as $c
@@ -768,14 +776,22 @@ def us($w): if $w > 0 then (. * 1e6 / $w | round) else "-" end;
      + "\($s.writes_per_s) | \($s | lat) | "
      + "\(more($s.writes_per_s; $e.writes_per_s)), \(less($s.p99_ms; $e.p99_ms)) |"),
   "",
-  (($all | pt("etcd"; "/v3/kv/put"; 64)) as $e
-   | ($all | pt("paxosd"; "/propose"; 64)) as $p
+  (["/propose", "/send"][] as $path
+   | ($all | pt("etcd"; "/v3/kv/put"; 64)) as $e
+   | ($all | pt("paxosd"; $path; 64)) as $p
+   | ($all | pt("etcd"; "/v3/kv/put"; 16)) as $e16
+   | ($all | pt("paxosd"; $path; 16)) as $p16
    | select($e != null and $p != null)
-   | "**Targets at 64 connections** (the leader's `/propose` against etcd): writes/s "
+   | "**Targets for `\($path)`** against etcd: at 64 connections writes/s "
      + "\(more($p.writes_per_s; $e.writes_per_s)) etcd's (target at least 2×: "
-     + "\(if $p.writes_per_s >= 2 * $e.writes_per_s then "met" else "missed" end)); p99 "
+     + "\(if $p.writes_per_s >= 2 * $e.writes_per_s then "met" else "missed" end)), p99 "
      + "\(less($p.p99_ms; $e.p99_ms)) etcd's (target at most 0.5×: "
-     + "\(if $p.p99_ms <= 0.5 * $e.p99_ms then "met" else "missed" end)).\n"),
+     + "\(if $p.p99_ms <= 0.5 * $e.p99_ms then "met" else "missed" end))"
+     + (if $e16 != null and $p16 != null then
+          "; at 16 connections writes/s \(more($p16.writes_per_s; $e16.writes_per_s)) etcd's"
+          + " (target at least 1.5×: "
+          + "\(if $p16.writes_per_s >= 1.5 * $e16.writes_per_s then "met" else "missed" end))"
+        else "" end) + ".\n"),
   "![writes/s and p99 latency against connections](bench-throughput.png)\n",
   "### Conditions and CPU per write\n",
   "The machine is shared. For each point: how many cores processes other than the system"
@@ -820,6 +836,36 @@ def us($w): if $w > 0 then (. * 1e6 / $w | round) else "-" end;
 JQ
 }
 
+report_reads() {
+    q <<'JQ'
+def pt($s; $p):
+  first(.[] | select(.kind == "reads" and .system == $s and .path == $p));
+def ratio($a; $b; f):
+  if $a != null and $b > 0 then ($a / $b * 100 | f / 100 | tostring) + "×" else "-" end;
+def us($w): if $w > 0 then (. * 1e6 / $w | round) else "-" end;
+(pt("etcd"; "/v3/kv/range")) as $e
+| (pt("paxosd"; "/read")) as $r
+| select($e != null and $r != null)
+| "## Linearizable reads\n",
+  "Closed loop at \($r.connections) connections, measured as the writes above, each system"
+  + " fresh. etcd: `POST /v3/kv/range` of one key on the leader, linearizable (its"
+  + " default: the leader confirms it still leads through a read index). paxosd: a client"
+  + " node's `GET /read?last=1`: the client asks the leader for a read index (the leader"
+  + " confirms with a quorum of acceptors that it still leads; reads that arrive meanwhile"
+  + " share the next confirmation), then a learner for its last value once it applied that"
+  + " index.\n",
+  "| system | path | reads/s | p50 / p99 ms | ÷ etcd: reads/s, p99 | CPU µs/read |",
+  "|---|---|---:|---:|---:|---:|",
+  ([$e, $r][]
+   | .writes as $w
+   | "| \(.system) | `\(.path)` | \(.writes_per_s) | \(.p50_ms) / \(.p99_ms) | "
+     + "\(if .system == "etcd" then "-" else
+          "\(ratio(.writes_per_s; $e.writes_per_s; floor)), \(ratio(.p99_ms; $e.p99_ms; ceil))" end) | "
+     + "\([.process_cpu_s[]] | add | us($w)) |"),
+  ""
+JQ
+}
+
 # shellcheck disable=SC2016  # $name in the filters is jq's
 report_profile() {
     local name pattern
@@ -827,7 +873,7 @@ report_profile() {
     # The main paths of paxosd, for the inclusive shares.
     pattern='MHD_run|on_socket_ready|on_timeout|proposer_drain|proposer_on_propose'
     pattern+='|proposer_on_sent_answer|acceptor_on_accept|acceptor_flush_role'
-    pattern+='|client_attempt|client_on_write_answer|node_request|msg_encode|msg_decode'
+    pattern+='|client_drain|client_on_written|writes_on_post|peer_request|msg_encode|msg_decode'
     pattern+='|json_tokener_parse_ex|auth_sign|auth_check|wal_sync|fdatasync'
     pattern+='|__libc_sendmsg|__libc_send|__libc_recv|epoll_wait|__GI_epoll_ctl'
     pattern+='|__memset_avx512_unaligned_erms'
@@ -840,9 +886,9 @@ loop turn into one ACCEPT to each of the 3 acceptors; each acceptor appends them
 its write-ahead file, calls fdatasync once per loop turn and answers; the leader
 answers the write once 2 acceptors accepted it, and announces the slots chosen in
 that loop turn to both learners in one message each (\`/chosen\`). Through a
-client node (\`/send\`) there is one more hop (the client forwards each write to
-the leader as its own \`/propose\`) and the learners tell the client what they
-applied (\`/notify\`). The CPU per write by process and the
+client node (\`/send\`) there is one more hop (the client sends the writes of
+each loop turn to the leader together, as one \`POST /writes\` answered once all
+are chosen) and the learners tell the client what they applied (\`/notify\`). The CPU per write by process and the
 requests per write above show where the cost lands; the profiles below show what
 each process does with it.
 
@@ -982,6 +1028,7 @@ report() {
         printf '# Benchmarks: paxosd beside etcd\n\n'
         report_machine
         report_throughput
+        report_reads
         report_profile
         report_failover
         report_gossip
