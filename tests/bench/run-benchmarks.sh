@@ -910,20 +910,21 @@ TEXT
         printf '```\n\n'
     done
     cat <<'TEXT'
-### What the profiles showed, and what changed
+### What the profiles showed
 
-- **The client node's hop.** It used to forward each write to the leader as
-  its own `/propose`: one request, one answer, one JSON parse and one HMAC
-  for every write, on both ends. It now sends the writes that arrive in one
-  loop turn together (`POST /writes`, one answer listing each write's slot),
-  which more than halved the client's and the leader's CPU for each write
-  through `/send`. The learners' `/notify` to the client (which writes they
-  applied) costs little: turning it off gains about 2%.
-- **Linearizable reads.** The leader confirms it still leads with a round of
-  messages to the acceptors; two identical rounds sent within one
-  millisecond carried the same signature, and the acceptors refused the
-  second as a replay, so it was retried 300 ms later and back-to-back reads
-  ran at about 3 a second per connection. Signatures now include a nonce.
+- **The client node's hop.** The client sends the writes that arrive in
+  one loop turn to the leader together (`POST /writes`, one answer listing
+  each write's slot). Forwarding each write as its own `/propose` (one
+  request, one answer, one JSON parse and one HMAC per write on both ends)
+  cost, on this machine, about 69 µs of the client's CPU and 58 µs of the
+  leader's for each write; compare the figures above. The learners'
+  `/notify` to the client (which writes they applied) costs little:
+  without it `/send` gains about 2%.
+- **Linearizable reads.** The leader confirms it still leads with a round
+  of messages to the acceptors. Every signature covers a nonce: without
+  one, two identical rounds sent within one millisecond would carry the
+  same signature, the acceptors would refuse the second as a replay, and
+  its reads would wait 300 ms for the retry.
 - **What is left** is spread out, with no single hot spot: the kernel's
   loopback TCP stack (about half of every process's samples: each hop is an
   HTTP request and its answer), then JSON encoding and parsing (json-c and
