@@ -75,8 +75,6 @@ static void client_note_seq_limit(void *ud, uint8_t kind, uint64_t number,
         cn->seq_limit = number;
 }
 
-static void client_drain(struct node *n);
-
 /* The op whose answer came, and its node; the call is over. */
 static struct client_op *client_call_end(void *ud, struct node **n)
 {
