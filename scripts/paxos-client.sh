@@ -33,7 +33,9 @@
 #                           change to the leader)
 #   PAXOS_NAMESPACE         the namespace (default paxos)
 #   PAXOS_ACCESS            exec (default) or nodeport, as --nodeport
-#   PAXOS_TIMEOUT           seconds a request may take (default 30)
+#   PAXOS_TIMEOUT           seconds a request may take (default 30); also
+#                           how long direct-write and the member commands
+#                           wait for a leader while none is elected
 #   PAXOS_CLIENT_TOKEN      sent as "Authorization: Bearer TOKEN" (for
 #                           nodes started with a CLIENT_TOKEN)
 #
@@ -186,6 +188,21 @@ http() {
     fi
 }
 
+# post_to_leader NAME PATH BODY: POST through proposer NAME, which forwards
+# to the leader. While no leader is elected (503, nothing was started),
+# asks again each second for up to $TIMEOUT seconds, as during an election.
+post_to_leader() {
+    local waited=0
+    while :; do
+        http POST "$@"
+        [[ "$HTTP_CODE" == 503 && "$HTTP_BODY" == *"no leader elected yet"* &&
+           $waited -lt $TIMEOUT ]] || return 0
+        [[ $waited -gt 0 ]] || warn "no leader elected yet: waiting up to ${TIMEOUT} s"
+        sleep 1
+        waited=$(( waited + 1 ))
+    done
+}
+
 # expect_ok WHAT [UNKNOWN]: dies with the node's error unless the last
 # answer was a 200; UNKNOWN is what to say of an answer whose status is
 # "unknown" (by default: of a write).
@@ -241,7 +258,7 @@ cmd_direct_write() {
     [[ $# -eq 1 ]] || die "usage: $PROG direct-write VALUE"
     check_node "$PROPOSER" proposer
     check_cluster
-    http POST "$PROPOSER" /propose "{\"value\":$(json_string "$1")}"
+    post_to_leader "$PROPOSER" /propose "{\"value\":$(json_string "$1")}"
     expect_ok "direct write to $PROPOSER"
     local leader
     leader=$(name_of_id "$(jq -r '.from // "?"' <<<"$HTTP_BODY" 2>/dev/null || echo '?')")
@@ -404,7 +421,7 @@ cmd_member_change() {
     what="member-$change $*"
     check_node "$PROPOSER" proposer
     check_cluster
-    http POST "$PROPOSER" /voters "$body"
+    post_to_leader "$PROPOSER" /voters "$body"
     expect_ok "$what through $PROPOSER" \
         "leadership was lost during the change: it may still come into force; check with ./paxos-client.sh members"
     # shellcheck disable=SC2016  # jq's variables

@@ -776,7 +776,7 @@ write_chosen() {
     local reply
     reply=$(pm exec client2 curl -s -m 20 -X POST -H 'Content-Type: application/json' \
         --data-binary "{\"value\":\"$2\"}" http://localhost:6002/send 2>&1)
-    if jq -e '.status == "chosen"' <<<"$reply" >/dev/null 2>&1; then
+    if jq -e '.status == "chosen" and (.slot | type) == "number"' <<<"$reply" >/dev/null 2>&1; then
         t_pass "$1 (slot $(jq .slot <<<"$reply"))"
     else
         t_fail "$1" "$reply"

@@ -829,8 +829,13 @@ phase_member_commands() {
         -- bash "$client" member-add acceptor1
     client_fails "member-add: another change under way (409)" \
         'HTTP 409: a configuration change is under way' 409 -- bash "$client" member-add acceptor4
-    client_fails "member-remove: no leader (503)" \
-        'HTTP 503: no leader elected yet' 503 -- bash "$client" member-remove acceptor2
+    client_fails "member-remove: no leader (503), asked again each second for PAXOS_TIMEOUT seconds" \
+        'HTTP 503: no leader elected yet' 503 -- env PAXOS_TIMEOUT=2 bash "$client" member-remove acceptor2
+    if [[ $(grep -c '^body {"remove":"acceptor2"}$' "$TMP/kubectl.log") -eq 3 ]]; then
+        t_pass "member-remove with no leader: asked 3 times in 2 s, then the error"
+    else
+        t_fail "member-remove with no leader: asked 3 times in 2 s" "$(cat "$TMP/kubectl.log")"
+    fi
     client_fails "member-replace: leadership lost mid-change (504) says to look at members" \
         'HTTP 504: leadership lost \(.*check with ./paxos-client.sh members\)' 504 \
         -- bash "$client" member-replace acceptor1 acceptor4
