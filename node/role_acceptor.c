@@ -401,6 +401,7 @@ static void acceptor_status(struct node *n, struct json_object *o)
     acceptor_status_number(o, "commit", an->a.commit);
     acceptor_status_number(o, "max_slot", an->a.max_slot);
     acceptor_status_number(o, "trimmed", an->a.trimmed);
+    acceptor_status_number(o, "kept_bytes", an->a.kept_bytes);
     for (uint64_t s = first; s <= an->a.max_slot; s++) {
         const struct acceptor_slot *as = acceptor_get(&an->a, s);
         struct json_object *e;
@@ -470,6 +471,9 @@ static void acceptor_metrics(struct node *n, FILE *out)
     metrics_sample(out, "counter", "paxos_rejections_total",
                    "Protocol messages refused, by reason.",
                    "reason=\"stale_ballot\"", (double)an->rejected);
+    metrics_sample(out, "gauge", "paxos_acceptor_kept_bytes",
+                   "Value bytes the acceptor holds in memory.", NULL,
+                   (double)an->a.kept_bytes);
     metrics_sample(out, "gauge", "paxos_wal_bytes",
                    "Size of the write-ahead file.", NULL,
                    (double)wal_size(an->wal));

@@ -118,6 +118,12 @@ void acceptor_free(struct acceptor *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* What a value weighs in memory, as kept_bytes counts it. */
+static uint64_t pvalue_bytes(const struct pvalue *v)
+{
+    return (v->data ? strlen(v->data) : 0) + (v->client ? strlen(v->client) : 0);
+}
+
 /* Grows the window so that it holds slot (>= base). */
 static int acceptor_reserve(struct acceptor *a, uint64_t slot)
 {
@@ -206,6 +212,8 @@ static enum acceptor_verdict accept_entries(struct acceptor *a,
         s = &a->slots[entries[i].slot - a->base];
         if (pvalue_copy(&copy, &entries[i].value) < 0)
             return ACCEPTOR_NO_MEMORY;
+        a->kept_bytes += pvalue_bytes(&copy);
+        a->kept_bytes -= pvalue_bytes(&s->value);
         pvalue_free(&s->value);
         s->value = copy;
         s->ballot = b;
@@ -230,6 +238,7 @@ static uint64_t trim(struct acceptor *a, uint64_t upto)
     for (; a->trimmed < upto; a->trimmed++)
         if (a->trimmed + 1 - a->base < a->cap) {
             struct acceptor_slot *s = &a->slots[a->trimmed + 1 - a->base];
+            a->kept_bytes -= pvalue_bytes(&s->value);
             pvalue_free(&s->value);
             s->ballot = (struct ballot){ 0, 0 };
         }
@@ -348,13 +357,35 @@ static enum acceptor_verdict forget(struct acceptor *a, uint64_t upto,
                                             : ACCEPTOR_OK;
 }
 
+/* The slot up to which the acceptor forgets, of the slots up to ahead
+ * (which a learner has on disk), so as to keep at most
+ * ACCEPTOR_KEEP_AHEAD_SLOTS of them and at most ACCEPTOR_KEEP_AHEAD_BYTES
+ * of values in all (as far as forgetting slots up to ahead can). */
+static uint64_t keep_ahead_upto(const struct acceptor *a, uint64_t ahead)
+{
+    uint64_t floor = ahead > ACCEPTOR_KEEP_AHEAD_SLOTS
+                   ? ahead - ACCEPTOR_KEEP_AHEAD_SLOTS : 0;
+    uint64_t bytes = a->kept_bytes, upto = a->trimmed;
+
+    for (uint64_t s = a->trimmed + 1; s <= ahead; s++) {
+        const struct acceptor_slot *as = acceptor_get(a, s);
+        if (s > floor && bytes <= ACCEPTOR_KEEP_AHEAD_BYTES)
+            break;
+        if (as)
+            bytes -= pvalue_bytes(&as->value);
+        upto = s;
+    }
+    return upto;
+}
+
 /* Learner id says the slots below from are in its log on disk; the
- * acceptor forgets what no learner needs any more (see acceptor_list). */
+ * acceptor forgets what no learner needs from it any more (see
+ * acceptor_list). */
 static enum acceptor_verdict learner_says(struct acceptor *a, uint32_t id,
                                           uint64_t from,
                                           struct acceptor_ready *out)
 {
-    uint64_t lowest = UINT64_MAX;
+    uint64_t lowest = UINT64_MAX, ahead = 0, upto = 0, over;
     bool known = false;
 
     for (size_t i = 0; i < a->n_learners; i++)
@@ -364,12 +395,18 @@ static enum acceptor_verdict learner_says(struct acceptor *a, uint32_t id,
         }
     if (!known)
         return ACCEPTOR_NOT_LEARNER;
-    for (size_t i = 0; i < a->n_learners; i++)
+    for (size_t i = 0; i < a->n_learners; i++) {
         if (a->learners[i].applied < lowest)
             lowest = a->learners[i].applied;
-    if (lowest <= ACCEPTOR_KEEP_LEARNED)
-        return ACCEPTOR_OK;
-    return forget(a, lowest - ACCEPTOR_KEEP_LEARNED, out);
+        if (a->learners[i].applied > ahead)
+            ahead = a->learners[i].applied;
+    }
+    if (lowest > ACCEPTOR_KEEP_LEARNED)
+        upto = lowest - ACCEPTOR_KEEP_LEARNED;
+    over = keep_ahead_upto(a, ahead < a->commit ? ahead : a->commit);
+    if (over > upto)
+        upto = over;
+    return forget(a, upto, out);
 }
 
 enum acceptor_verdict acceptor_list(struct acceptor *a, uint32_t learner,

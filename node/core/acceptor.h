@@ -34,6 +34,12 @@
  * behind, so that a learner that restarts a little behind catches up from
  * the acceptors. */
 #define ACCEPTOR_KEEP_LEARNED 4096
+/* What an acceptor keeps, at most, of the slots the learner furthest
+ * ahead has on disk, in slots and in value bytes: a learner down for
+ * hours does not make its memory grow; back, it copies the rest from the
+ * learner ahead. */
+#define ACCEPTOR_KEEP_AHEAD_SLOTS 65536
+#define ACCEPTOR_KEEP_AHEAD_BYTES (32u << 20)
 
 enum acceptor_record_kind {
     ACCEPTOR_RECORD_PROMISE,    /* ballot was promised */
@@ -97,6 +103,7 @@ struct acceptor {
     struct acceptor_slot *slots;    /* the window [base, base + cap) */
     uint64_t base, cap;
     uint64_t max_slot;          /* highest slot with an accepted value */
+    uint64_t kept_bytes;        /* value bytes held in the window */
     uint64_t accepted_count;    /* accept operations, for /status */
     struct acceptor_learner *learners;
     size_t n_learners;
@@ -161,12 +168,17 @@ enum acceptor_verdict acceptor_accept(struct acceptor *a, struct ballot b,
  * When learner is not 0, the configured learner learner says every slot
  * below from is in its log on disk. Once every configured learner has
  * said so, the acceptor forgets the slots below the lowest of them, but
- * for ACCEPTOR_KEEP_LEARNED, and never past the commit index (only chosen
- * slots go): no learner then needs them from the acceptors, and one that
- * loses its disk copies them from another learner. A new leader never
- * asks for them (it starts past the commit index a promise reports), and
- * an ACCEPT for one is answered without storing it again. What it forgets
- * is a trim record. */
+ * for ACCEPTOR_KEEP_LEARNED: no learner then needs them from the
+ * acceptors, and one that loses its disk copies them from another
+ * learner. Of the slots the learner furthest ahead has, it keeps at most
+ * ACCEPTOR_KEEP_AHEAD_SLOTS and about ACCEPTOR_KEEP_AHEAD_BYTES, however
+ * far behind another learner is (down, say): that one copies them from
+ * the learner ahead. Nothing past the commit index goes (only chosen
+ * slots), nor anything no learner has: with every learner down, the
+ * acceptors hold what they accepted since. A new leader never asks for
+ * forgotten slots (it starts past the commit index a promise reports),
+ * and an ACCEPT for one is answered without storing it again. What it
+ * forgets is a trim record. */
 enum acceptor_verdict acceptor_list(struct acceptor *a, uint32_t learner,
                                     uint64_t from, size_t limit,
                                     struct acceptor_ready *out);

@@ -968,6 +968,77 @@ static void test_learners_progress_trims_below_the_slowest(void **state)
     stop(&a, &r);
 }
 
+/* A learner down for long (never heard from, or far behind) does not hold
+ * the memory: of what the learner ahead has, at most
+ * ACCEPTOR_KEEP_AHEAD_SLOTS stay, never past the commit index; the one
+ * behind is told they are forgotten (and copies them from the other). */
+static void test_learner_far_behind_does_not_hold_memory(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    const uint64_t total = ACCEPTOR_KEEP_AHEAD_SLOTS + 5000;
+    const uint64_t commit = total - 1000;
+
+    start(&a);
+    for (uint64_t s = 1; s <= total; s++)
+        accept_one(&a, B(1, 1), s, "v", s <= commit ? s : commit, &r);
+    assert_int_equal(a.kept_bytes, total * 2);  /* "v" and client "9" */
+
+    /* LEARNER_B is down: never heard from */
+    assert_int_equal(acceptor_list(&a, LEARNER_A, total + 1, 10, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 1);
+    assert_trim_record(&r.records[0], commit - ACCEPTOR_KEEP_AHEAD_SLOTS);
+    assert_null(acceptor_get(&a, commit - ACCEPTOR_KEEP_AHEAD_SLOTS));
+    assert_non_null(acceptor_get(&a, commit - ACCEPTOR_KEEP_AHEAD_SLOTS + 1));
+    assert_int_equal(a.kept_bytes,
+                     (total - commit + ACCEPTOR_KEEP_AHEAD_SLOTS) * 2);
+
+    /* back, LEARNER_B asks from its first slot: told what is forgotten */
+    assert_int_equal(acceptor_list(&a, LEARNER_B, 1, 10, &r), ACCEPTOR_OK);
+    assert_int_equal(r.n_records, 0);
+    assert_int_equal(r.reply.trimmed, commit - ACCEPTOR_KEEP_AHEAD_SLOTS);
+    assert_int_equal(r.reply.entries[0].slot,
+                     commit - ACCEPTOR_KEEP_AHEAD_SLOTS + 1);
+    stop(&a, &r);
+}
+
+/* Large values: at most ACCEPTOR_KEEP_AHEAD_BYTES of them stay, however
+ * few slots that is; nothing that no learner has goes. */
+static void test_learner_far_behind_bounds_the_bytes(void **state)
+{
+    struct acceptor a;
+    struct acceptor_ready r = { 0 };
+    const size_t size = 256 * 1024;
+    const uint64_t total = 2 * ACCEPTOR_KEEP_AHEAD_BYTES / size;
+    char *big = malloc(size + 1);
+
+    assert_non_null(big);
+    memset(big, 'x', size);
+    big[size] = '\0';
+    start(&a);
+    for (uint64_t s = 1; s <= total; s++)
+        accept_one(&a, B(1, 1), s, big, s, &r);
+
+    /* the learner ahead has only the first half: that half may go, the
+     * rest stays even above the bound */
+    assert_int_equal(acceptor_list(&a, LEARNER_A, total / 2 + 1, 10, &r),
+                     ACCEPTOR_OK);
+    assert_int_equal(a.trimmed, total / 2);
+    assert_true(a.kept_bytes > ACCEPTOR_KEEP_AHEAD_BYTES - size);
+
+    /* it has everything: the bytes bound holds */
+    assert_int_equal(acceptor_list(&a, LEARNER_A, total + 1, 10, &r),
+                     ACCEPTOR_OK);
+    assert_true(a.kept_bytes <= ACCEPTOR_KEEP_AHEAD_BYTES);
+    assert_true(a.kept_bytes > ACCEPTOR_KEEP_AHEAD_BYTES - (size + 1));
+    assert_int_equal(a.trimmed, total - ACCEPTOR_KEEP_AHEAD_BYTES / (size + 1));
+    assert_null(acceptor_get(&a, a.trimmed));
+    assert_non_null(acceptor_get(&a, a.trimmed + 1));
+    free(big);
+    stop(&a, &r);
+}
+
 /* Only a learner that is part of the configuration counts: any other id
  * is refused and changes nothing; a listing without an id counts for no
  * one. */
@@ -1188,6 +1259,8 @@ int main(void)
         cmocka_unit_test(test_listing_stops_at_limit),
         cmocka_unit_test(test_listing_stops_at_bytes_but_carries_one),
         cmocka_unit_test(test_learners_progress_trims_below_the_slowest),
+        cmocka_unit_test(test_learner_far_behind_does_not_hold_memory),
+        cmocka_unit_test(test_learner_far_behind_bounds_the_bytes),
         cmocka_unit_test(test_unknown_learner_is_refused),
         cmocka_unit_test(test_trim_forgets_chosen_slots_only),
         cmocka_unit_test(test_snapshot_orders_identity_trim_slots_promise),
