@@ -447,7 +447,8 @@ static void learner_flush(struct node *n)
     learner_notify_clients(n);
     learner_out_clear(&ln->l);
     ln->stored = 0;
-    if (learned_store_pending(ln->store) && learned_store_sync(ln->store) < 0) {
+    if (learned_store_mark_applied(ln->store, ln->l.applied) < 0 ||
+        (learned_store_pending(ln->store) && learned_store_sync(ln->store) < 0)) {
         log_error("cannot make the applied log durable: stopping");
         exit(1);
     }
@@ -497,6 +498,10 @@ static int learner_start(struct node *n)
     if (!ln->store && errno == EWOULDBLOCK && learner_open_replica(n) < 0)
         return -1;
     if (!ln->store)
+        return -1;
+    /* no-ops and duplicates after the last stored write */
+    if (learner_adopt(&ln->l, NULL, 0, learned_store_applied(ln->store),
+                      true) < 0)
         return -1;
     log_info("recovered %llu applied writes (applied index %llu) from %s",
              (unsigned long long)ln->l.applied_writes,

@@ -1,7 +1,8 @@
 /* learned_store.c -- the learner's applied log, on disk (see
  * learned_store.h).
  *
- * The file is a wal (common/wal.c) of accept records only. index[i] holds
+ * The file is a wal (store/wal.c) of accept records, and trim records
+ * that mark the applied index (readers pass over them). index[i] holds
  * the slot and file offset of entry i * INDEX_EVERY. Slots increase with
  * the entries, so a binary search of the index finds where a read by slot
  * starts, and entry number k is found from index[k / INDEX_EVERY]. */
@@ -29,6 +30,7 @@ struct learned_store {
     size_t n_index, cap_index;
     uint64_t count;
     uint64_t last_slot;
+    uint64_t marked;            /* the highest applied index marked */
 };
 
 /* A read in progress: passes over the entries below from, then skip more,
@@ -105,12 +107,20 @@ static void replay_accept(void *ud, uint64_t offset, uint64_t slot,
         rp->on_entry(rp->ud, &e);
 }
 
+static void replay_mark(void *ud, uint64_t applied)
+{
+    struct replaying *rp = ud;
+
+    if (applied > rp->s->marked)
+        rp->s->marked = applied;
+}
+
 struct learned_store *learned_store_open(const char *dir, bool fsync,
                                          learned_fn on_entry, void *ud)
 {
     struct learned_store *s = calloc(1, sizeof(*s));
     struct replaying rp = { s, on_entry, ud, false };
-    struct wal_replay r = { NULL, replay_accept, &rp, NULL, NULL };
+    struct wal_replay r = { NULL, replay_accept, &rp, replay_mark, NULL };
 
     if (!s) {
         log_error("learned store: out of memory");
@@ -147,6 +157,21 @@ int learned_store_append(struct learned_store *s, const struct learned *e)
         return -1;
     add_entry(s, offset, e->slot);
     return 0;
+}
+
+int learned_store_mark_applied(struct learned_store *s, uint64_t applied)
+{
+    if (applied <= learned_store_applied(s))
+        return 0;
+    if (wal_append_trim(s->wal, applied) < 0)
+        return -1;
+    s->marked = applied;
+    return 0;
+}
+
+uint64_t learned_store_applied(const struct learned_store *s)
+{
+    return s->marked > s->last_slot ? s->marked : s->last_slot;
 }
 
 int learned_store_sync(struct learned_store *s)

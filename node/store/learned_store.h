@@ -3,8 +3,11 @@
  * DIR/learned.log holds one accept record (see wal.h) per applied write:
  * slot, the ballot it was chosen at, and the value, in increasing slot
  * order (slots need not be contiguous: no-ops and duplicates are not
- * applied, so they are never stored). Appends are buffered and made
- * durable together by learned_store_sync(), once per loop turn.
+ * applied, so they are never stored), and trim records that mark the
+ * applied index when no-ops or duplicates followed the last entry, so
+ * that a restart resumes from there and not from the last entry. Appends
+ * are buffered and made durable together by learned_store_sync(), once
+ * per loop turn.
  *
  * Memory does not grow per entry: a sparse index keeps the slot and file
  * offset of every 64th entry, 16 bytes per 64 entries, so a read seeks to
@@ -40,6 +43,14 @@ void learned_store_close(struct learned_store *s);
  * (logged) when e->slot is not above the last slot (slots start at 1),
  * when the value is a no-op, or when out of memory. */
 int learned_store_append(struct learned_store *s, const struct learned *e);
+/* Every slot up to applied is applied: the ones after the last entry were
+ * no-ops or duplicates. Appends a mark, durable with the next sync, when
+ * applied is above the last entry and the last mark. Returns 0, or -1
+ * (logged). */
+int learned_store_mark_applied(struct learned_store *s, uint64_t applied);
+/* The applied index the file records: the last mark or the last entry's
+ * slot, whichever is higher (0 when empty). */
+uint64_t learned_store_applied(const struct learned_store *s);
 /* Writes and syncs every entry appended (group commit). Returns 0, or -1
  * (logged). */
 int learned_store_sync(struct learned_store *s);

@@ -311,6 +311,51 @@ static void test_reopen_replays_in_order_and_rebuilds_the_index(void **state)
     collected_clear(&replayed);
 }
 
+/* No-ops and duplicates after the last entry: a mark records the applied
+ * index, and a restart resumes from it, not from the last entry; reads
+ * pass over marks. */
+static void test_mark_records_the_applied_index_past_the_last_entry(
+    void **state)
+{
+    struct tmpdir *tmp = *state;
+    struct collected replayed = { 0 };
+    struct learned_store *s = filled_store(tmp->dir, N / 2);
+
+    assert_int_equal(learned_store_applied(s), SLOT(N / 2 - 1));
+    /* not above the last entry: nothing written */
+    assert_int_equal(learned_store_mark_applied(s, SLOT(N / 2 - 1)), 0);
+    assert_int_equal(learned_store_pending(s), 0);
+    /* a mark between entries, then the rest of the entries */
+    assert_int_equal(learned_store_mark_applied(s, SLOT(N / 2 - 1) + 1), 0);
+    for (size_t i = N / 2; i < N; i++)
+        assert_int_equal(append_slot(s, SLOT(i)), 0);
+    assert_int_equal(learned_store_applied(s), LAST_SLOT);
+    /* 5000 no-ops after the last entry */
+    assert_int_equal(learned_store_mark_applied(s, LAST_SLOT + 5000), 0);
+    assert_int_equal(learned_store_applied(s), LAST_SLOT + 5000);
+    assert_int_equal(learned_store_sync(s), 0);
+    assert_read(s, SLOT(N / 2 - 2), 4, N / 2 - 2, 4);
+    assert_read_last(s, 3, N - 3, 3);
+    learned_store_close(s);
+
+    s = open_store(tmp->dir, &replayed);
+    assert_run(&replayed, 0, N);
+    assert_int_equal(learned_store_count(s), N);
+    assert_int_equal(learned_store_last_slot(s), LAST_SLOT);
+    assert_int_equal(learned_store_applied(s), LAST_SLOT + 5000);
+    assert_read(s, SLOT(N / 2 - 2), 4, N / 2 - 2, 4);
+    assert_read_last(s, 3, N - 3, 3);
+    /* an entry after the mark, and a mark left unsynced: lost with it */
+    assert_int_equal(append_slot(s, LAST_SLOT + 5001), 0);
+    assert_int_equal(learned_store_sync(s), 0);
+    assert_int_equal(learned_store_mark_applied(s, LAST_SLOT + 9000), 0);
+    learned_store_close(s);
+    s = open_store(tmp->dir, &replayed);
+    assert_int_equal(learned_store_applied(s), LAST_SLOT + 5001);
+    learned_store_close(s);
+    collected_clear(&replayed);
+}
+
 static void test_slot_not_above_the_last_is_refused(void **state)
 {
     struct tmpdir *tmp = *state;
@@ -431,6 +476,7 @@ int main(void)
         T(test_read_last),
         T(test_read_last_when_the_index_is_exactly_full),
         T(test_reopen_replays_in_order_and_rebuilds_the_index),
+        T(test_mark_records_the_applied_index_past_the_last_entry),
         T(test_slot_not_above_the_last_is_refused),
         T(test_noop_is_refused),
         T(test_file_with_noop_or_slots_out_of_order_does_not_open),
