@@ -26,6 +26,9 @@
 #                   to run a second cluster beside the first
 #   PAXOS_UP_TIMEOUT    seconds `up`/`restart` wait for the nodes (default 15)
 #   PAXOS_STOP_TIMEOUT  seconds `down` waits before KILL (default 5)
+#   PAXOS_LEAVE_OUT     guide nodes left out of the cluster (never started,
+#                   in no node's SEED_NODES), e.g. "learner2" for a cluster
+#                   with one learner; `up` keeps it for `restart`
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -100,6 +103,19 @@ find_paxosd() {
     BIN="$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate")"
 }
 
+# Takes the nodes named in PAXOS_LEAVE_OUT out of NODES.
+leave_out() {
+    local name entry kept=()
+    for name in ${PAXOS_LEAVE_OUT:-}; do
+        guide_field "$name" role >/dev/null 2>&1 ||
+            die "PAXOS_LEAVE_OUT: '$name' is not one of the guide's nodes"
+    done
+    for entry in "${NODES[@]}"; do
+        [[ " ${PAXOS_LEAVE_OUT:-} " == *" ${entry%% *} "* ]] || kept+=("$entry")
+    done
+    NODES=("${kept[@]}")
+}
+
 # Splits PAXOSD_FLAGS into FLAGS.
 load_flags() {
     FLAGS=()
@@ -114,6 +130,7 @@ save_settings() {
         printf 'PAXOSD=%q\n' "$BIN"
         printf 'PAXOSD_FLAGS=%q\n' "${PAXOSD_FLAGS:-}"
         printf 'PAXOS_PORT_OFFSET=%q\n' "$PORT_OFFSET"
+        printf 'PAXOS_LEAVE_OUT=%q\n' "${PAXOS_LEAVE_OUT:-}"
     } >"$RUN_DIR/settings"
 }
 
@@ -124,6 +141,9 @@ load_settings() {
         PAXOSD=$(. "$file" && printf '%s' "$PAXOSD")
         # shellcheck source=/dev/null
         PAXOSD_FLAGS=$(. "$file" && printf '%s' "$PAXOSD_FLAGS")
+        # shellcheck source=/dev/null
+        PAXOS_LEAVE_OUT=$(. "$file" && printf '%s' "${PAXOS_LEAVE_OUT:-}")
+        leave_out
     fi
     find_paxosd
     load_flags
@@ -570,6 +590,8 @@ cmd_restart() {
     have jq || die "jq is not installed (scripts/install-deps.sh)"
     init_run_dir create
     load_settings
+    [[ " ${PAXOS_LEAVE_OUT:-} " != *" $name "* ]] ||
+        die "$name is left out of this cluster (PAXOS_LEAVE_OUT when it was started)"
     if pid=$(node_pid "$name"); then
         say "stopping $name (pid $pid)"
         stop_pids "$pid"
@@ -583,6 +605,7 @@ cmd_restart() {
 
 main() {
     local cmd=${1:-help}
+    leave_out
     [[ $# -gt 0 ]] && shift
     case "$cmd" in
         up) [[ $# -eq 0 ]] || die "up takes no argument"; cmd_up ;;
