@@ -7,8 +7,11 @@
 # concurrent writes and reads records a history (workload.c, from a tester
 # host on the same bridge) and a hostile client sends malformed input to
 # every route of every node (hostile.sh), the nemesis kills, pauses,
-# partitions, drops packets, wipes an acceptor's disk and replaces an
-# acceptor (nemesis.sh; two spare acceptors run beside the ten). Then every fault is healed
+# partitions, drops packets, wipes an acceptor's disk, replaces an
+# acceptor and keeps a learner down for long (nemesis.sh; two spare
+# acceptors run beside the ten). The nodes run with the Kubernetes
+# manifests' settings: the ConfigMap's (peer port offset, timings), and a
+# cluster secret that signs every peer message. Then every fault is healed
 # and the suite checks, one line each:
 #   - no node crashed, and every node answers /health
 #   - the cluster writes again (one write through each client node)
@@ -25,13 +28,13 @@
 # prints where they are and how to check them again.
 #
 # Usage: tests/fault/faults.sh [--time SECONDS] [--seed N]
-#            [--faults kill,pause,partition,loss,wipe,replace]
+#            [--faults kill,pause,partition,loss,wipe,replace,learner]
 #            [--concurrency N]
 #   --time         how long the workload and the nemesis run (default 90:
 #                  about two minutes in all, the size `make check` runs)
 #   --seed         seeds the nemesis and the workload (default: from the
 #                  clock, printed so that a run can be repeated)
-#   --faults       the kinds of fault, comma-separated (default all six;
+#   --faults       the kinds of fault, comma-separated (default all seven;
 #                  "none" for a run without faults)
 #   --concurrency  operations the workload keeps running at once (default 8)
 # The long run: tests/fault/faults.sh --time 600 --seed 42
@@ -63,7 +66,7 @@ FAULT_DIR=$(cd "$(dirname "$0")" && pwd)
 
 TIME_S=90
 SEED=$(( $(date +%s) % 100000 ))
-FAULTS=kill,pause,partition,loss,wipe,replace
+FAULTS=kill,pause,partition,loss,wipe,replace,learner
 CONCURRENCY=8
 REQUEST_TIMEOUT_S=15        # the workload's, above paxosd's 10 s
 HISTORY=""
@@ -135,6 +138,9 @@ unanswering_nodes() {
 
 setup() {
     local addr name
+    f_k8s_settings "$PAXOS_SRCDIR/k8s" >"$T_TMP/settings.err" 2>&1 ||
+        t_abort "the nodes' settings read from k8s/" "$(cat "$T_TMP/settings.err")"
+    t_pass "the nodes run with k8s/01-configmap.yaml's settings (peer port offset $F_PEER_OFFSET, $(printf '%s\n' "${F_ENV[@]}" | grep -E '^(HEARTBEAT_MS|ELECTION_TIMEOUT_MS)=' | paste -sd ' ' -)) and a cluster secret"
     f_setup_network
     t_pass "$(( ${#F_NODES[@]} + 1 )) network hosts on a bridge ($F_SUBNET.0/24), each in its own namespace"
     addr=$(f_in client1 getent hosts "$(f_fqdn proposer1)" | awk '{ print $1 }')
@@ -185,14 +191,16 @@ run() {
         >"$T_TMP/workload.out" 2>"$T_TMP/workload.err" &
     workload_pid=$!
     ip netns exec "$tester" bash "$FAULT_DIR/hostile.sh" --time "$TIME_S" \
-        --dir "$T_TMP/hostile" "${nodes[@]}" >"$T_TMP/hostile.out" 2>&1 &
+        --dir "$T_TMP/hostile" --peer-port-offset "$F_PEER_OFFSET" \
+        --peer-routes "$("$PAXOSD" --routes | awk '$4 == "peer" { print $3 }' | sort -u | paste -sd ' ' -)" \
+        "${nodes[@]}" >"$T_TMP/hostile.out" 2>&1 &
     hostile_pid=$!
     if [[ ${#N_FAULTS[@]} -gt 0 ]]; then
         n_run "$TIME_S"
     else
         sleep "$TIME_S"
     fi
-    n_heal
+    n_heal all
     wait "$hostile_pid" && HOSTILE_STATUS=0 || HOSTILE_STATUS=$?
     wait "$workload_pid" && WORKLOAD_STATUS=0 || WORKLOAD_STATUS=$?
 }

@@ -10,7 +10,10 @@
 # nemesis paused or cut off did not answer in time). faults.sh runs it in
 # the tester's network namespace while the workload runs.
 #
-# Usage: hostile.sh --time SECONDS --dir DIR NAME:ROLE:HOST:PORT...
+# Usage: hostile.sh --time SECONDS --dir DIR [--peer-port-offset N
+#                   --peer-routes "ROUTE..."] NAME:ROLE:HOST:PORT...
+# The peer routes go to the node's port + N (its peer port), as the nodes
+# send them to each other, and the raw bytes to both ports.
 # (and, for its own use: --raw HOST PORT FILE, one raw exchange that
 # prints the answer's status line or "closed"; --raw-node DIR HOST PORT,
 # every raw payload to one node)
@@ -26,6 +29,8 @@ PARALLEL=16         # requests at once to one node
 BIG=$((2 * 1024 * 1024))        # over paxosd's default --max-body (1 MiB)
 HUGE_VALUE=$((900 * 1024))      # under --max-body, over --max-value (64 KiB)
 DEPTH=20000
+PEER_OFFSET=0       # --peer-port-offset
+PEER_ROUTES=""      # --peer-routes: the routes served on the peer port
 
 declare -A POST_ROUTES=(
     [proposer]="/propose /read-index /heartbeat /gossip"
@@ -155,17 +160,29 @@ curl_entry() {
     printf 'write-out = "%%{http_code} %s %%{url_effective} %s\\n"\n' "$2" "$4"
 }
 
+# base_url HOST PORT ROUTE: where ROUTE is served, the peer port for a
+# peer route.
+base_url() {
+    if [[ " $PEER_ROUTES " == *" $3 "* ]]; then
+        printf 'http://%s:%s\n' "$1" $(( $2 + PEER_OFFSET ))
+    else
+        printf 'http://%s:%s\n' "$1" "$2"
+    fi
+}
+
 # node_config DIR ROLE HOST PORT: the curl config of every request to one
 # node.
 node_config() {
-    local dir=$1 role=$2 base="http://$3:$4" route file param value
+    local dir=$1 role=$2 base route file param value
     for route in ${POST_ROUTES[$role]}; do
+        base=$(base_url "$3" "$4" "$route")
         for file in "$dir/common"/* "$dir/${route//\//}"/*; do
             curl_entry "$base$route" POST "$file" "${file#"$dir"/}"
         done
         curl_entry "$base$route" GET "" wrong-method
     done
     for route in ${GET_ROUTES[$role]}; do
+        base=$(base_url "$3" "$4" "$route")
         curl_entry "$base$route" POST "$dir/common/garbage" wrong-method
         curl_entry "$base$route" DELETE "" wrong-method
         for param in ${QUERY_PARAMS[$route]-}; do
@@ -174,7 +191,11 @@ node_config() {
             done
         done
     done
-    curl_entry "$base/no-such-route" GET "" unknown-route
+    curl_entry "http://$3:$4/no-such-route" GET "" unknown-route
+    if [[ $PEER_OFFSET -gt 0 ]]; then
+        curl_entry "http://$3:$(( $4 + PEER_OFFSET ))/no-such-route" GET "" unknown-route
+        curl_entry "http://$3:$(( $4 + PEER_OFFSET ))/status" GET "" user-route-on-peer-port
+    fi
 }
 
 # raw_exchange HOST PORT FILE: sends FILE over a new TCP connection and
@@ -216,6 +237,11 @@ round() {
         timeout "$left" bash "$0" --raw-node "$dir/payloads" "$host" "$port" \
             >"$dir/out$i.raw" 2>/dev/null &
         pids+=("$!")
+        if [[ $PEER_OFFSET -gt 0 ]]; then
+            timeout "$left" bash "$0" --raw-node "$dir/payloads" "$host" $(( port + PEER_OFFSET )) \
+                >"$dir/out$i.peer.raw" 2>/dev/null &
+            pids+=("$!")
+        fi
     done
     wait "${pids[@]}" || true
     # Whole lines only: the last one of a request cut short may be partial.
@@ -240,12 +266,14 @@ main() {
         case "$1" in
             --time) time_s=${2:?}; shift 2 ;;
             --dir) dir=${2:?}; shift 2 ;;
+            --peer-port-offset) PEER_OFFSET=${2:?}; shift 2 ;;
+            --peer-routes) PEER_ROUTES=${2:?}; shift 2 ;;
             --) shift; break ;;
             -*) die "unknown option $1" ;;
             *) break ;;
         esac
     done
-    [[ "$time_s" =~ ^[0-9]+$ && -n "$dir" && $# -gt 0 ]] ||
+    [[ "$time_s" =~ ^[0-9]+$ && -n "$dir" && $# -gt 0 && "$PEER_OFFSET" =~ ^[0-9]+$ ]] ||
         die "usage: $PROG --time SECONDS --dir DIR NAME:ROLE:HOST:PORT..."
     mkdir -p "$dir/payloads"
     make_common_payloads "$dir/payloads"

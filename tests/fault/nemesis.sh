@@ -22,6 +22,17 @@
 #              (an acceptor outside the acceptor set) in its place (POST
 #              /voters {"replace":OLD,"with":SPARE}); healing empties the
 #              old one's data directory and starts it as a spare
+#   learner    kill -9 a learner and keep it down for a long time (20-60 s,
+#              through the faults that follow, which never pick it); it
+#              starts again on its data directory and catches up, from the
+#              acceptors or by copying the other learner's log. One learner
+#              at a time.
+# The nodes are the caller's: F_NODES names them, and it defines f_kill
+# (kill -9), f_pause, f_resume, f_start (again, on the same data), f_alive
+# and f_clear_network (no nemesis rule left) -- netns.sh for the fault
+# suite's processes, tests/container/podman.sh for containers (kill and
+# pause only). partition and loss also use f_in (a command on a node's
+# host), wipe and replace f_voters, f_change and $T_RUN/data.
 # Every choice comes from bash's RANDOM, seeded by faults.sh: the same seed
 # gives the same schedule (what a fault hits can still depend on the
 # cluster, e.g. which proposer leads). Functions that choose at random set
@@ -33,7 +44,7 @@
 # N_CRASHED (and started again, so that the run goes on).
 
 # shellcheck disable=SC2034  # read by faults.sh
-N_KINDS=(kill pause partition loss wipe replace)
+N_KINDS=(kill pause partition loss wipe replace learner)
 N_FAULTS=()
 N_LOG=/dev/null
 N_START_MS=0
@@ -44,6 +55,7 @@ declare -A N_DOWN=()        # nodes the nemesis killed, until healed
 declare -A N_PAUSED=()
 declare -A N_WIPED=()       # acceptors to admit again when healed
 declare -A N_RETIRED=()     # acceptors replaced, to start as spares
+declare -A N_LONG=()        # learner kept down -> when to start it, in ms
 
 n_log() {
     local line
@@ -79,7 +91,8 @@ n_between() {
 n_running() {
     local name
     for name in "${F_NODES[@]}"; do
-        [[ -z "${N_DOWN[$name]:-}" && -z "${N_PAUSED[$name]:-}" ]] && printf '%s\n' "$name"
+        [[ -z "${N_DOWN[$name]:-}" && -z "${N_PAUSED[$name]:-}" &&
+           -z "${N_LONG[$name]:-}" ]] && printf '%s\n' "$name"
     done
 }
 
@@ -88,7 +101,7 @@ n_kill() {
     mapfile -t running < <(n_running)
     [[ ${#running[@]} -gt 0 ]] || return 0
     n_pick 1 "${running[@]}"
-    kill -KILL "${F_PID[${N_PICKED[0]}]}" 2>/dev/null || true
+    f_kill "${N_PICKED[0]}"
     N_DOWN[${N_PICKED[0]}]=1
     n_count kill
     n_log "kill -9 ${N_PICKED[0]}"
@@ -99,7 +112,7 @@ n_pause() {
     mapfile -t running < <(n_running)
     [[ ${#running[@]} -gt 0 ]] || return 0
     n_pick 1 "${running[@]}"
-    kill -STOP "${F_PID[${N_PICKED[0]}]}" 2>/dev/null || true
+    f_pause "${N_PICKED[0]}"
     N_PAUSED[${N_PICKED[0]}]=1
     n_count pause
     n_log "pause ${N_PICKED[0]} (SIGSTOP)"
@@ -217,6 +230,22 @@ n_loss() {
     n_log "loss: ${N_PICKED[*]} drop $percent % of the packets they receive"
 }
 
+n_learner() {
+    local learners=() name
+    [[ ${#N_LONG[@]} -eq 0 ]] || return 0
+    for name in $(n_running); do
+        [[ "$name" == learner* ]] && learners+=("$name")
+    done
+    [[ ${#learners[@]} -gt 0 ]] || return 0
+    n_pick 1 "${learners[@]}"
+    name=${N_PICKED[0]}
+    f_kill "$name"
+    n_between 20 60
+    N_LONG[$name]=$(( $(t_now_ms) + REPLY * 1000 ))
+    n_count learner
+    n_log "learner down for long: kill -9 $name, for $REPLY s"
+}
+
 # A voting acceptor that runs, in N_PICKED (empty when none).
 n_pick_voter() {
     local voters=() name running=()
@@ -241,7 +270,7 @@ n_wipe() {
     n_pick_voter
     [[ ${#N_PICKED[@]} -gt 0 ]] || return 0
     name=${N_PICKED[0]}
-    kill -KILL "${F_PID[$name]}" 2>/dev/null || true
+    f_kill "$name"
     while f_alive "$name"; do sleep 0.05; done
     n_empty "$name"
     f_start "$name"
@@ -264,7 +293,7 @@ n_replace() {
     [[ ${#spares[@]} -gt 0 ]] || return 0
     n_pick 1 "${spares[@]}"
     spare=${N_PICKED[0]}
-    kill -KILL "${F_PID[$old]}" 2>/dev/null || true
+    f_kill "$old"
     N_DOWN[$old]=1
     n_count replace
     if f_change "{\"replace\":\"$old\",\"with\":\"$spare\"}" 8; then
@@ -292,25 +321,25 @@ n_admit_wiped() {
 n_find_crashes() {
     local name
     for name in "${F_NODES[@]}"; do
-        [[ -n "${N_DOWN[$name]:-}" ]] && continue
+        [[ -n "${N_DOWN[$name]:-}" || -n "${N_LONG[$name]:-}" ]] && continue
         if ! f_alive "$name"; then
             N_CRASHED+=("$name")
-            n_log "CRASH: $name exited on its own (see $T_RUN/logs/$name.log)"
+            n_log "CRASH: $name exited on its own (see its log)"
             f_start "$name"
         fi
     done
 }
 
-# Heals everything: empties every nemesis chain, resumes paused nodes and
-# starts killed ones again.
+# n_heal due|all: heals everything: empties every nemesis chain, resumes
+# paused nodes and starts killed ones again; a learner kept down for long
+# only once its time is up ("due"), or at once ("all").
 n_heal() {
     local name
     for name in "${F_NODES[@]}"; do
-        printf '*filter\n-F NEMESIS_IN\n-F NEMESIS_OUT\nCOMMIT\n' |
-            f_in "$name" iptables-restore -w --noflush
+        f_clear_network "$name"
     done
     for name in "${!N_PAUSED[@]}"; do
-        kill -CONT "${F_PID[$name]}" 2>/dev/null || true
+        f_resume "$name"
     done
     n_find_crashes
     for name in "${!N_DOWN[@]}"; do
@@ -320,6 +349,13 @@ n_heal() {
     N_PAUSED=()
     N_DOWN=()
     N_RETIRED=()
+    for name in "${!N_LONG[@]}"; do
+        if [[ "$1" == all ]] || (( $(t_now_ms) >= N_LONG[$name] )); then
+            f_start "$name"
+            unset "N_LONG[$name]"
+            n_log "$name starts again after its long outage"
+        fi
+    done
     n_admit_wiped
     n_log "healed"
 }
@@ -344,6 +380,6 @@ n_run() {
         done
         n_between 2 8
         sleep "$REPLY"
-        n_heal
+        n_heal due
     done
 }

@@ -10,7 +10,11 @@
 # resolv.conf that resolve the cluster's DNS names as Kubernetes does:
 # proposer1.paxos.svc.cluster.local, proposer1.paxos, proposer1. The nodes
 # are configured like the Kubernetes pods, by environment, and SEED_NODES
-# names them by those DNS names.
+# names them by those DNS names. Their settings are the manifests': every
+# key of k8s/01-configmap.yaml (SEED_NODES by short names, the peer port
+# offset, the heartbeat, election and gossip timings), the spare
+# acceptors' SEED_NODES from k8s/spare-acceptors/, and a cluster secret
+# that signs every peer message, as deploy-paxos-k8s.sh makes one.
 #
 # Every namespace is named with the prefix $F_PREFIX ("pxf", the run's
 # pid, "-"); f_teardown removes them all (with their veths, bridge and
@@ -27,9 +31,10 @@ F_PREFIX="pxf$$-"
 F_SWITCH="${F_PREFIX}switch"
 F_TESTER=tester
 F_NODES=("${T_NODES[@]}" acceptor4 acceptor5)
-# The founding acceptors: the spares start outside the acceptor set.
-F_FOUNDERS=4,5,6
 F_MADE_NETNS_DIR=no
+F_ENV=()                    # KEY=VALUE: the ConfigMap's, and the secret
+F_SPARE_SEEDS=""            # the spare acceptors' SEED_NODES
+F_PEER_OFFSET=0             # the ConfigMap's PEER_PORT_OFFSET
 declare -A F_PID=()         # node name -> pid of its paxosd
 
 f_ns() {
@@ -53,13 +58,24 @@ f_fqdn() {
     printf '%s.%s\n' "$1" "$F_DOMAIN"
 }
 
-# SEED_NODES, by the nodes' DNS names.
-f_seeds() {
-    local name list=""
-    for name in "${F_NODES[@]}"; do
-        list+="${list:+,}${T_ID[$name]}:$(f_role "$name"):$(f_fqdn "$name"):${T_PORT[$name]}"
-    done
-    printf '%s\n' "$list"
+# f_k8s_settings K8S_DIR: the nodes' environment, from the manifests
+# (yq), and a new cluster secret. Fails with the reason.
+f_k8s_settings() {
+    local dir=$1 line
+    F_ENV=()
+    while IFS= read -r line; do
+        F_ENV+=("$line")
+    done < <(yq -r '.data | to_entries[] | "\(.key)=\(.value)"' "$dir/01-configmap.yaml")
+    F_SPARE_SEEDS=$(yq -r 'select(.kind == "Deployment" and .metadata.name == "acceptor4")
+        | .spec.template.spec.containers[0].env[] | select(.name == "SEED_NODES") | .value' \
+        "$dir/spare-acceptors/01-acceptors.yaml")
+    F_PEER_OFFSET=$(yq -r '.data.PEER_PORT_OFFSET' "$dir/01-configmap.yaml")
+    if [[ ${#F_ENV[@]} -lt 5 || -z "$F_SPARE_SEEDS" || ! "$F_PEER_OFFSET" =~ ^[0-9]+$ ]]; then
+        printf 'cannot read the settings of %s and %s\n' "$dir/01-configmap.yaml" \
+            "$dir/spare-acceptors/01-acceptors.yaml"
+        return 1
+    fi
+    F_ENV+=("CLUSTER_SECRET=$(openssl rand -hex 32)")
 }
 
 # Prints why network namespaces cannot be used here; fails when they can.
@@ -69,9 +85,9 @@ f_cannot_netns() {
         printf 'needs root to create network namespaces (it runs as root in CI)\n'
         return 0
     fi
-    for tool in ip iptables iptables-restore getent; do
+    for tool in ip iptables iptables-restore getent yq openssl; do
         if ! command -v "$tool" >/dev/null 2>&1; then
-            printf '%s is not installed (scripts/install-deps.sh installs iproute2 and iptables)\n' "$tool"
+            printf '%s is not installed (scripts/install-deps.sh installs it)\n' "$tool"
             return 0
         fi
     done
@@ -205,13 +221,33 @@ f_start() {
     printf '=== %s: starting %s ===\n' "$(date '+%F %T.%3N')" "$name" >>"$log"
     # Not through f_in: $! must be paxosd itself (ip netns exec and env
     # exec it), not a subshell.
-    ip netns exec "$(f_ns "$name")" env NODE_ROLE="$(f_role "$name")" \
-        NODE_ID="${T_ID[$name]}" PORT="${T_PORT[$name]}" \
-        SEED_NODES="$(f_seeds)" ACCEPTOR_IDS="$F_FOUNDERS" \
-        DATA_DIR="$T_RUN/data/$name" "$PAXOSD" \
+    local seeds=()
+    [[ "$name" == acceptor[45] ]] && seeds=("SEED_NODES=$F_SPARE_SEEDS")
+    ip netns exec "$(f_ns "$name")" env "${F_ENV[@]}" ${seeds[@]+"${seeds[@]}"} \
+        NODE_ROLE="$(f_role "$name")" NODE_ID="${T_ID[$name]}" \
+        PORT="${T_PORT[$name]}" DATA_DIR="$T_RUN/data/$name" "$PAXOSD" \
         </dev/null >>"$log" 2>&1 &
     F_PID[$name]=$!
     disown "$!"     # bash would report every kill -9 of the nemesis
+}
+
+# The nemesis's operations on a node (nemesis.sh).
+f_kill() {
+    kill -KILL "${F_PID[$1]}" 2>/dev/null || true
+}
+
+f_pause() {
+    kill -STOP "${F_PID[$1]}" 2>/dev/null || true
+}
+
+f_resume() {
+    kill -CONT "${F_PID[$1]}" 2>/dev/null || true
+}
+
+# Empties NODE's nemesis chains.
+f_clear_network() {
+    printf '*filter\n-F NEMESIS_IN\n-F NEMESIS_OUT\nCOMMIT\n' |
+        f_in "$1" iptables-restore -w --noflush
 }
 
 # True while NODE's process runs (a stopped one too; not a zombie).
