@@ -521,6 +521,7 @@ static int client_start(struct node *n)
     struct client_node *cn = calloc(1, sizeof(*cn));
     struct client_settings set = {
         .id = n->cfg->id, .request_timeout_ms = n->cfg->request_timeout_ms,
+        .election_timeout_ms = n->cfg->election_timeout_ms,
         .nodes = n->cfg->nodes, .n_nodes = n->cfg->n_nodes,
     };
     const struct wal_replay replay = { .ud = cn,

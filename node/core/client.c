@@ -29,6 +29,9 @@ int client_init(struct client *c, const struct client_settings *set)
     memset(c, 0, sizeof(*c));
     snprintf(c->client_id, sizeof(c->client_id), "%u", (unsigned)set->id);
     c->request_timeout_ms = set->request_timeout_ms;
+    c->attempt_timeout_ms = CLIENT_ATTEMPT_ELECTIONS * set->election_timeout_ms;
+    if (c->attempt_timeout_ms < CLIENT_ATTEMPT_MIN_MS)
+        c->attempt_timeout_ms = CLIENT_ATTEMPT_MIN_MS;
     c->next_seq = set->first_seq;
     for (size_t i = 0; i < set->n_nodes; i++) {
         const struct node_info *peer = &set->nodes[i];
@@ -184,6 +187,8 @@ static void client_attempt(struct client *c, struct client_op *op,
         client_give_up(c, op, now);
         return;
     }
+    if (o.timeout_ms > c->attempt_timeout_ms)
+        o.timeout_ms = c->attempt_timeout_ms;
     op->state = CLIENT_OP_SENT;
     if (op->kind == CLIENT_READ && op->has_index) {
         o.kind = CLIENT_SEND_GET_VALUES;

@@ -13,7 +13,10 @@
  * CLIENT_RETRY_MS when it is the same one), or moves on to the next
  * proposer after CLIENT_RETRY_MS, until the write is chosen, the leader
  * refuses it as wrong (4xx: failed at once), or the request timeout runs
- * out (504, "unknown": it may still be chosen).
+ * out (504, "unknown": it may still be chosen). One attempt waits at most
+ * CLIENT_ATTEMPT_ELECTIONS election timeouts (and CLIENT_ATTEMPT_MIN_MS):
+ * a leader that stopped without closing its connections (paused, cut
+ * off) has been replaced by then, and the write goes to the next one.
  *
  * A retried write can be chosen twice (a first attempt chosen after all,
  * then the retry) and is applied at the first slot; learners apply in
@@ -46,6 +49,9 @@
 #define CLIENT_MAX_LEARNERS 32      /* learned_by is a 32-bit mask */
 #define CLIENT_RETRY_MS 100         /* before asking a proposer again */
 #define CLIENT_READ_RETRY_MS 50     /* before asking another learner */
+#define CLIENT_ATTEMPT_ELECTIONS 3  /* one attempt's wait, in election
+                                       timeouts */
+#define CLIENT_ATTEMPT_MIN_MS 1000
 #define CLIENT_ERROR_MAX 200        /* bytes of an error kept, with NUL */
 #define CLIENT_REASON_MAX 300       /* bytes of a failure's answer */
 
@@ -106,7 +112,8 @@ struct client_out {
                                    REPLY_*: op->token to answer; op is
                                    freed by client_out_clear() */
     const struct node_info *peer;   /* SEND_* */
-    int64_t timeout_ms;         /* SEND_*: the time left to the deadline */
+    int64_t timeout_ms;         /* SEND_*: how long to wait: the time left
+                                   to the deadline, at most one attempt's */
     uint64_t slot;              /* REPLY_CHOSEN */
     int64_t latency_ms;         /* REPLY_CHOSEN */
     int status;                 /* REPLY_FAILED: 504, or the leader's 4xx */
@@ -129,6 +136,7 @@ struct client_response {
 struct client_settings {
     uint32_t id;
     int request_timeout_ms;
+    int election_timeout_ms;    /* the proposers' */
     uint64_t first_seq;         /* unique across restarts */
     const struct node_info *nodes;  /* the cluster, borrowed for the
                                        client's life */
@@ -138,6 +146,7 @@ struct client_settings {
 struct client {
     char client_id[16];         /* the writes' identity: id as text */
     int request_timeout_ms;
+    int attempt_timeout_ms;     /* one request's wait, at most */
     uint64_t next_seq;
     const struct node_info *proposers[CLUSTER_MAX_NODES];
     size_t n_proposers;

@@ -63,11 +63,15 @@ struct sim {
 
 static int tokens[MAX_SEEN];        /* their addresses stand for requests */
 
-static struct sim *sim_new(size_t n_nodes)
+/* A client of the first n_nodes nodes, with the request and election
+ * timeouts given. */
+static struct sim *sim_new_timed(size_t n_nodes, int request_ms,
+                                 int election_ms)
 {
     struct sim *s = calloc(1, sizeof(*s));
     struct client_settings set = {
-        .id = 42, .request_timeout_ms = TIMEOUT, .first_seq = FIRST_SEQ,
+        .id = 42, .request_timeout_ms = request_ms,
+        .election_timeout_ms = election_ms, .first_seq = FIRST_SEQ,
         .nodes = cluster, .n_nodes = n_nodes,
     };
 
@@ -75,6 +79,11 @@ static struct sim *sim_new(size_t n_nodes)
     assert_int_equal(client_init(&s->c, &set), 0);
     s->now = START;
     return s;
+}
+
+static struct sim *sim_new(size_t n_nodes)
+{
+    return sim_new_timed(n_nodes, TIMEOUT, 0);
 }
 
 static struct sim *sim_with_learners(void)
@@ -213,6 +222,42 @@ static void test_writes_carry_the_node_identity(void **state)
     assert_int_equal(s->sent[0].peer, 1);
     assert_int_equal(s->sent[0].timeout_ms, TIMEOUT);
     assert_int_equal(client_pending_writes(&s->c), 2);
+    sim_free(s);
+}
+
+/* A leader that stopped without closing its connections (paused, cut
+ * off) holds a write for three election timeouts at most, not for the
+ * whole request timeout: then it goes to the next proposer, and the last
+ * attempt waits only what is left. */
+static void test_an_attempt_waits_three_election_timeouts(void **state)
+{
+    struct sim *s = sim_new_timed(sizeof(cluster) / sizeof(cluster[0]),
+                                  10000, 1000);
+    struct client_op *op = sim_write(s, &tokens[0]);
+
+    assert_int_equal(s->sent[0].peer, 1);
+    assert_int_equal(s->sent[0].timeout_ms, 3000);
+    s->now += 3000;
+    sim_fail(s, op, 0, "Operation timed out after 3000 milliseconds");
+    sim_advance(s, CLIENT_RETRY_MS);
+    assert_int_equal(sim_last_sent(s)->peer, 2);
+    assert_int_equal(sim_last_sent(s)->timeout_ms, 3000);
+    s->now += 3000;
+    sim_fail(s, op, 0, "Operation timed out after 3000 milliseconds");
+    sim_advance(s, CLIENT_RETRY_MS);
+    assert_int_equal(sim_last_sent(s)->peer, 3);
+    assert_int_equal(sim_last_sent(s)->timeout_ms, 3000);
+    s->now += 3000;
+    sim_fail(s, op, 0, "Operation timed out after 3000 milliseconds");
+    sim_advance(s, CLIENT_RETRY_MS);
+    assert_int_equal(sim_last_sent(s)->peer, 1);
+    assert_int_equal(sim_last_sent(s)->timeout_ms, 10000 - 9300);
+    sim_free(s);
+
+    /* short election timeouts: one second at least */
+    s = sim_new_timed(sizeof(cluster) / sizeof(cluster[0]), 10000, 100);
+    sim_write(s, &tokens[0]);
+    assert_int_equal(s->sent[0].timeout_ms, CLIENT_ATTEMPT_MIN_MS);
     sim_free(s);
 }
 
@@ -639,6 +684,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writes_carry_the_node_identity),
+        cmocka_unit_test(test_an_attempt_waits_three_election_timeouts),
         cmocka_unit_test(test_first_attempt_write_answered_at_once),
         cmocka_unit_test(test_named_leader_is_followed_at_once),
         cmocka_unit_test(test_same_leader_named_waits_100ms),
