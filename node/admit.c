@@ -234,7 +234,8 @@ static void admit_ask(struct admit *ad)
             continue;
         *q = (struct admit_question){ ad, to[i].id };
         ad->outstanding++;
-        if (peer_ask_identity(n->peer, &to[i], admit_on_answer, q) < 0) {
+        if (peer_ask(n->peer, &to[i], "/identity", PEER_IDENTITY_MS,
+                     admit_on_answer, q) < 0) {
             ad->outstanding--;
             free(q);
         }

@@ -197,8 +197,8 @@ void reconfig_on_get(struct http_request *req, void *ud)
             continue;
         *q = (struct reconfig_question){ sv, e };
         sv->outstanding++;
-        if (peer_ask_identity(n->peer, &all[i], reconfig_on_identity,
-                              q) < 0) {
+        if (peer_ask(n->peer, &all[i], "/identity", PEER_IDENTITY_MS,
+                     reconfig_on_identity, q) < 0) {
             sv->outstanding--;
             free(q);
         }
@@ -389,8 +389,8 @@ void reconfig_on_post(struct http_request *req, void *ud)
         reconfig_propose(r);
         return;
     }
-    if (peer_ask_identity(n->peer, &r->who.node, reconfig_on_new_identity,
-                          r) < 0) {
+    if (peer_ask(n->peer, &r->who.node, "/identity", PEER_IDENTITY_MS,
+                 reconfig_on_new_identity, r) < 0) {
         peer_reply_bad(n->peer, req, 409, "cannot ask the new voter who it is");
         free(r);
     }

@@ -22,6 +22,10 @@
 #define LEARNER_GAP_MS 200
 /* Even when nothing looks missing, ask the acceptors this often. */
 #define LEARNER_ANTI_ENTROPY_MS 5000
+/* How long an acceptor has to answer a catch-up question: a round waits
+ * for every answer, and one acceptor down (or paused) must not hold the
+ * learner up for the whole request timeout. */
+#define LEARNER_LISTING_MS 2000
 #define LEARNER_NOTIFY_BATCH 4096
 /* Most entries, and about the most value bytes, one /learned answer
  * carries (one entry at least). */
@@ -239,8 +243,8 @@ static void learner_ask(struct node *n, const struct node_info *to,
         learner_fatal_memory();
     *ctx = (struct listing_ctx){ n, to->id };
     ln->round_outstanding++;
-    if (peer_send(n->peer, to, path, NULL, learner_on_listing_answer,
-                  ctx) < 0) {
+    if (peer_ask(n->peer, to, path, LEARNER_LISTING_MS,
+                 learner_on_listing_answer, ctx) < 0) {
         ln->round_outstanding--;
         free(ctx);
     }

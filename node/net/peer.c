@@ -213,11 +213,11 @@ int peer_send(struct peer *p, const struct node_info *to, const char *path,
                         p->set.request_timeout_ms, fn, ud);
 }
 
-int peer_ask_identity(struct peer *p, const struct node_info *to,
-                      httpc_done_fn fn, void *ud)
+int peer_ask(struct peer *p, const struct node_info *to, const char *path,
+             long timeout_ms, httpc_done_fn fn, void *ud)
 {
-    return peer_request(p, to, ROUTE_PEER, "/identity", NULL, NULL,
-                        PEER_IDENTITY_MS, fn, ud);
+    return peer_request(p, to, ROUTE_PEER, path, NULL, NULL, timeout_ms, fn,
+                        ud);
 }
 
 void peer_broadcast(struct peer *p, enum role role, const char *path,

@@ -85,13 +85,14 @@ int peer_request(struct peer *p, const struct node_info *to,
 /* A message to a peer route, with the request timeout. */
 int peer_send(struct peer *p, const struct node_info *to, const char *path,
               const char *body, httpc_done_fn fn, void *ud);
-/* GET /identity of acceptor to: who it is. Waits PEER_IDENTITY_MS at
- * most, not the request timeout: the questions go out in rounds that
- * wait for every answer, and an acceptor that is down must not hold a
+/* GET path (a peer route) of node to, waiting timeout_ms at most, not
+ * the request timeout: for questions that go out in rounds that wait for
+ * every answer, where a node that is down (or paused) must not hold a
  * round up. */
+int peer_ask(struct peer *p, const struct node_info *to, const char *path,
+             long timeout_ms, httpc_done_fn fn, void *ud);
+/* How long an acceptor has to say who it is (GET /identity). */
 #define PEER_IDENTITY_MS 1000
-int peer_ask_identity(struct peer *p, const struct node_info *to,
-                      httpc_done_fn fn, void *ud);
 /* Sends the same message to every node of a role but this one. */
 void peer_broadcast(struct peer *p, enum role role, const char *path,
                     const char *body, httpc_done_fn fn, void *ud);
