@@ -28,7 +28,7 @@
 #   PAXOS_STOP_TIMEOUT  seconds `down` waits before KILL (default 5)
 #   PAXOS_LEAVE_OUT     guide nodes left out of the cluster (never started,
 #                   in no node's SEED_NODES), e.g. "learner2" for a cluster
-#                   with one learner; `up` keeps it for `restart`
+#                   with one learner; `up` keeps it for the other commands
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -82,6 +82,12 @@ init_run_dir() {
         # shellcheck source=/dev/null
         PORT_OFFSET=$(. "$RUN_DIR/settings" && printf '%s' "${PAXOS_PORT_OFFSET:-0}")
     fi
+    # The nodes it leaves out, unless told otherwise.
+    if [[ -z "${PAXOS_LEAVE_OUT+set}" && -f "$RUN_DIR/settings" ]]; then
+        # shellcheck source=/dev/null
+        PAXOS_LEAVE_OUT=$(. "$RUN_DIR/settings" && printf '%s' "${PAXOS_LEAVE_OUT:-}")
+    fi
+    leave_out
 }
 
 # Finds paxosd: $PAXOSD, ./paxosd, or the build directories of the source.
@@ -141,9 +147,6 @@ load_settings() {
         PAXOSD=$(. "$file" && printf '%s' "$PAXOSD")
         # shellcheck source=/dev/null
         PAXOSD_FLAGS=$(. "$file" && printf '%s' "$PAXOSD_FLAGS")
-        # shellcheck source=/dev/null
-        PAXOS_LEAVE_OUT=$(. "$file" && printf '%s' "${PAXOS_LEAVE_OUT:-}")
-        leave_out
     fi
     find_paxosd
     load_flags
@@ -591,7 +594,7 @@ cmd_restart() {
     init_run_dir create
     load_settings
     [[ " ${PAXOS_LEAVE_OUT:-} " != *" $name "* ]] ||
-        die "$name is left out of this cluster (PAXOS_LEAVE_OUT when it was started)"
+        die "$name is left out of this cluster (PAXOS_LEAVE_OUT)"
     if pid=$(node_pid "$name"); then
         say "stopping $name (pid $pid)"
         stop_pids "$pid"
@@ -605,7 +608,6 @@ cmd_restart() {
 
 main() {
     local cmd=${1:-help}
-    leave_out
     [[ $# -gt 0 ]] && shift
     case "$cmd" in
         up) [[ $# -eq 0 ]] || die "up takes no argument"; cmd_up ;;

@@ -55,6 +55,8 @@
 set -euo pipefail
 
 FAULT_DIR=$(cd "$(dirname "$0")" && pwd)
+# The manifests' ports: SEED_NODES comes from k8s/01-configmap.yaml.
+export PAXOS_PORT_OFFSET=0
 # shellcheck source=tests/integration/lib.sh
 . "$FAULT_DIR/../integration/lib.sh"
 # shellcheck source=tests/fault/netns.sh
@@ -190,8 +192,10 @@ run() {
         --timeout-ms $((REQUEST_TIMEOUT_S * 1000)) --settle "$(t_secs 60)" \
         >"$T_TMP/workload.out" 2>"$T_TMP/workload.err" &
     workload_pid=$!
+    printf '%s' "$F_SECRET" >"$T_TMP/cluster.secret"
     ip netns exec "$tester" bash "$FAULT_DIR/hostile.sh" --time "$TIME_S" \
         --dir "$T_TMP/hostile" --peer-port-offset "$F_PEER_OFFSET" \
+        --secret-file "$T_TMP/cluster.secret" \
         --peer-routes "$("$PAXOSD" --routes | awk '$4 == "peer" { print $3 }' | sort -u | paste -sd ' ' -)" \
         "${nodes[@]}" >"$T_TMP/hostile.out" 2>&1 &
     hostile_pid=$!

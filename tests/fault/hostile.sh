@@ -11,9 +11,13 @@
 # the tester's network namespace while the workload runs.
 #
 # Usage: hostile.sh --time SECONDS --dir DIR [--peer-port-offset N
-#                   --peer-routes "ROUTE..."] NAME:ROLE:HOST:PORT...
+#                   --peer-routes "ROUTE..." [--secret-file FILE]]
+#                   NAME:ROLE:HOST:PORT...
 # The peer routes go to the node's port + N (its peer port), as the nodes
-# send them to each other, and the raw bytes to both ports.
+# send them to each other, and the raw bytes to both ports. With the
+# cluster secret, the requests to peer routes are signed (afresh each
+# round), so that the malformed messages reach the nodes' decoders as a
+# faulty peer's would, not only the signature check.
 # (and, for its own use: --raw HOST PORT FILE, one raw exchange that
 # prints the answer's status line or "closed"; --raw-node DIR HOST PORT,
 # every raw payload to one node)
@@ -31,6 +35,7 @@ HUGE_VALUE=$((900 * 1024))      # under --max-body, over --max-value (64 KiB)
 DEPTH=20000
 PEER_OFFSET=0       # --peer-port-offset
 PEER_ROUTES=""      # --peer-routes: the routes served on the peer port
+SECRET_FILE=""      # --secret-file: signs the peer requests
 
 declare -A POST_ROUTES=(
     [proposer]="/propose /read-index /heartbeat /gossip"
@@ -223,15 +228,45 @@ raw_node() {
     done
 }
 
+# sign_config CFG: CFG with a signature header (X-Paxos-Signature, as
+# node/net/auth.h says) on every request to a peer route, made now.
+sign_config() {
+    python3 - "$1" "$SECRET_FILE" "$PEER_ROUTES" <<'PY'
+import hashlib, hmac, os, re, sys, time
+cfg, secret_file, routes = sys.argv[1], sys.argv[2], set(sys.argv[3].split())
+key = open(secret_file, "rb").read().rstrip(b"\n")
+nonce = int.from_bytes(os.urandom(7), "big")
+now = int(time.time() * 1000)
+blocks = open(cfg).read().split("next\n")
+for i, block in enumerate(blocks):
+    url = re.search(r'url = "http://[^/"]+(/[^?"]*)', block)
+    method = re.search(r'request = "([A-Z]+)"', block)
+    data = re.search(r'data-binary = "@([^"]+)"', block)
+    if url and method and url.group(1) in routes:
+        body = open(data.group(1), "rb").read() if data else b""
+        nonce += 1
+        n = "%016x" % nonce
+        msg = ("%s\n%s\n%d\n%s\n" % (method.group(1), url.group(1), now, n)).encode() + body
+        sig = hmac.new(key, msg, hashlib.sha256).hexdigest()
+        block += 'header = "X-Paxos-Signature: t=%d,n=%s,sig=%s"\n' % (now, n, sig)
+    sys.stdout.write(("next\n" if i else "") + block)
+PY
+}
+
 # round DIR SECONDS NODE...: one round, every node at once, cut short
 # after SECONDS; the results on stdout.
 round() {
-    local dir=$1 left=$2 node role host port i=0 pids=()
+    local dir=$1 left=$2 node role host port i=0 pids=() cfg
     shift 2
     for node in "$@"; do
         IFS=: read -r _ role host port <<<"$node"
         i=$((i + 1))
-        timeout "$left" curl -s -Z --parallel-max "$PARALLEL" -K "$dir/node$i.cfg" \
+        cfg=$dir/node$i.cfg
+        if [[ -n "$SECRET_FILE" ]]; then
+            sign_config "$cfg" >"$dir/node$i.signed.cfg"
+            cfg=$dir/node$i.signed.cfg
+        fi
+        timeout "$left" curl -s -Z --parallel-max "$PARALLEL" -K "$cfg" \
             >"$dir/out$i.http" 2>/dev/null &
         pids+=("$!")
         timeout "$left" bash "$0" --raw-node "$dir/payloads" "$host" "$port" \
@@ -268,6 +303,7 @@ main() {
             --dir) dir=${2:?}; shift 2 ;;
             --peer-port-offset) PEER_OFFSET=${2:?}; shift 2 ;;
             --peer-routes) PEER_ROUTES=${2:?}; shift 2 ;;
+            --secret-file) SECRET_FILE=${2:?}; shift 2 ;;
             --) shift; break ;;
             -*) die "unknown option $1" ;;
             *) break ;;

@@ -23,7 +23,8 @@
 #              /voters {"replace":OLD,"with":SPARE}); healing empties the
 #              old one's data directory and starts it as a spare
 #   learner    kill -9 a learner and keep it down for a long time (20-60 s,
-#              through the faults that follow, which never pick it); it
+#              through the faults that follow; kill and pause do not pick
+#              it, a partition or loss that does changes nothing); it
 #              starts again on its data directory and catches up, from the
 #              acceptors or by copying the other learner's log. One learner
 #              at a time.
@@ -246,15 +247,20 @@ n_learner() {
     n_log "learner down for long: kill -9 $name, for $REPLY s"
 }
 
-# A voting acceptor that runs, in N_PICKED (empty when none).
+# A voting acceptor that runs, in N_PICKED (empty when none). None while
+# a voter's data is lost (it waits to be admitted again): a second loss
+# would leave no majority of the voters with their data, and the cluster
+# would stop for good, as etcd does when a quorum's disks are lost.
 n_pick_voter() {
-    local voters=() name running=()
+    local voters=() name running=() lost
+    N_PICKED=()
+    lost=$(f_lost_voters) || return 0
+    [[ -z "$lost" ]] || return 0
     mapfile -t voters < <(f_voters || true)
     for name in "${voters[@]}"; do
         [[ -z "${N_DOWN[$name]:-}" && -z "${N_PAUSED[$name]:-}" &&
            -z "${N_WIPED[$name]:-}" ]] && running+=("$name")
     done
-    N_PICKED=()
     [[ ${#running[@]} -gt 0 ]] && n_pick 1 "${running[@]}"
     return 0
 }
@@ -304,17 +310,22 @@ n_replace() {
     fi
 }
 
-# Admits the wiped acceptors again (their new member identities).
+# Admits the wiped acceptors again (their new member identities); one
+# that cannot be admitted now (no quorum, no leader) is asked for again at
+# the next heal, while it still waits.
 n_admit_wiped() {
     local name
     for name in "${!N_WIPED[@]}"; do
         if f_change "{\"add\":\"$name\"}"; then
             n_log "admitted $name again, under its new member identity"
+        elif f_lost_voters | grep -qx "$name"; then
+            n_log "could not admit $name again yet: asked again at the next heal"
+            continue
         else
             n_log "could not admit $name again: it stays a spare"
         fi
+        unset "N_WIPED[$name]"
     done
-    N_WIPED=()
 }
 
 # Notes nodes that exited on their own (and starts them again).

@@ -35,6 +35,7 @@ F_MADE_NETNS_DIR=no
 F_ENV=()                    # KEY=VALUE: the ConfigMap's, and the secret
 F_SPARE_SEEDS=""            # the spare acceptors' SEED_NODES
 F_PEER_OFFSET=0             # the ConfigMap's PEER_PORT_OFFSET
+F_SECRET=""                 # the cluster secret (in F_ENV too)
 declare -A F_PID=()         # node name -> pid of its paxosd
 
 f_ns() {
@@ -75,7 +76,8 @@ f_k8s_settings() {
             "$dir/spare-acceptors/01-acceptors.yaml"
         return 1
     fi
-    F_ENV+=("CLUSTER_SECRET=$(openssl rand -hex 32)")
+    F_SECRET=$(openssl rand -hex 32)
+    F_ENV+=("CLUSTER_SECRET=$F_SECRET")
 }
 
 # Prints why network namespaces cannot be used here; fails when they can.
@@ -270,6 +272,15 @@ f_voters() {
     local leader
     leader=$(f_leader) || return 1
     f_get "$leader" /voters 2 | jq -r '.voters[].name'
+}
+
+# f_lost_voters: the voters in force whose data directory is new (they
+# wait, under another member identity), one a line, as the leader says.
+f_lost_voters() {
+    local leader
+    leader=$(f_leader) || return 1
+    f_get "$leader" /voters 5 |
+        jq -r '.acceptors[] | select(.standing | startswith("waiting: a voter")) | .name'
 }
 
 # f_change BODY: POST /voters from the tester (through proposer1, which
