@@ -17,6 +17,10 @@
 #   b. podman build of the Dockerfile, unchanged; the image is small, runs
 #      as a non-root user and carries curl and nslookup
 #   c. the ten nodes start and answer /health; one leader is elected
+#   n. the fault suite's nemesis (tests/fault/nemesis.sh) kills, restarts
+#      and pauses (podman kill -s KILL, podman start, podman pause) the
+#      containers while its workload writes and reads; its checker then
+#      finds nothing acknowledged lost, doubled or stale
 #   d. a write through client1 is read from learner2; the guide's commands
 #      (curl .../view-logs and nslookup inside a container, paxos-client.sh,
 #      paxos_k8s_client.py) work
@@ -44,6 +48,10 @@
 # shellcheck source=tests/lib/prologue.sh
 . "$(dirname "$0")/../lib/prologue.sh"
 set -u -o pipefail
+# shellcheck source=tests/fault/nemesis.sh
+. "$(dirname "$0")/../fault/nemesis.sh"
+# shellcheck source=tests/lib/history.sh
+. "$(dirname "$0")/../lib/history.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC_DIR=${PAXOS_SRCDIR:-$(cd "$HERE/../.." && pwd)}
@@ -64,6 +72,11 @@ TMP=""
 STARTED=no
 declare -A IP=()        # container name -> address on the network
 declare -A PORT=()      # node name -> port (from its Deployment)
+declare -A NODE_ID=()   # node name -> NODE_ID (from its Deployment)
+# The network's subnet: each guide node has a fixed address in it,
+# SUBNET.(10 + NODE_ID), kept when the nemesis restarts its container (as
+# a Service's address stays), so that the workload reaches it again.
+SUBNET=10.201.$(( $$ % 200 + 20 ))
 declare -A RUNARGS=()   # node name -> podman run arguments (one per line)
 
 # ------------------------------------------------------------ time
@@ -365,7 +378,7 @@ manifest_objects() {
 # For each guide node, what its Deployment says, as podman run arguments:
 # prints "NAME<TAB>PORT<TAB>ID<TAB>arg1<US>arg2..." lines.
 read_manifests() {
-    local objects="$TMP/objects.json" name port _id args line
+    local objects="$TMP/objects.json" name port id args line
     manifest_objects >"$objects" || t_abort "k8s/ manifests read with yq"
     # The Secret deploy-paxos-k8s.sh makes, never kept in k8s/.
     jq -nc --arg s "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
@@ -413,8 +426,9 @@ read_manifests() {
            ($args | join("\u001f"))] | join("\t")
     ' "$objects" >"$TMP/nodes.tsv" 2>"$TMP/jq.err" ||
         t_abort "the Deployments' environment read from k8s/" "$(cat "$TMP/jq.err")"
-    while IFS=$'\t' read -r name port _id args; do
+    while IFS=$'\t' read -r name port id args; do
         PORT[$name]=$port
+        NODE_ID[$name]=$id
         RUNARGS[$name]=${args//$'\x1f'/$'\n'}
     done <"$TMP/nodes.tsv"
     for name in "${NODES[@]}"; do
@@ -485,16 +499,14 @@ phase_cluster() {
             t_abort "volume for $name's claim created"
     done
     for name in "${NODES[@]}"; do
-        if ! out=$(run_node "$name"); then
+        IP[$name]=$SUBNET.$(( 10 + NODE_ID[$name] ))
+        if ! out=$(run_node "$name" "$name" --ip "${IP[$name]}"); then
             failed+=("$name: $out")
         fi
     done
     if [[ ${#failed[@]} -gt 0 ]]; then
         t_abort "the ten nodes started as containers" "$(printf '%s\n' "${failed[@]}")"
     fi
-    for name in "${NODES[@]}"; do
-        IP[$name]=$(container_ip "$name")
-    done
     t_pass "ten containers started under the guide's names on network $NET"
     if wait_until 60 all_healthy; then
         t_pass "all ten answer their probes' /health ($(secs_since "$start") s after the start)"
@@ -835,6 +847,85 @@ phase_lost_claim() {
     t_members "./paxos-client.sh members: $acc votes again" "^$acc +4 .* voter$"
 }
 
+# ------------------------------------------------------------ nemesis
+
+# The nemesis's operations on a node (nemesis.sh), as podman does them.
+F_NODES=()
+f_kill() { pm kill -s KILL "$1" >/dev/null 2>&1 || true; }
+f_pause() { pm pause "$1" >/dev/null 2>&1 || true; }
+f_resume() { pm unpause "$1" >/dev/null 2>&1 || true; }
+f_start() { pm start "$1" >/dev/null 2>&1 || true; }
+f_alive() {
+    [[ "$(pm inspect --format '{{.State.Status}}' "$1" 2>/dev/null)" =~ ^(running|paused)$ ]]
+}
+f_clear_network() { :; }
+
+node_url() {
+    printf 'http://%s:%s\n' "${IP[$1]}" "${PORT[$1]}"
+}
+
+# Both learners at the same applied index, at least $1.
+learners_at() {
+    local a1 a2
+    a1=$(node_get learner1 "${PORT[learner1]}" /status | jq -r .applied) || return 1
+    a2=$(node_get learner2 "${PORT[learner2]}" /status | jq -r .applied) || return 1
+    [[ "$a1" =~ ^[0-9]+$ && "$a1" == "$a2" && $a1 -ge $1 ]]
+}
+
+phase_nemesis() {
+    local bin history=$TMP/history.jsonl seed=$(( $(date +%s) % 100000 )) time_s=40
+    local args=() workload name summary max_slot
+    bin=$(dirname "${PAXOSD:-$SRC_DIR/build/paxosd}")/tests/fault
+    if [[ ! -x "$bin/workload" || ! -x "$bin/checker" ]]; then
+        t_fail "the fault suite's workload and checker are built" "not in $bin (make check builds them)"
+        return
+    fi
+    for name in client1 client2; do
+        args+=(--client "$name=$(node_url "$name")")
+    done
+    for name in "${PROPOSERS[@]}"; do
+        args+=(--proposer "$name=$(node_url "$name")")
+    done
+    F_NODES=("${NODES[@]}")
+    N_FAULTS=(kill pause)
+    N_LOG=$TMP/nemesis.log
+    t_say "# nemesis: ${time_s} s, seed $seed, kill and pause"
+    "$bin/workload" --history "$history" "${args[@]}" --concurrency 8 --time "$time_s" \
+        --seed "$seed" --timeout-ms 15000 --settle 60 >"$TMP/workload.out" 2>"$TMP/workload.err" &
+    workload=$!
+    N_START_MS=$(t_now_ms)
+    RANDOM=$seed
+    n_run "$time_s"
+    n_heal all
+    wait "$workload" || true
+    for name in "${NODES[@]}"; do
+        [[ "$(container_ip "$name")" == "${IP[$name]}" ]] ||
+            t_fail "$name keeps its address through the faults" "now $(container_ip "$name")"
+    done
+    t_pass "the nemesis injected $(( ${N_COUNT[kill]:-0} + ${N_COUNT[pause]:-0} )) faults (kill ${N_COUNT[kill]:-0}, pause ${N_COUNT[pause]:-0}) and healed them"
+    t_expect "no container exited on its own" "${N_CRASHED[*]:-none}" none
+    summary=$(cat "$TMP/workload.out")
+    if ! jq -e . >/dev/null 2>&1 <<<"$summary"; then
+        t_fail "the workload ran" "$(tail -n 5 "$TMP/workload.err")"
+        return
+    fi
+    t_expect "after healing, a write through each client container is acknowledged" \
+        "$(jq -r .settled <<<"$summary")" true
+    max_slot=$(jq -r .max_slot <<<"$summary")
+    if wait_until 60 learners_at "$max_slot"; then
+        t_pass "learner1 and learner2 settle on the same applied index, slot $max_slot at least"
+    else
+        t_fail "learner1 and learner2 settle on the same applied index" "$(node_get learner1 "${PORT[learner1]}" /status | jq -c .applied) $(node_get learner2 "${PORT[learner2]}" /status | jq -c .applied)"
+    fi
+    for name in learner1 learner2; do
+        node_get "$name" "${PORT[$name]}" /get-values 30 >"$TMP/$name.json" || true
+    done
+    h_check "$bin/checker" "$history" "$TMP/learner1.json" "$TMP/learner2.json"
+    t_say "# nemesis figures (seed $seed): ops $(h_figure ops), acknowledged $(h_figure acknowledged)," \
+        "unknown $(h_figure unknown), lost $(h_figure lost), duplicated $(h_figure duplicated)," \
+        "stale reads $(h_figure 'stale reads'), longest unavailability $(h_figure 'longest unavailability')"
+}
+
 # ------------------------------------------------------------ main
 
 # True when the run that labelled something paxos-test-PID is still going.
@@ -873,12 +964,13 @@ T_START=$(t_now_ms)
 preflight
 STARTED=yes
 reap_leftovers
-pm network create --label "paxos-test=$RUN_ID" "$NET" >/dev/null 2>&1 ||
+pm network create --subnet "$SUBNET.0/24" --label "paxos-test=$RUN_ID" "$NET" >/dev/null 2>&1 ||
     t_abort "podman network $NET created"
 phase_base_images
 phase_build
 read_manifests
 phase_cluster
+phase_nemesis
 phase_write_read
 phase_guide_commands
 phase_client_scripts

@@ -116,7 +116,7 @@ n_pause() {
     f_pause "${N_PICKED[0]}"
     N_PAUSED[${N_PICKED[0]}]=1
     n_count pause
-    n_log "pause ${N_PICKED[0]} (SIGSTOP)"
+    n_log "pause ${N_PICKED[0]}"
 }
 
 # n_cut "A..." "B...": no packet between a node of A and a node of B (each
