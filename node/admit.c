@@ -1,15 +1,18 @@
 /* admit.c -- an acceptor's admission on HTTP. Until it votes, it asks the
- * other acceptors who they are (GET /identity) every ADMIT_ASK_MS, hands
+ * other acceptors who they are (GET /identity) and the learners how far
+ * their logs reach (an empty GET /learned page) every ADMIT_ASK_MS, hands
  * their answers to the admission rules (core/admission.h), and writes
- * what those decide to its write-ahead file. The others asked are the
- * founding acceptors of SEED_NODES and every voter of the configurations
- * it knows. */
+ * what those decide to its write-ahead file. The acceptors asked are the
+ * founding acceptors of SEED_NODES, every voter of the configurations it
+ * knows and every acceptor gossip knows of; the learners, those of
+ * SEED_NODES. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
 #include "core/admission.h"
+#include "gossip.h"
 #include "log.h"
 #include "net/codec.h"
 #include "role_acceptor.h"
@@ -31,6 +34,7 @@ struct admit {
     struct admit_answer *answers;   /* this round's */
     size_t n_answers, cap_answers;
     size_t outstanding;             /* questions not yet answered */
+    struct learners_report learners;    /* this round's */
     int64_t next_round;
     enum admission_verdict told;    /* the last verdict logged */
     struct admission decided;       /* scratch: large */
@@ -106,13 +110,20 @@ static void admit_tell(struct admit *ad, enum admission_verdict verdict)
         return;
     for (size_t i = 0; i < ad->n_answers && r && !r->cluster[0]; i++)
         r = &ad->answers[i].report;
-    log_warn("not voting: cluster %s exists and no configuration names this "
-             "acceptor's member identity %s (its data directory is new: a "
-             "lost disk, a new claim). Admit it with `paxos-client.sh "
-             "member-add %s` on Kubernetes, paxos-top's configuration view "
-             "(c, then a), or POST /voters {\"add\":\"%s\"} on a proposer",
-             r ? r->cluster : "?", a->me.member, ad->node->cfg->name,
-             ad->node->cfg->name);
+    if (!r || !r->cluster[0])
+        log_warn("not voting: no founding acceptor belongs to a cluster, but "
+                 "the learners' logs reach slot %llu, so the cluster lives "
+                 "on without them; this acceptor (member identity %s) "
+                 "waits to be admitted like a new one, and founds nothing",
+                 (unsigned long long)ad->learners.applied, a->me.member);
+    else
+        log_warn("not voting: cluster %s exists and no configuration names this "
+                 "acceptor's member identity %s (its data directory is new: a "
+                 "lost disk, a new claim). Admit it with `paxos-client.sh "
+                 "member-add %s` on Kubernetes, paxos-top's configuration view "
+                 "(c, then a), or POST /voters {\"add\":\"%s\"} on a proposer",
+                 r ? r->cluster : "?", a->me.member, ad->node->cfg->name,
+                 ad->node->cfg->name);
 }
 
 /* Every question of the round is answered (or failed): decide. */
@@ -129,7 +140,8 @@ static void admit_decide(struct admit *ad)
         reports[i] = ad->answers[i].report;
     if (!a->me.cluster[0]) {
         admission_decide(ad->node->self, &a->me, ad->founders,
-                         ad->n_founders, reports, n, &ad->decided);
+                         ad->n_founders, reports, n, &ad->learners,
+                         &ad->decided);
         admit_tell(ad, ad->decided.verdict);
         if (acceptor_admit(a, &ad->decided, &an->ready) < 0)
             abort();
@@ -194,7 +206,49 @@ static void admit_on_answer(void *ud, int status, const char *body,
         admit_decide(ad);
 }
 
+/* A learner's empty page of /learned: how far its log reaches. */
+static void admit_on_log(void *ud, int status, const char *body, size_t len,
+                         const char *err)
+{
+    struct admit_question *q = ud;
+    struct admit *ad = q->ad;
+    struct msg m;
+    char why[200];
+
+    ad->outstanding--;
+    if (status == 200 &&
+        msg_decode(MSG_LEARNED, body, len, ad->node->cfg->max_value, &m, why,
+                   sizeof(why)) == 0) {
+        ad->learners.answered++;
+        if (m.commit > ad->learners.applied)
+            ad->learners.applied = m.commit;
+        msg_free(&m);
+    } else {
+        log_debug("log of learner %u: %d %s", (unsigned)q->to, status,
+                  status ? body : err);
+    }
+    free(q);
+    if (!ad->outstanding)
+        admit_decide(ad);
+}
+
 /* ---- asking ---- */
+
+/* Asks node to (path), its answer to fn. */
+static void admit_question(struct admit *ad, const struct node_info *to,
+                           const char *path, httpc_done_fn fn)
+{
+    struct admit_question *q = malloc(sizeof(*q));
+
+    if (!q)
+        return;
+    *q = (struct admit_question){ ad, to->id };
+    ad->outstanding++;
+    if (peer_ask(ad->node->peer, to, path, PEER_IDENTITY_MS, fn, q) < 0) {
+        ad->outstanding--;
+        free(q);
+    }
+}
 
 static bool admit_listed(const struct node_info *list, size_t n, uint32_t id)
 {
@@ -213,6 +267,20 @@ static void admit_add_voters(struct node_info *to, size_t *n,
             to[(*n)++] = v->v[i].node;
 }
 
+/* Adds the acceptors gossip knows of (spares outside SEED_NODES, voters
+ * of configurations this one has not heard of): when every founding
+ * acceptor was replaced, they are the ones that know the cluster. */
+static void admit_add_known(struct admit *ad, struct node_info *to, size_t *n)
+{
+    struct node_info known[2 * VOTERS_MAX];
+    size_t n_known = gossip_nodes(ad->node->gossip, ROLE_ACCEPTOR, known,
+                                  sizeof known / sizeof known[0]);
+
+    for (size_t i = 0; i < n_known && *n < 3 * VOTERS_MAX; i++)
+        if (!admit_listed(to, *n, known[i].id))
+            to[(*n)++] = known[i];
+}
+
 static void admit_ask(struct admit *ad)
 {
     struct node *n = ad->node;
@@ -227,19 +295,20 @@ static void admit_ask(struct admit *ad)
     admit_add_voters(to, &n_to, &a->founding);
     for (size_t i = 0; i < a->chain.n; i++)
         admit_add_voters(to, &n_to, &a->chain.c[i]);
+    admit_add_known(ad, to, &n_to);
     ad->n_answers = 0;
-    for (size_t i = 0; i < n_to; i++) {
-        struct admit_question *q;
-        if (to[i].id == n->cfg->id || !(q = malloc(sizeof(*q))))
-            continue;
-        *q = (struct admit_question){ ad, to[i].id };
-        ad->outstanding++;
-        if (peer_ask(n->peer, &to[i], "/identity", PEER_IDENTITY_MS,
-                     admit_on_answer, q) < 0) {
-            ad->outstanding--;
-            free(q);
-        }
-    }
+    ad->learners = (struct learners_report){ 0 };
+    /* counted before any answer can come back */
+    for (size_t i = 0; i < n->cfg->n_nodes; i++)
+        if (n->cfg->nodes[i].role == ROLE_LEARNER)
+            ad->learners.configured++;
+    for (size_t i = 0; i < n_to; i++)
+        if (to[i].id != n->cfg->id)
+            admit_question(ad, &to[i], "/identity", admit_on_answer);
+    for (size_t i = 0; i < n->cfg->n_nodes; i++)
+        if (n->cfg->nodes[i].role == ROLE_LEARNER)
+            admit_question(ad, &n->cfg->nodes[i],
+                           "/learned?from=9223372036854775807", admit_on_log);
     free(to);
     if (!ad->outstanding)
         admit_decide(ad);       /* nobody else: a cluster of one */

@@ -67,6 +67,7 @@ void admission_decide(const struct node_info *self,
                       const struct acceptor_identity *me,
                       const struct node_info *founders, size_t n_founders,
                       const struct identity_report *reports, size_t n,
+                      const struct learners_report *learners,
                       struct admission *out)
 {
     const struct identity_report *newest = admission_newest(reports, n);
@@ -86,7 +87,12 @@ void admission_decide(const struct node_info *self,
                                          : newest->chain->c[0];
         return;
     }
+    if (learners->applied) {
+        out->verdict = ADMISSION_NOT_NAMED;
+        return;
+    }
     if (!n_founders || founders[0].id != self->id ||
+        learners->answered < learners->configured ||
         !admission_founding(self, me, founders, n_founders, reports, n,
                             &out->founding))
         return;

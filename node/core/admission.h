@@ -13,13 +13,18 @@
  *  - some are admitted but none names it: the cluster exists without it,
  *    and it waits to be admitted (a configuration change, chosen in the
  *    log, that names its new identity);
+ *  - none is admitted but a learner has applied slots: a log exists, so
+ *    the cluster was founded and lives on without the founding acceptors
+ *    (every one of them replaced, then started on a new disk): it waits
+ *    to be admitted;
  *  - none is admitted, this acceptor is the founder (the lowest id of the
- *    founding acceptors, SEED_NODES's) and every other founding acceptor
- *    answered: it founds the cluster, the founding configuration naming
+ *    founding acceptors, SEED_NODES's), every other founding acceptor
+ *    answered and every learner of SEED_NODES answered that it applied
+ *    nothing: it founds the cluster, the founding configuration naming
  *    each founding acceptor's member identity;
  *  - otherwise it waits and asks again.
- * Only the founder founds, and only when every founding acceptor is new,
- * so there is one founding configuration. A founding acceptor becomes
+ * Only the founder founds, and only when every founding acceptor is new
+ * and no learner holds a log, so there is one founding configuration. A founding acceptor becomes
  * active (votes) once a quorum of the founding voters recorded the
  * cluster: a founding voter that loses its disk after that finds the
  * cluster and waits. An acceptor admitted by a configuration change is
@@ -52,6 +57,12 @@ struct identity_report {
                                            not admitted */
 };
 
+/* What the learners of SEED_NODES said of their logs this round. */
+struct learners_report {
+    size_t configured, answered;
+    uint64_t applied;                   /* the highest applied index */
+};
+
 enum admission_verdict {
     ADMISSION_ASK_AGAIN,        /* nothing to decide yet */
     ADMISSION_FOUND,            /* found the cluster: chain, cluster */
@@ -69,12 +80,13 @@ struct admission {
 };
 
 /* Decides for a new acceptor (self, not admitted) from the reports of
- * the others; founders are the founding acceptors (nodes, ordered by id;
- * the first is the founder). */
+ * the others and of the learners; founders are the founding acceptors
+ * (nodes, ordered by id; the first is the founder). */
 void admission_decide(const struct node_info *self,
                       const struct acceptor_identity *me,
                       const struct node_info *founders, size_t n_founders,
                       const struct identity_report *reports, size_t n,
+                      const struct learners_report *learners,
                       struct admission *out);
 
 /* The identity as the data directory keeps it (JSON, malloc'd; NULL when

@@ -70,7 +70,8 @@ static struct admission founding_decision(void)
     const struct acceptor_identity me = { .member = SELF_MEMBER };
     struct admission decided;
 
-    admission_decide(&founders[0], &me, founders, 3, reports, 2, &decided);
+    admission_decide(&founders[0], &me, founders, 3, reports, 2,
+                     &(struct learners_report){ 0 }, &decided);
     assert_int_equal(decided.verdict, ADMISSION_FOUND);
     return decided;
 }

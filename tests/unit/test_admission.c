@@ -47,6 +47,9 @@ static struct identity_report report(uint32_t id, const char *member,
     return r;
 }
 
+/* Both learners of SEED_NODES answered: they applied nothing. */
+static const struct learners_report learners_new = { 2, 2, 0 };
+
 #define M1 "1111111111111111"
 #define M2 "2222222222222222"
 #define M3 "3333333333333333"
@@ -60,7 +63,7 @@ static struct voters founding(void)
     struct acceptor_identity me = fresh(M1);
     struct admission a;
 
-    admission_decide(&founders[0], &me, founders, 3, r, 2, &a);
+    admission_decide(&founders[0], &me, founders, 3, r, 2, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_FOUND);
     assert_int_equal(a.chain.n, 1);
     assert_true(voters_same(&a.chain.c[0], &a.founding));
@@ -97,8 +100,32 @@ static void test_no_founding_while_a_founder_is_silent(void **state)
     struct acceptor_identity me = fresh(M1);
     struct admission a;
 
-    admission_decide(&founders[0], &me, founders, 3, r, 1, &a);
+    admission_decide(&founders[0], &me, founders, 3, r, 1, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_ASK_AGAIN);
+}
+
+/* Every founding acceptor is new, but the cluster lives on without them
+ * (each was replaced by a spare, then started on a new disk): a learner
+ * that applied slots says so, and the founder waits to be admitted
+ * instead of founding a second cluster. A learner that did not answer
+ * holds the founding up. */
+static void test_no_founding_while_a_learner_holds_a_log(void **state)
+{
+    struct identity_report r[2] = { report(5, M2, "", NULL, 0),
+                                    report(6, M3, "", NULL, 0) };
+    struct acceptor_identity me = fresh(M1);
+    const struct learners_report log = { 2, 1, 47888 };
+    const struct learners_report silent = { 2, 1, 0 };
+    struct admission a;
+
+    admission_decide(&founders[0], &me, founders, 3, r, 2, &log, &a);
+    assert_int_equal(a.verdict, ADMISSION_NOT_NAMED);
+    admission_decide(&founders[1], &me, founders, 3, r, 2, &log, &a);
+    assert_int_equal(a.verdict, ADMISSION_NOT_NAMED);
+    admission_decide(&founders[0], &me, founders, 3, r, 2, &silent, &a);
+    assert_int_equal(a.verdict, ADMISSION_ASK_AGAIN);
+    admission_decide(&founders[0], &me, founders, 3, r, 2, &learners_new, &a);
+    assert_int_equal(a.verdict, ADMISSION_FOUND);
 }
 
 static void test_only_the_founder_founds(void **state)
@@ -108,7 +135,7 @@ static void test_only_the_founder_founds(void **state)
     struct acceptor_identity me = fresh(M2);
     struct admission a;
 
-    admission_decide(&founders[1], &me, founders, 3, r, 2, &a);
+    admission_decide(&founders[1], &me, founders, 3, r, 2, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_ASK_AGAIN);
 }
 
@@ -121,7 +148,7 @@ static void test_a_founder_joins_the_founding_configuration(void **state)
     struct acceptor_identity me = fresh(M2);
     struct admission a;
 
-    admission_decide(&founders[1], &me, founders, 3, r, 1, &a);
+    admission_decide(&founders[1], &me, founders, 3, r, 1, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_JOIN);
     assert_string_equal(a.cluster, "00000000000000c1");
     assert_int_equal(a.chain.n, 1);
@@ -142,7 +169,7 @@ static void test_a_wiped_acceptor_waits_to_be_admitted(void **state)
     struct acceptor_identity me = fresh(M1_NEW);
     struct admission a;
 
-    admission_decide(&founders[0], &me, founders, 3, r, 1, &a);
+    admission_decide(&founders[0], &me, founders, 3, r, 1, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_NOT_NAMED);
 }
 
@@ -175,14 +202,14 @@ static void test_the_newest_configuration_decides(void **state)
      * 40), not yet in force: it names acceptor1 all the same. */
     r[0] = report(6, M3, "00000000000000c1", &behind, 30);
     r[1] = report(5, M2, "00000000000000c1", &newest, 95);
-    admission_decide(&founders[0], &me, founders, 3, r, 2, &a);
+    admission_decide(&founders[0], &me, founders, 3, r, 2, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_JOIN);
     assert_int_equal(a.commit, 95);
     assert_int_equal(a.chain.n, 2);
     assert_int_equal(a.chain.c[1].epoch, 2);
     assert_int_equal(a.chain.c[1].first_slot, 40 + VOTERS_ALPHA);
     /* with only acceptor3's report, nothing names the new identity */
-    admission_decide(&founders[0], &me, founders, 3, r, 1, &a);
+    admission_decide(&founders[0], &me, founders, 3, r, 1, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_NOT_NAMED);
 }
 
@@ -202,7 +229,7 @@ static void test_a_voter_in_force_joins_before_its_removal(void **state)
                                    sizeof err), 0);
     ch = chain_with_change(&f, removed, 40);
     r[0] = report(5, M2, "00000000000000c1", &ch, 41);
-    admission_decide(&founders[0], &me, founders, 3, r, 1, &a);
+    admission_decide(&founders[0], &me, founders, 3, r, 1, &learners_new, &a);
     assert_int_equal(a.verdict, ADMISSION_JOIN);
     assert_int_equal(a.chain.n, 2);
     assert_true(voters_same(&a.chain.c[1], &removed));
@@ -229,6 +256,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_founder_founds_when_every_founder_is_new),
         cmocka_unit_test(test_no_founding_while_a_founder_is_silent),
+        cmocka_unit_test(test_no_founding_while_a_learner_holds_a_log),
         cmocka_unit_test(test_only_the_founder_founds),
         cmocka_unit_test(test_a_founder_joins_the_founding_configuration),
         cmocka_unit_test(test_a_wiped_acceptor_waits_to_be_admitted),

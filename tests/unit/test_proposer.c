@@ -272,7 +272,7 @@ static enum admission_verdict sim_admit(struct sim *s, size_t i)
 
     assert_non_null(decided);
     admission_decide(&s->nodes[i], &s->acc[i].me, s->nodes, N_FOUNDERS,
-                     reports, n, decided);
+                     reports, n, &(struct learners_report){ 0 }, decided);
     assert_int_equal(acceptor_admit(&s->acc[i], decided, &s->ready), 0);
     verdict = decided->verdict;
     free(decided);
