@@ -211,6 +211,11 @@ int learner_on_chosen(struct learner *l, struct ballot b, uint64_t commit,
 
 uint64_t learner_round_begin(struct learner *l)
 {
+    /* the last round began at the same applied index: it applied nothing */
+    if (l->round_from == l->applied + 1 && learner_behind(l))
+        l->stalled_rounds++;
+    else
+        l->stalled_rounds = 0;
     for (uint64_t i = 0; i < l->ring_cap; i++) {
         pvalue_free(&l->ring[i].round_value);
         l->ring[i].round_best = (struct ballot){ 0, 0 };
@@ -361,7 +366,8 @@ bool learner_behind(const struct learner *l)
 
 bool learner_must_copy(const struct learner *l)
 {
-    return l->trimmed_seen > l->applied;
+    return l->trimmed_seen > l->applied ||
+           (l->stalled_rounds >= LEARNER_STALLED_ROUNDS && learner_behind(l));
 }
 
 /* Clears the ring's state of the slots in (from, upto]. */
@@ -383,6 +389,8 @@ int learner_adopt(struct learner *l, const struct msg_entry *e, size_t n,
 {
     uint64_t was = l->applied;
 
+    if (!stored)
+        l->stalled_rounds = 0;
     for (size_t i = 0; i < n; i++) {
         struct pvalue v = e[i].value;   /* borrowed while stored */
         /* The source's log is taken as it is: it skipped the duplicates

@@ -22,7 +22,10 @@
  * Acceptors forget slots every learner can get from another learner
  * (trimmed): a learner further behind than that copies the applied log
  * of another learner (learner_adopt), which covers every slot up to its
- * applied index. */
+ * applied index. So does a learner whose catch-up rounds apply nothing
+ * LEARNER_STALLED_ROUNDS times in a row while it is behind: the voters
+ * that decided its next slot may all be gone since (replaced, or started
+ * on a new disk), and only the other learners still hold that slot. */
 #ifndef PAXOS_LEARNER_H
 #define PAXOS_LEARNER_H
 
@@ -74,6 +77,8 @@ struct learner {
     struct idmap_aging applied_ids; /* (client, seq) -> slot, recent ones */
     uint64_t skipped_noops, skipped_duplicates;
     uint64_t trimmed_seen;      /* highest slot an acceptor forgot */
+    unsigned stalled_rounds;    /* rounds in a row that applied nothing
+                                   while behind */
 
     /* The catch-up round in progress (round_from == 0: none). */
     uint64_t round_from, round_commit;
@@ -85,6 +90,7 @@ struct learner {
  * once) for at least LEARNER_REMEMBER_IDS later writes and, while the
  * learner is caught up, remember_ms (see learner_tick). */
 #define LEARNER_REMEMBER_IDS 16384
+#define LEARNER_STALLED_ROUNDS 3
 
 int learner_init(struct learner *l, int64_t remember_ms);
 void learner_free(struct learner *l);
@@ -110,8 +116,10 @@ int learner_on_listing(struct learner *l, uint32_t from,
                        const struct msg *listing);
 /* True while slots are known to exist above the applied prefix. */
 bool learner_behind(const struct learner *l);
-/* True when the next slot to apply was forgotten by an acceptor: copy
- * it from another learner. */
+/* True when the next slot to apply was forgotten by an acceptor, or the
+ * catch-up rounds stalled: copy it from another learner. A copy's answer
+ * (learner_adopt of what is not stored) ends a stall: the acceptors are
+ * asked again before the next copy. */
 bool learner_must_copy(const struct learner *l);
 
 /* Writes applied elsewhere, in slot order, covering every slot up to

@@ -747,6 +747,47 @@ static void test_adopt_another_learners_log(void **state)
     learner_free(&l);
 }
 
+/* A learner behind whose catch-up rounds apply nothing three times in a
+ * row (the voters that decided its next slot are gone) copies from
+ * another learner; the copy's answer ends the stall, progress too. */
+static void test_stalled_rounds_copy_from_another_learner(void **state)
+{
+    struct learner l;
+    struct msg_entry copied[] = { E(2, "two", 1) };
+
+    start(&l, 0);
+    hear_commit(&l, 10);                    /* behind: slots 1..10 */
+    for (int i = 0; i < LEARNER_STALLED_ROUNDS; i++) {
+        learner_round_begin(&l);
+        assert_false(learner_must_copy(&l));
+    }
+    learner_round_begin(&l);
+    assert_int_equal(l.stalled_rounds, LEARNER_STALLED_ROUNDS);
+    assert_true(learner_must_copy(&l));
+    /* a copy that brings nothing new still ends the stall */
+    assert_int_equal(learner_adopt(&l, NULL, 0, 0, false), 0);
+    assert_false(learner_must_copy(&l));
+    for (int i = 0; i < LEARNER_STALLED_ROUNDS; i++)
+        learner_round_begin(&l);
+    assert_true(learner_must_copy(&l));
+    assert_int_equal(learner_adopt(&l, copied, 1, 5, false), 0);
+    assert_int_equal(l.applied, 5);
+    assert_false(learner_must_copy(&l));
+    /* progress between two rounds: no stall */
+    learner_round_begin(&l);
+    announce_one(&l, E(6, "six", 2));
+    learner_round_begin(&l);
+    assert_int_equal(l.stalled_rounds, 0);
+    /* caught up: rounds that find nothing are no stall */
+    for (uint64_t slot = 7; slot <= 10; slot++)
+        announce_one(&l, E(slot, "later", slot));
+    assert_int_equal(l.applied, 10);
+    for (int i = 0; i <= LEARNER_STALLED_ROUNDS; i++)
+        learner_round_begin(&l);
+    assert_false(learner_must_copy(&l));
+    learner_free(&l);
+}
+
 /* The remembered identities stay bounded. They age by time only while
  * the learner is caught up: one that is behind applies old slots faster
  * than they were chosen, so time says nothing about how far apart they
@@ -816,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_stored_log_restores_the_voters),
         cmocka_unit_test(test_many_changes_applied_at_once),
         cmocka_unit_test(test_adopt_another_learners_log),
+        cmocka_unit_test(test_stalled_rounds_copy_from_another_learner),
         cmocka_unit_test(test_identities_age_only_when_caught_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
