@@ -114,7 +114,9 @@ static void admit_tell(struct admit *ad, enum admission_verdict verdict)
         log_warn("not voting: no founding acceptor belongs to a cluster, but "
                  "the learners' logs reach slot %llu, so the cluster lives "
                  "on without them; this acceptor (member identity %s) "
-                 "waits to be admitted like a new one, and founds nothing",
+                 "waits to be admitted like a new one, and founds nothing "
+                 "(to start a new cluster instead, empty the learners' data "
+                 "directories too)",
                  (unsigned long long)ad->learners.applied, a->me.member);
     else
         log_warn("not voting: cluster %s exists and no configuration names this "
