@@ -40,6 +40,29 @@ applied_at_least() {
     [[ "$a" =~ ^[0-9]+$ ]] && (( a >= $1 ))
 }
 
+# writes_applied WHAT PREFIX CLIENT...: three rounds of one write through
+# each CLIENT (PREFIX-CLIENT-N), every one acknowledged and then applied.
+writes_applied() {
+    local what=$1 prefix=$2 ok=0 n=0 i c last
+    shift 2
+    for i in 1 2 3; do
+        for c in "$@"; do
+            t_send "$c" "$prefix-$c-$i"
+            n=$((n + 1))
+            [[ "$HTTP_CODE" == 200 ]] && ok=$((ok + 1))
+        done
+    done
+    last=$(jq -r .slot <<<"$HTTP_BODY")
+    if [[ $ok -eq $n ]] && wait_until 10 applied_at_least "$last"; then
+        t_pass "$what (slot $last)"
+        LAST_SLOT=$last
+    else
+        t_fail "$what" "$ok of $n acknowledged, applied $(applied)"
+    fi
+}
+
+LAST_SLOT=0             # the slot of the last write writes_applied made
+
 t_init
 t_require_free_ports
 t_cluster_up
@@ -51,24 +74,12 @@ else
 fi
 
 t_say "# a. writes through both client nodes"
-ok=0
-for i in 1 2 3; do
-    for c in client1 client2; do
-        t_send "$c" "one-learner-$c-$i"
-        [[ "$HTTP_CODE" == 200 ]] && ok=$((ok + 1))
-    done
-done
-last=$(jq -r .slot <<<"$HTTP_BODY")
-if [[ $ok -eq 6 ]] && wait_until 10 applied_at_least "$last"; then
-    t_pass "6 writes acknowledged and applied by learner1 (slot $last)"
-else
-    t_fail "6 writes acknowledged and applied by learner1" "$ok acknowledged, applied $(applied)"
-fi
+writes_applied "6 writes acknowledged and applied by learner1" one-learner client1 client2
 
 t_say "# b. a change of the acceptor set: no-ops up to its first slot"
 t_http POST proposer2 /voters '{"remove":"acceptor3"}'
 first=$(jq -r '.first_slot // 0' <<<"$HTTP_BODY")
-if [[ "$HTTP_CODE" == 200 && "$first" -gt $((last + 1000)) ]] &&
+if [[ "$HTTP_CODE" == 200 && "$first" -gt $((LAST_SLOT + 1000)) ]] &&
    wait_until 10 applied_past $((first - 2)); then
     t_pass "acceptor3 removed; in force from slot $first, learner1 applied $(applied)"
 else
@@ -100,17 +111,7 @@ else
 fi
 
 t_say "# d. writes after the restart"
-ok=0
-for i in 1 2 3; do
-    t_send client1 "after-restart-$i"
-    [[ "$HTTP_CODE" == 200 ]] && ok=$((ok + 1))
-done
-last=$(jq -r .slot <<<"$HTTP_BODY")
-if [[ $ok -eq 3 ]] && wait_until 10 applied_at_least "$last"; then
-    t_pass "3 writes after the restart acknowledged and applied (slot $last)"
-else
-    t_fail "3 writes after the restart acknowledged and applied" "$ok acknowledged, applied $(applied)"
-fi
+writes_applied "3 writes after the restart acknowledged and applied" after-restart client1
 writes=$(t_values learner1 | jq -c '[.values[].value | select(type == "string" and (startswith("one-learner-") or startswith("after-restart-")))]')
 if [[ "$(jq 'length' <<<"$writes")" == 9 && "$(jq 'unique | length' <<<"$writes")" == 9 ]]; then
     t_pass "learner1's log holds the 9 writes, each once"
