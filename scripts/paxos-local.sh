@@ -224,11 +224,16 @@ node_alive() {
     node_pid "$1" >/dev/null
 }
 
-# True while pid is a live process (not gone, not a zombie).
+# True while pid is a live process (not gone, not a zombie). A process
+# that is exiting has no cmdline yet still holds its sockets until it
+# turns zombie, so only the state in /proc/PID/stat says it is gone.
 pid_running() {
+    local stat
     kill -0 "$1" 2>/dev/null || return 1
     [[ -d "/proc/$1" ]] || return 0
-    [[ -n "$(tr -d '\0' <"/proc/$1/cmdline" 2>/dev/null)" ]]
+    stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ "${stat%% *}" != [ZX] ]]
 }
 
 # True when something accepts connections on 127.0.0.1:PORT.
