@@ -19,6 +19,11 @@
 
 #define HTTPC_MAX_RESPONSE (64u << 20)
 #define HTTPC_MAX_HOST_CONNECTIONS 32L
+/* Idle connections kept open for reuse. curl's default, 4 per request in
+ * flight, shrinks as requests end: a leader with two in flight then
+ * closed the connections to its acceptors and learners and opened them
+ * again, dozens of times a second. */
+#define HTTPC_MAX_IDLE_CONNECTIONS 256L
 #define HTTPC_CONNECT_TIMEOUT_MS 1000L
 #define HTTPC_IDLE_MAX 64               /* requests kept for reuse */
 #define HTTPC_IDLE_BODY_MAX (1u << 20)  /* larger buffers are not kept */
@@ -271,6 +276,8 @@ struct httpc *httpc_new(struct loop *l)
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       HTTPC_MAX_HOST_CONNECTIONS);
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
+                      HTTPC_MAX_IDLE_CONNECTIONS);
     return c;
 fail:
     httpc_free(c);
