@@ -109,6 +109,11 @@ int loop_watch(struct loop *l, int fd, int events, loop_fd_fn fn, void *ud)
 
     struct watch *w = &l->watches[fd];
     bool is_new = w->events == 0;
+    if (w->events == events) {          /* epoll already watches this */
+        w->fn = fn;
+        w->ud = ud;
+        return 0;
+    }
     uint32_t generation = is_new ? w->generation + 1 : w->generation;
     struct epoll_event ev = {
         .events = epoll_mask(events),
