@@ -53,8 +53,12 @@ json_object *jr_member(json_object *obj, const struct jr_path *field)
 int jr_uint(struct jr *d, json_object *obj, const struct jr_path *field,
             uint64_t min, uint64_t max, uint64_t *out)
 {
-    json_object *val = jr_member(obj, field);
+    return jr_uint_value(d, jr_member(obj, field), field, min, max, out);
+}
 
+int jr_uint_value(struct jr *d, json_object *val, const struct jr_path *field,
+                  uint64_t min, uint64_t max, uint64_t *out)
+{
     if (!val)
         return jr_fail_field(d, field, "is missing");
     if (!json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0)

@@ -41,6 +41,9 @@ json_object *jr_member(json_object *obj, const struct jr_path *field);
 
 int jr_uint(struct jr *d, json_object *obj, const struct jr_path *field,
             uint64_t min, uint64_t max, uint64_t *out);
+/* The same for val itself (an array's item), which field names. */
+int jr_uint_value(struct jr *d, json_object *val, const struct jr_path *field,
+                  uint64_t min, uint64_t max, uint64_t *out);
 int jr_u32(struct jr *d, json_object *obj, const struct jr_path *field,
            uint32_t *out);
 int jr_bool(struct jr *d, json_object *obj, const struct jr_path *field,

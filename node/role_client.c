@@ -269,24 +269,37 @@ static int client_send_get_values(struct node *n, const struct client_out *o)
     return client_request(n, o, path, NULL, client_on_values_answer);
 }
 
+/* Written straight as text: one answer per write. */
 static void client_reply_chosen(struct node *n, const struct client_out *o)
 {
     const struct client_op *op = o->op;
-    struct json_object *r = json_object_new_object();
+    struct jw w = JW_INIT;
+    char *body;
 
-    json_object_object_add(r, "status", json_object_new_string("chosen"));
-    json_object_object_add(r, "slot", json_object_new_int64((int64_t)o->slot));
-    json_object_object_add(r, "value", json_object_new_string(op->value));
-    json_object_object_add(r, "client_id",
-                           json_object_new_string(client_of(n)->client_id));
-    json_object_object_add(r, "seq", json_object_new_int64((int64_t)op->seq));
-    json_object_object_add(r, "leader", json_object_new_string(
-        config_name(n->cfg, op->chosen_by)));
-    json_object_object_add(r, "ballot", codec_ballot_json(op->chosen_ballot));
-    json_object_object_add(r, "attempts", json_object_new_int(op->attempts));
-    json_object_object_add(r, "latency_ms",
-                           json_object_new_int64(o->latency_ms));
-    peer_reply_json(op->token, 200, r);
+    jw_open(&w, '{');
+    jw_key(&w, "status");
+    jw_str(&w, "chosen");
+    jw_key(&w, "slot");
+    jw_u64(&w, o->slot);
+    jw_key(&w, "value");
+    jw_str(&w, op->value);
+    jw_key(&w, "client_id");
+    jw_str(&w, client_of(n)->client_id);
+    jw_key(&w, "seq");
+    jw_u64(&w, op->seq);
+    jw_key(&w, "leader");
+    jw_str(&w, config_name(n->cfg, op->chosen_by));
+    jw_key(&w, "ballot");
+    codec_write_ballot(&w, op->chosen_ballot);
+    jw_key(&w, "attempts");
+    jw_i64(&w, op->attempts);
+    jw_key(&w, "latency_ms");
+    jw_i64(&w, o->latency_ms);
+    jw_close(&w, '}');
+    if ((body = jw_finish(&w)))
+        httpd_reply(op->token, 200, body);
+    else
+        httpd_reply_error(op->token, 503, "out of memory");
 }
 
 static const char *client_outcome_name(enum client_outcome outcome)

@@ -410,11 +410,8 @@ int client_on_notify(struct client *c, uint32_t from,
         return -1;
     c->notifies++;
     for (size_t i = 0; i < n; i++) {
-        const struct pvalue *v = &entries[i].value;
-        if (!v->client || strcmp(v->client, c->client_id) != 0)
-            continue;
-        client_note_applied(c, v->seq, entries[i].slot, now);
-        client_note_learned(c, learner, v->seq, entries[i].slot);
+        client_note_applied(c, entries[i].value.seq, entries[i].slot, now);
+        client_note_learned(c, learner, entries[i].value.seq, entries[i].slot);
     }
     return 0;
 }

@@ -220,9 +220,10 @@ void client_on_failures(struct client *c, struct client_op **ops, size_t n,
 void client_on_send_failed(struct client *c, struct client_op *op,
                            int64_t now);
 
-/* Learner from says it applied entries: a write of this client waiting
- * for that word is answered, and the records learn where it is. Returns
- * 0, or -1 when from is not a configured learner. */
+/* Learner from says it applied this client's writes entries[i].value.seq
+ * at entries[i].slot: a write waiting for that word is answered, and the
+ * records learn where it is. Returns 0, or -1 when from is not a
+ * configured learner. */
 int client_on_notify(struct client *c, uint32_t from,
                      const struct msg_entry *entries, size_t n, int64_t now);
 

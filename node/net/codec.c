@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "jsonread.h"
+#include "net/jsonwrite.h"
 
 /* json-c counts every value as a level, scalars included: the deepest
  * message is object > configs > config > voters > voter > id, six
@@ -44,6 +45,7 @@ enum field_flag {
     F_CLUSTER = 1 << 17,            /* the cluster's identity */
     F_WRITES = 1 << 18,             /* "writes": values with writers */
     F_RESULTS = 1 << 19,            /* "results": one per write */
+    F_APPLIED = 1 << 20,            /* "applied": [slot, seq] pairs */
 };
 
 /* How a value is written. Entries always name their writer; PROPOSE and
@@ -76,7 +78,7 @@ static const struct msg_layout layouts[] = {
     [MSG_LISTING] = { .fields = F_FROM | F_BALLOT | F_COMMIT | F_FROM_SLOT |
                                 F_UPTO | F_TRIMMED | F_ENTRIES | F_ENTRY_BALLOT |
                                 F_MEMBER | F_CONFIG | F_CLUSTER | F_FOUNDING },
-    [MSG_NOTIFY] = { .fields = F_FROM | F_ENTRIES },
+    [MSG_NOTIFY] = { .fields = F_FROM | F_APPLIED },
     [MSG_PROPOSE] = { .fields = F_VALUE,
                       .value = { .noop_allowed = false, .writer_optional = true } },
     [MSG_CHOSEN] = { .fields = F_SLOT | F_BALLOT | F_FROM | F_VALUE,
@@ -99,173 +101,190 @@ static const struct msg_layout *layout_of(enum msg_type type)
 
 /* ---- encoding ---- */
 
-/* Adds val under a constant key; takes ownership of val (NULL = out of
- * memory). */
-static bool put(json_object *obj, const char *key, json_object *val)
+void codec_write_ballot(struct jw *w, struct ballot b)
 {
-    if (!val)
-        return false;
-    if (json_object_object_add_ex(obj, key, val, JSON_C_OBJECT_ADD_KEY_IS_NEW |
-                                  JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
-        json_object_put(val);
-        return false;
+    jw_open(w, '{');
+    jw_key(w, "round");
+    jw_u64(w, b.round);
+    jw_key(w, "node");
+    jw_u64(w, b.node);
+    jw_close(w, '}');
+}
+
+/* A value's fields, in the object open in w. */
+static void write_value(struct jw *w, const struct pvalue *v,
+                        struct value_rules rules)
+{
+    if (pvalue_is_noop(v)) {
+        jw_key(w, "noop");
+        jw_bool(w, true);
+        return;
     }
-    return true;
+    jw_key(w, "value");
+    jw_str(w, v->data);
+    if (v->client || !rules.writer_optional) {
+        jw_key(w, "client_id");
+        jw_str(w, v->client ? v->client : "");
+    }
+    jw_key(w, "seq");
+    jw_u64(w, v->seq);
 }
 
-static json_object *ballot_to_json(struct ballot b)
+static void write_entries(struct jw *w, const struct msg *m, bool with_ballot)
 {
-    json_object *obj = json_object_new_object();
-
-    if (obj && put(obj, "round", json_object_new_int64(b.round)) &&
-        put(obj, "node", json_object_new_int64(b.node)))
-        return obj;
-    json_object_put(obj);
-    return NULL;
-}
-
-static bool put_value(json_object *obj, const struct pvalue *v,
-                      struct value_rules rules)
-{
-    if (pvalue_is_noop(v))
-        return put(obj, "noop", json_object_new_boolean(1));
-    if (!put(obj, "value", json_object_new_string(v->data)))
-        return false;
-    if ((v->client || !rules.writer_optional) &&
-        !put(obj, "client_id", json_object_new_string(v->client ? v->client : "")))
-        return false;
-    return put(obj, "seq", json_object_new_uint64(v->seq));
-}
-
-static json_object *entry_to_json(const struct msg_entry *e, bool with_ballot)
-{
-    json_object *obj = json_object_new_object();
-
-    if (obj && put(obj, "slot", json_object_new_uint64(e->slot)) &&
-        (!with_ballot || put(obj, "ballot", ballot_to_json(e->ballot))) &&
-        put_value(obj, &e->value, entry_value_rules))
-        return obj;
-    json_object_put(obj);
-    return NULL;
-}
-
-static json_object *entries_to_json(const struct msg *m, bool with_ballot)
-{
-    json_object *array = json_object_new_array_ext(
-        (int)(m->n_entries < MSG_MAX_ENTRIES ? m->n_entries : MSG_MAX_ENTRIES));
-
-    for (size_t i = 0; array && i < m->n_entries; i++) {
-        json_object *entry = entry_to_json(&m->entries[i], with_ballot);
-
-        if (!entry || json_object_array_add(array, entry) != 0) {
-            json_object_put(entry);
-            json_object_put(array);
-            return NULL;
+    jw_open(w, '[');
+    for (size_t i = 0; i < m->n_entries; i++) {
+        const struct msg_entry *e = &m->entries[i];
+        jw_open(w, '{');
+        jw_key(w, "slot");
+        jw_u64(w, e->slot);
+        if (with_ballot) {
+            jw_key(w, "ballot");
+            codec_write_ballot(w, e->ballot);
         }
+        write_value(w, &e->value, entry_value_rules);
+        jw_close(w, '}');
     }
-    return array;
+    jw_close(w, ']');
 }
 
-static json_object *writes_to_json(const struct msg *m)
+static void write_writes(struct jw *w, const struct msg *m)
 {
-    json_object *array = json_object_new_array_ext((int)m->n_entries);
+    jw_open(w, '[');
+    for (size_t i = 0; i < m->n_entries; i++) {
+        jw_open(w, '{');
+        write_value(w, &m->entries[i].value, entry_value_rules);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
 
-    for (size_t i = 0; array && i < m->n_entries; i++) {
-        json_object *obj = json_object_new_object();
-        if (!obj || !put_value(obj, &m->entries[i].value, entry_value_rules) ||
-            json_object_array_add(array, obj) != 0) {
-            json_object_put(obj);
-            json_object_put(array);
-            return NULL;
+/* Each entry's slot and its value's seq, as [slot, seq]. */
+static void write_applied(struct jw *w, const struct msg *m)
+{
+    jw_open(w, '[');
+    for (size_t i = 0; i < m->n_entries; i++) {
+        jw_open(w, '[');
+        jw_u64(w, m->entries[i].slot);
+        jw_u64(w, m->entries[i].value.seq);
+        jw_close(w, ']');
+    }
+    jw_close(w, ']');
+}
+
+static void write_results(struct jw *w, const struct msg *m)
+{
+    jw_open(w, '[');
+    for (size_t i = 0; i < m->n_results; i++) {
+        const struct msg_result *r = &m->results[i];
+        jw_open(w, '{');
+        if (r->slot) {
+            jw_key(w, "slot");
+            jw_u64(w, r->slot);
+            jw_key(w, "ballot");
+            codec_write_ballot(w, r->ballot);
+        } else {
+            jw_key(w, "status");
+            jw_i64(w, r->status);
+            jw_key(w, "error");
+            jw_str(w, r->error ? r->error : "");
         }
+        jw_close(w, '}');
     }
-    return array;
+    jw_close(w, ']');
 }
 
-static json_object *result_to_json(const struct msg_result *r)
+/* Configurations keep their one JSON form (core/voters.c); they go once
+ * per message, not once per write. Takes ownership of obj. */
+static void write_object(struct jw *w, json_object *obj)
 {
-    json_object *obj = json_object_new_object();
+    size_t len;
+    const char *text = obj ? json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len)
+                           : NULL;
 
-    if (obj && r->slot && put(obj, "slot", json_object_new_uint64(r->slot)) &&
-        put(obj, "ballot", ballot_to_json(r->ballot)))
-        return obj;
-    if (obj && !r->slot && put(obj, "status", json_object_new_int(r->status)) &&
-        put(obj, "error", json_object_new_string(r->error ? r->error : "")))
-        return obj;
+    if (text)
+        jw_raw(w, text, len);
+    else
+        w->failed = true;
     json_object_put(obj);
-    return NULL;
 }
 
-static json_object *results_to_json(const struct msg *m)
+static void write_number(struct jw *w, const char *key, uint64_t n)
 {
-    json_object *array = json_object_new_array_ext((int)m->n_results);
-
-    for (size_t i = 0; array && i < m->n_results; i++) {
-        json_object *obj = result_to_json(&m->results[i]);
-        if (!obj || json_object_array_add(array, obj) != 0) {
-            json_object_put(obj);
-            json_object_put(array);
-            return NULL;
-        }
-    }
-    return array;
+    jw_key(w, key);
+    jw_u64(w, n);
 }
 
 char *msg_encode(const struct msg *m)
 {
     const struct msg_layout *layout = layout_of(m->type);
-    json_object *root = json_object_new_object();
     unsigned f = layout ? layout->fields : 0;
-    const char *text;
-    size_t len;
-    char *out = NULL;
+    struct jw w = JW_INIT;
 
-    if (!layout || !root)
-        goto cleanup;
-    if ((f & F_FROM) && !put(root, "from", json_object_new_int64(m->from)))
-        goto cleanup;
-    if ((f & F_OK) && !put(root, "ok", json_object_new_boolean(m->ok)))
-        goto cleanup;
-    if ((f & F_SLOT) && !put(root, "slot", json_object_new_uint64(m->slot)))
-        goto cleanup;
-    if ((f & F_BALLOT) && !put(root, "ballot", ballot_to_json(m->ballot)))
-        goto cleanup;
-    if ((f & F_FROM_SLOT) && !put(root, "from_slot", json_object_new_uint64(m->from_slot)))
-        goto cleanup;
-    if ((f & F_UPTO) && !put(root, "upto", json_object_new_uint64(m->upto)))
-        goto cleanup;
-    if ((f & F_COMMIT) && !put(root, "commit", json_object_new_uint64(m->commit)))
-        goto cleanup;
-    if ((f & F_TRIMMED) && !put(root, "trimmed", json_object_new_uint64(m->trimmed)))
-        goto cleanup;
-    if ((f & F_VALUE) && !put_value(root, &m->value, layout->value))
-        goto cleanup;
-    if ((f & F_ENTRIES) &&
-        !put(root, "entries", entries_to_json(m, f & F_ENTRY_BALLOT)))
-        goto cleanup;
-    if ((f & F_WRITES) && !put(root, "writes", writes_to_json(m)))
-        goto cleanup;
-    if ((f & F_RESULTS) && !put(root, "results", results_to_json(m)))
-        goto cleanup;
-    if ((f & F_MEMBER) && !put(root, "member", json_object_new_string(m->member)))
-        goto cleanup;
-    if ((f & F_ACTIVE) && !put(root, "active", json_object_new_boolean(m->active)))
-        goto cleanup;
-    if ((f & F_CONFIG) && m->chain && !put(root, "configs", chain_json(m->chain)))
-        goto cleanup;
-    if ((f & F_CLUSTER) && !put(root, "cluster", json_object_new_string(m->cluster)))
-        goto cleanup;
-    if ((f & F_FOUNDING) && m->founding &&
-        !put(root, "founding", voters_json(m->founding)))
-        goto cleanup;
-
-    text = json_object_to_json_string_length(
-        root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    if (text && (out = malloc(len + 1)))
-        memcpy(out, text, len + 1);
-cleanup:
-    json_object_put(root);
-    return out;
+    if (!layout)
+        return NULL;
+    jw_open(&w, '{');
+    if (f & F_FROM)
+        write_number(&w, "from", m->from);
+    if (f & F_OK) {
+        jw_key(&w, "ok");
+        jw_bool(&w, m->ok);
+    }
+    if (f & F_SLOT)
+        write_number(&w, "slot", m->slot);
+    if (f & F_BALLOT) {
+        jw_key(&w, "ballot");
+        codec_write_ballot(&w, m->ballot);
+    }
+    if (f & F_FROM_SLOT)
+        write_number(&w, "from_slot", m->from_slot);
+    if (f & F_UPTO)
+        write_number(&w, "upto", m->upto);
+    if (f & F_COMMIT)
+        write_number(&w, "commit", m->commit);
+    if (f & F_TRIMMED)
+        write_number(&w, "trimmed", m->trimmed);
+    if (f & F_VALUE)
+        write_value(&w, &m->value, layout->value);
+    if (f & F_ENTRIES) {
+        jw_key(&w, "entries");
+        write_entries(&w, m, f & F_ENTRY_BALLOT);
+    }
+    if (f & F_WRITES) {
+        jw_key(&w, "writes");
+        write_writes(&w, m);
+    }
+    if (f & F_RESULTS) {
+        jw_key(&w, "results");
+        write_results(&w, m);
+    }
+    if (f & F_APPLIED) {
+        jw_key(&w, "applied");
+        write_applied(&w, m);
+    }
+    if (f & F_MEMBER) {
+        jw_key(&w, "member");
+        jw_str(&w, m->member);
+    }
+    if (f & F_ACTIVE) {
+        jw_key(&w, "active");
+        jw_bool(&w, m->active);
+    }
+    if ((f & F_CONFIG) && m->chain) {
+        jw_key(&w, "configs");
+        write_object(&w, chain_json(m->chain));
+    }
+    if (f & F_CLUSTER) {
+        jw_key(&w, "cluster");
+        jw_str(&w, m->cluster);
+    }
+    if ((f & F_FOUNDING) && m->founding) {
+        jw_key(&w, "founding");
+        write_object(&w, voters_json(m->founding));
+    }
+    jw_close(&w, '}');
+    return jw_finish(&w);
 }
 
 /* ---- decoding ---- */
@@ -455,6 +474,35 @@ static int read_results(struct decoder *d, json_object *obj, struct msg *m)
     return 0;
 }
 
+/* "applied": [slot, seq] pairs, into entries (slot and value.seq). */
+static int read_applied(struct decoder *d, json_object *obj, struct msg *m)
+{
+    const struct jr_path field = { NULL, "applied", 0 };
+    json_object *array;
+    size_t n;
+
+    if (read_array(d, obj, &field, &array, &n) < 0)
+        return -1;
+    if (n && !(m->entries = calloc(n, sizeof *m->entries)))
+        return jr_fail(&d->jr, "out of memory");
+    m->n_entries = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct jr_path at = { &field, NULL, i };
+        const struct jr_path slot = { &at, NULL, 0 }, seq = { &at, NULL, 1 };
+        json_object *pair = json_object_array_get_idx(array, i);
+        struct msg_entry *e = &m->entries[i];
+        if (!json_object_is_type(pair, json_type_array) ||
+            json_object_array_length(pair) != 2)
+            return jr_fail_field(&d->jr, &at, "must be [slot, seq]");
+        if (jr_uint_value(&d->jr, json_object_array_get_idx(pair, 0), &slot,
+                          1, INT64_MAX, &e->slot) ||
+            jr_uint_value(&d->jr, json_object_array_get_idx(pair, 1), &seq,
+                          0, UINT64_MAX, &e->value.seq))
+            return -1;
+    }
+    return 0;
+}
+
 /* A member or cluster identity: exactly len lowercase hex digits (or ""
  * when empty_allowed). */
 static int read_id(struct decoder *d, json_object *root, const char *key,
@@ -547,6 +595,8 @@ static int read_fields(struct decoder *d, json_object *root,
     if ((f & F_WRITES) && read_writes(d, root, m))
         return -1;
     if ((f & F_RESULTS) && read_results(d, root, m))
+        return -1;
+    if ((f & F_APPLIED) && read_applied(d, root, m))
         return -1;
     if ((f & F_MEMBER) && read_id(d, root, "member", MEMBER_ID_LEN, false,
                                   m->member))

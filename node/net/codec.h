@@ -22,7 +22,9 @@
  *   LEARNED    {"from","ballot","commit","from_slot","upto","trimmed",
  *               "entries":[{"slot","ballot",value}]}  (a learner's copy
  *              of the chosen log, for another learner)
- *   NOTIFY     {"from","entries":[{"slot",value}]}  (learner to client)
+ *   NOTIFY     {"from","applied":[[slot,seq]]}  (learner to client: the
+ *              slots where it applied the client's writes, by seq; decoded
+ *              into entries with value.seq alone)
  *   PROPOSE    {value}                            (a write to a proposer)
  *   CHOSEN     {"slot","ballot","from",value}     (reply to PROPOSE)
  *   WRITES     {"from","writes":[value]}  (a client node's batch; every
@@ -51,10 +53,14 @@
 #include <json-c/json.h>
 
 #include "core/msg.h"
+#include "net/jsonwrite.h"
 
 /* Returns a malloc'd JSON text, or NULL when out of memory. For PROPOSE
  * and CHOSEN a value with client NULL is written without client_id. */
 char *msg_encode(const struct msg *m);
+
+/* Writes b as {"round":R,"node":N}, the form every message uses. */
+void codec_write_ballot(struct jw *w, struct ballot b);
 
 /* Parses text as a message of the given type. Returns 0, or -1 with a
  * reason in err (m is then empty). max_value bounds each value's bytes.

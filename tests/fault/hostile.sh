@@ -68,7 +68,7 @@ declare -A TEMPLATE=(
     [/prepare]="{\"from\":1,\"ballot\":$BALLOT,\"from_slot\":1}"
     [/accept]="{\"from\":1,\"ballot\":$BALLOT,\"commit\":0,\"entries\":[$ENTRY]}"
     [/chosen]="{\"from\":4,\"ballot\":$BALLOT,\"commit\":0,\"entries\":[$ENTRY]}"
-    [/notify]="{\"from\":7,\"entries\":[$ENTRY]}"
+    [/notify]='{"from":7,"applied":[[1,1]]}'
     [/gossip]='{"type":"ping","from":{"id":1,"name":"proposer1","role":"proposer","host":"proposer1","port":3001,"state":"alive","incarnation":1},"probe":1,"members":[]}'
 )
 

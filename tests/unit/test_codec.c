@@ -247,7 +247,6 @@ static void test_roundtrip_peer_messages(void **state)
           .from_slot = 1, .upto = 9, .trimmed = 3, .entries = with_ballots,
           .n_entries = 9, .member = MEMBER, .cluster = CLUSTER,
           .chain = &grown, .founding = &founding },
-        { .type = MSG_NOTIFY, .from = 7, .entries = plain, .n_entries = 9 },
         { .type = MSG_LEARN, .from = 2, .ballot = { 1, 2 }, .commit = 1 },
         /* an admitted acceptor's identity, and a new one's */
         { .type = MSG_IDENTITY, .from = 4, .member = MEMBER, .active = true,
@@ -279,7 +278,7 @@ static void test_roundtrip_largest_chain(void **state)
 }
 
 /* A configuration chosen in the log is a value of the cluster's own
- * writer: it travels in entries (ACCEPT, LEARN, NOTIFY, PROMISE, LISTING)
+ * writer: it travels in entries (ACCEPT, LEARN, PROMISE, LISTING)
  * like any value. */
 static void test_roundtrip_configuration_values_in_entries(void **state)
 {
@@ -294,8 +293,6 @@ static void test_roundtrip_configuration_values_in_entries(void **state)
                              .chain = &first });
     roundtrip(&(struct msg){ .type = MSG_LEARN, .from = 1, .ballot = { 2, 1 },
                              .commit = 9, .entries = e, .n_entries = 2 });
-    roundtrip(&(struct msg){ .type = MSG_NOTIFY, .from = 1, .entries = e,
-                             .n_entries = 2 });
     memcpy(with_ballots, e, sizeof e);
     with_ballots[0].ballot = with_ballots[1].ballot = (struct ballot){ 2, 1 };
     roundtrip(&(struct msg){ .type = MSG_PROMISE, .from = 4, .ok = true,
@@ -429,6 +426,83 @@ static void test_encoding_is_compact_and_exact(void **state)
 #undef ONE_VOTER
 }
 
+/* A learner tells a client node only where its writes went: [slot, seq]
+ * pairs, without the values the client already has. */
+static void test_notify_carries_slots_and_seqs(void **state)
+{
+    struct msg_entry e[2] = {
+        { .slot = 12, .value = client_value("first", "9", 17) },
+        { .slot = 13, .value = client_value("second", "9", UINT64_MAX) },
+    };
+    struct msg notify = { .type = MSG_NOTIFY, .from = 7, .entries = e,
+                          .n_entries = 2 };
+    char *text = msg_encode(&notify);
+    struct msg back;
+
+    assert_string_equal(text, "{\"from\":7,\"applied\":[[12,17],"
+                              "[13,18446744073709551615]]}");
+    decode_ok(MSG_NOTIFY, text, &back);
+    assert_int_equal(back.from, 7);
+    assert_int_equal(back.n_entries, 2);
+    assert_int_equal(back.entries[0].slot, 12);
+    assert_int_equal(back.entries[0].value.seq, 17);
+    assert_null(back.entries[0].value.data);
+    assert_int_equal(back.entries[1].slot, 13);
+    assert_true(back.entries[1].value.seq == UINT64_MAX);
+    msg_free(&back);
+    free(text);
+    decode_ok(MSG_NOTIFY, "{\"from\":7,\"applied\":[]}", &back);
+    assert_int_equal(back.n_entries, 0);
+    msg_free(&back);
+    expect_reject(MSG_NOTIFY, "{\"from\":7}", "field 'applied' is missing");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":{}}",
+                  "field 'applied' must be an array");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1,2],3]}",
+                  "field 'applied[1]' must be [slot, seq]");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1]]}",
+                  "field 'applied[0]' must be [slot, seq]");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1,2,3]]}",
+                  "field 'applied[0]' must be [slot, seq]");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[0,2]]}",
+                  "field 'applied[0][0]' must be in 1..");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1,-2]]}",
+                  "field 'applied[0][1]' must be a non-negative integer");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1,\"2\"]]}",
+                  "field 'applied[0][1]' must be a non-negative integer");
+}
+
+/* Values are written as json-c writes them, byte for byte (every ASCII
+ * byte, one at a time and all together), and read back unchanged. */
+static void test_values_are_escaped_as_json_c_escapes_them(void **state)
+{
+    char all[128];
+
+    for (int c = 1; c < 128; c++)
+        all[c - 1] = (char)c;
+    all[127] = '\0';
+    for (int c = 0; c < 128; c++) {
+        char one[2] = { (char)c, '\0' };
+        const char *data = c ? one : all;
+        struct msg propose = { .type = MSG_PROPOSE,
+                               .value = client_value(data, NULL, 0) };
+        json_object *expect = json_object_new_object();
+        char *text = msg_encode(&propose);
+        struct msg back;
+        char err[160];
+
+        json_object_object_add(expect, "value", json_object_new_string(data));
+        json_object_object_add(expect, "seq", json_object_new_uint64(0));
+        assert_string_equal(text, json_object_to_json_string_ext(
+            expect, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        assert_int_equal(msg_decode(MSG_PROPOSE, text, strlen(text), MAX_VALUE,
+                                    &back, err, sizeof err), 0);
+        assert_string_equal(back.value.data, data);
+        msg_free(&back);
+        json_object_put(expect);
+        free(text);
+    }
+}
+
 static void test_full_batch_roundtrips(void **state)
 {
     struct msg_entry *entries = make_entries(512, false);
@@ -542,27 +616,30 @@ static void test_reject_wrong_types_and_ranges(void **state)
     expect_reject(MSG_PROPOSE, "{\"value\":\"v\",\"seq\":-1}", "field 'seq'");
 }
 
+#define LEARN_HEAD "{\"from\":7,\"ballot\":{\"round\":1,\"node\":1}," \
+                   "\"commit\":0,\"entries\":"
+
 static void test_reject_bad_entries(void **state)
 {
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":{}}",
+    expect_reject(MSG_LEARN, LEARN_HEAD "{}}",
                   "field 'entries' must be an array");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[1]}", "entries[0]");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1,\"value\":\"v\","
+    expect_reject(MSG_LEARN, LEARN_HEAD "[1]}", "entries[0]");
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":1,\"value\":\"v\","
                               "\"seq\":1}]}", "field 'entries[0].client_id' is missing");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1,\"value\":\"v\","
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":1,\"value\":\"v\","
                               "\"client_id\":9,\"seq\":1}]}", "entries[0].client_id");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1,\"value\":\"v\","
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":1,\"value\":\"v\","
                               "\"client_id\":\"9\"}]}", "entries[0].seq");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1,\"noop\":false}]}",
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":1,\"noop\":false}]}",
                   "entries[0].noop");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1}]}",
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":1}]}",
                   "entries[0].value");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":0,\"noop\":true}]}",
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":0,\"noop\":true}]}",
                   "entries[0].slot");
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":-3,\"noop\":true}]}",
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":-3,\"noop\":true}]}",
                   "entries[0].slot");
     /* The first entry's strings are allocated before the second fails. */
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1,\"value\":\"v\","
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":1,\"value\":\"v\","
                               "\"client_id\":\"9\",\"seq\":1},{\"slot\":2,\"value\":"
                               "\"w\",\"client_id\":\"9\"}]}", "entries[1].seq");
     expect_reject(MSG_LISTING, "{\"from\":5,\"ballot\":{\"round\":1,\"node\":1},"
@@ -580,7 +657,7 @@ static void test_reject_too_deep(void **state)
 {
     struct msg m;
 
-    expect_reject(MSG_NOTIFY, "{\"from\":7,\"entries\":[{\"slot\":1,\"noop\":true,"
+    expect_reject(MSG_LEARN, LEARN_HEAD "[{\"slot\":1,\"noop\":true,"
                               "\"x\":{\"y\":[[1]]}}]}", "too deep");
     expect_reject(MSG_PREPARE, "{\"x\":[[[[[1]]]]]}", "too deep");
     decode_ok(MSG_PREPARE, "{\"from\":1,\"ballot\":{\"round\":1,\"node\":1},"
@@ -598,10 +675,10 @@ static void test_reject_oversized(void **state)
 
     snprintf(text, sizeof text, "{\"value\":\"%s\"}", big);
     expect_reject(MSG_PROPOSE, text, "is 70000 bytes, the limit is 65536");
-    snprintf(text, sizeof text, "{\"from\":7,\"entries\":[{\"slot\":1,\"noop\":true},"
+    snprintf(text, sizeof text, LEARN_HEAD "[{\"slot\":1,\"noop\":true},"
                                 "{\"slot\":2,\"value\":\"%s\",\"client_id\":\"9\","
                                 "\"seq\":1}]}", big);
-    expect_reject(MSG_NOTIFY, text, "the limit is 65536");
+    expect_reject(MSG_LEARN, text, "the limit is 65536");
     expect_reject_len(MSG_PROPOSE, "{\"value\":\"abcd\"}", strlen("{\"value\":\"abcd\"}"), 3,
                       "the limit is 3");
 
@@ -904,6 +981,8 @@ int main(void)
         cmocka_unit_test(test_roundtrip_largest_chain),
         cmocka_unit_test(test_roundtrip_configuration_values_in_entries),
         cmocka_unit_test(test_roundtrip_client_messages),
+        cmocka_unit_test(test_values_are_escaped_as_json_c_escapes_them),
+        cmocka_unit_test(test_notify_carries_slots_and_seqs),
         cmocka_unit_test(test_roundtrip_writes_and_results),
         cmocka_unit_test(test_bad_writes_and_results_are_rejected),
         cmocka_unit_test(test_propose_without_client_stays_anonymous),
