@@ -497,7 +497,7 @@ static int read_applied(struct decoder *d, json_object *obj, struct msg *m)
         if (jr_uint_value(&d->jr, json_object_array_get_idx(pair, 0), &slot,
                           1, INT64_MAX, &e->slot) ||
             jr_uint_value(&d->jr, json_object_array_get_idx(pair, 1), &seq,
-                          0, UINT64_MAX, &e->value.seq))
+                          0, INT64_MAX, &e->value.seq))
             return -1;
     }
     return 0;

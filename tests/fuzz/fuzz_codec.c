@@ -167,7 +167,10 @@ static void check_decoded(const struct msg *m, const char *text)
             fail("an entry slot out of 1..INT64_MAX", text);
         if ((m->entries[i].value.data == NULL) != (m->entries[i].value.client == NULL))
             fail("an entry's value and writer disagree", text);
-        check_value(&m->entries[i].value, text);
+        if (m->type != MSG_NOTIFY)
+            check_value(&m->entries[i].value, text);
+        else if (m->entries[i].value.data || m->entries[i].value.seq > INT64_MAX)
+            fail("a notified write is more than a slot and a seq", text);
     }
 }
 

@@ -41,7 +41,8 @@ HARNESSES=(codec gossip wal config status auth)
 SOURCES=(common/array.c common/ballot.c common/jsonread.c common/log.c
          node/config.c node/core/cluster.c node/core/gossip_msg.c
          node/core/membership.c node/core/msg.c node/core/voters.c
-         node/net/auth.c node/net/codec.c node/store/wal.c tui/model.c
+         node/net/auth.c node/net/codec.c node/net/jsonwrite.c
+         node/store/wal.c tui/model.c
          tests/lib/tmpdir.c)
 SAN_FLAGS=("-fsanitize=address,undefined" -fno-sanitize-recover=undefined
            -fno-omit-frame-pointer)

@@ -432,7 +432,7 @@ static void test_notify_carries_slots_and_seqs(void **state)
 {
     struct msg_entry e[2] = {
         { .slot = 12, .value = client_value("first", "9", 17) },
-        { .slot = 13, .value = client_value("second", "9", UINT64_MAX) },
+        { .slot = 13, .value = client_value("second", "9", INT64_MAX) },
     };
     struct msg notify = { .type = MSG_NOTIFY, .from = 7, .entries = e,
                           .n_entries = 2 };
@@ -440,7 +440,7 @@ static void test_notify_carries_slots_and_seqs(void **state)
     struct msg back;
 
     assert_string_equal(text, "{\"from\":7,\"applied\":[[12,17],"
-                              "[13,18446744073709551615]]}");
+                              "[13,9223372036854775807]]}");
     decode_ok(MSG_NOTIFY, text, &back);
     assert_int_equal(back.from, 7);
     assert_int_equal(back.n_entries, 2);
@@ -448,7 +448,7 @@ static void test_notify_carries_slots_and_seqs(void **state)
     assert_int_equal(back.entries[0].value.seq, 17);
     assert_null(back.entries[0].value.data);
     assert_int_equal(back.entries[1].slot, 13);
-    assert_true(back.entries[1].value.seq == UINT64_MAX);
+    assert_true(back.entries[1].value.seq == INT64_MAX);
     msg_free(&back);
     free(text);
     decode_ok(MSG_NOTIFY, "{\"from\":7,\"applied\":[]}", &back);
@@ -465,6 +465,8 @@ static void test_notify_carries_slots_and_seqs(void **state)
                   "field 'applied[0]' must be [slot, seq]");
     expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[0,2]]}",
                   "field 'applied[0][0]' must be in 1..");
+    expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1,9223372036854775808]]}",
+                  "field 'applied[0][1]' must be in 0..9223372036854775807");
     expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1,-2]]}",
                   "field 'applied[0][1]' must be a non-negative integer");
     expect_reject(MSG_NOTIFY, "{\"from\":7,\"applied\":[[1,\"2\"]]}",
