@@ -19,9 +19,12 @@
 
 #define ADMIT_ASK_MS 200
 
-/* One acceptor's answer, with room for the configurations it names. */
+/* One acceptor's answer, with room for the configurations it names.
+ * report.chain and report.founding stay NULL here (the array moves as it
+ * grows): admit_decide() points them at chain and founding. */
 struct admit_answer {
     struct identity_report report;
+    bool admitted;                  /* it named its configurations */
     struct voters_chain chain;
     struct voters founding;
 };
@@ -138,8 +141,14 @@ static void admit_decide(struct admit *ad)
 
     if (!(reports = calloc(n + 1, sizeof(*reports))))
         return;
-    for (size_t i = 0; i < n; i++)
-        reports[i] = ad->answers[i].report;
+    for (size_t i = 0; i < n; i++) {
+        const struct admit_answer *x = &ad->answers[i];
+        reports[i] = x->report;
+        if (x->admitted) {
+            reports[i].chain = &x->chain;
+            reports[i].founding = &x->founding;
+        }
+    }
     if (!a->me.cluster[0]) {
         admission_decide(ad->node->self, &a->me, ad->founders,
                          ad->n_founders, reports, n, &ad->learners,
@@ -194,8 +203,7 @@ static void admit_on_answer(void *ud, int status, const char *body,
             if (m.chain && m.founding && m.cluster[0]) {
                 x->chain = *m.chain;
                 x->founding = *m.founding;
-                x->report.chain = &x->chain;
-                x->report.founding = &x->founding;
+                x->admitted = true;
             }
         }
         msg_free(&m);

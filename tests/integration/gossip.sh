@@ -161,5 +161,32 @@ refuted() {
 t_check "learner2 refutes its death with a higher incarnation, alive again" \
     wait_until 5 refuted
 
+# A swarm (scripts/paxos-swarm.sh): more acceptors than one admission
+# round first makes room for answer each node's questions.
+SWARM_NODES=24
+swarm() {
+    PAXOS_SWARM_DIR="$T_RUN/data/swarm" PAXOS_SWARM_PORT=12001 \
+        bash "$PAXOS_SRCDIR/scripts/paxos-swarm.sh" "$@"
+}
+swarm_converged() {
+    [[ "$(swarm status | grep -c "alive $SWARM_NODES suspect 0 dead 0")" \
+        == "$SWARM_NODES" ]]
+}
+swarm_all_running() {
+    local file
+    for file in "$T_RUN"/data/swarm/pids/*.pid; do
+        kill -0 "$(cat "$file")" 2>/dev/null || return 1
+    done
+}
+swarm up "$SWARM_NODES" >"$T_TMP/swarm.out" 2>&1 ||
+    t_abort "a swarm of $SWARM_NODES nodes starts" "$(tail -n 3 "$T_TMP/swarm.out")"
+t_check "every node of a $SWARM_NODES-node swarm sees all $SWARM_NODES alive" \
+    wait_until 30 swarm_converged
+sleep "$(t_secs 2)"             # a few more admission rounds
+t_check "  ... and none of them crashed" swarm_all_running
+t_check "  ... with no sanitizer report in their logs" \
+    eval '! grep -l "Sanitizer" "$T_RUN"/data/swarm/logs/*.log'
+swarm down >/dev/null 2>&1 || true
+
 t_say "# measured: dead everywhere ${dead_ms} ms after kill -9 (probe ${PROBE_MS} ms, suspicion ${SUSPICION_MS} ms)"
 t_finish
