@@ -626,7 +626,8 @@ gossip_size() {
     suspicion=$(curl -fsS -m 2 "http://$HOST:$SWARM_PORT/gossip/nodes" | jq '.suspicion_timeout_ms')
     sleep 3
     t0=$(now_ms)
-    kill -KILL "$(cat "$WORK/swarm/pids/node$killed.pid")"
+    kill -KILL "$(cat "$WORK/swarm/pids/node$killed.pid")" 2>/dev/null ||
+        die "node$killed of the swarm is not running before its kill (its log: $WORK/swarm/logs/node$killed.log)"
     watch_gossip "$dir/gossip-$n-suspect.json" "$t0" \
         --member $((1000 + killed)) --state suspect "${others[@]}" &
     watcher=$!
