@@ -45,8 +45,12 @@ refused() {
 
 # change BODY: POST /voters through proposer2 (it forwards to the leader);
 # true when the change is in force.
+CHANGE_TIMES=()
 change() {
+    local start
+    start=$(t_now_ms)
     t_http POST proposer2 /voters "$1"
+    CHANGE_TIMES+=("$1 $(( $(t_now_ms) - start )) ms")
     [[ "$HTTP_CODE" == 200 ]] && [[ "$(jq -r .status <<<"$HTTP_BODY")" == changed ]]
 }
 
@@ -144,6 +148,7 @@ wait_until 10 t_has_leader || t_abort "a leader is elected again"
 t_local restart acceptor4 >/dev/null
 t_local restart acceptor5 >/dev/null
 HISTORY="$T_TMP/history.jsonl"
+CHANGE_TIMES=()
 "$FAULT_BIN/workload" --history "$HISTORY" \
     --client "client1=$(t_url client1 '')" --client "client2=$(t_url client2 '')" \
     --proposer "proposer1=$(t_url proposer1 '')" \
@@ -175,6 +180,9 @@ for learner in learner1 learner2; do
 done
 h_check "$FAULT_BIN/checker" "$HISTORY" "$T_TMP/learner1.json" \
     "$T_TMP/learner2.json"
-t_say "# ops $(h_figure ops), acknowledged $(h_figure acknowledged), unknown $(h_figure unknown)"
+t_say "# ops $(h_figure ops), acknowledged $(h_figure acknowledged), unknown $(h_figure unknown) in $(t_secs 12) s of workload"
+for timing in "${CHANGE_TIMES[@]}"; do
+    t_say "# under the workload, POST /voters $timing until chosen"
+done
 t_check "no sanitizer report in any node's log" t_grep_sanitizers
 t_finish
