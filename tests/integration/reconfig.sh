@@ -182,7 +182,7 @@ h_check "$FAULT_BIN/checker" "$HISTORY" "$T_TMP/learner1.json" \
     "$T_TMP/learner2.json"
 t_say "# ops $(h_figure ops), acknowledged $(h_figure acknowledged), unknown $(h_figure unknown) in $(t_secs 12) s of workload"
 for timing in "${CHANGE_TIMES[@]}"; do
-    t_say "# under the workload, POST /voters $timing until chosen"
+    t_say "# under the workload, POST /voters $timing until in force"
 done
 t_check "no sanitizer report in any node's log" t_grep_sanitizers
 t_finish
