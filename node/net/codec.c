@@ -389,11 +389,12 @@ static int read_entries(struct decoder *d, json_object *obj, unsigned fields,
     return 0;
 }
 
-/* An array member key of at most MSG_MAX_ENTRIES items, in *array with
- * its length in *n. */
+/* An array member of at most MSG_MAX_ENTRIES items, in *array with its
+ * length in *n, and room for as many items of size bytes each in *items
+ * (zeroed; NULL when empty), which the message then owns. */
 static int read_array(struct decoder *d, json_object *obj,
                       const struct jr_path *field, json_object **array,
-                      size_t *n)
+                      size_t *n, size_t size, void **items)
 {
     *array = jr_member(obj, field);
     if (!*array)
@@ -404,6 +405,8 @@ static int read_array(struct decoder *d, json_object *obj,
     if (*n > MSG_MAX_ENTRIES)
         return jr_fail_field(&d->jr, field, "has %zu items, the limit is %d", *n,
                              MSG_MAX_ENTRIES);
+    if (*n && !(*items = calloc(*n, size)))
+        return jr_fail(&d->jr, "out of memory");
     return 0;
 }
 
@@ -415,12 +418,12 @@ static int read_writes(struct decoder *d, json_object *obj, struct msg *m)
     };
     const struct jr_path field = { NULL, "writes", 0 };
     json_object *array;
+    void *items = NULL;
     size_t n;
 
-    if (read_array(d, obj, &field, &array, &n) < 0)
+    if (read_array(d, obj, &field, &array, &n, sizeof *m->entries, &items) < 0)
         return -1;
-    if (n && !(m->entries = calloc(n, sizeof *m->entries)))
-        return jr_fail(&d->jr, "out of memory");
+    m->entries = items;
     m->n_entries = n;
     for (size_t i = 0; i < n; i++) {
         const struct jr_path at = { &field, NULL, i };
@@ -459,12 +462,12 @@ static int read_results(struct decoder *d, json_object *obj, struct msg *m)
 {
     const struct jr_path field = { NULL, "results", 0 };
     json_object *array;
+    void *items = NULL;
     size_t n;
 
-    if (read_array(d, obj, &field, &array, &n) < 0)
+    if (read_array(d, obj, &field, &array, &n, sizeof *m->results, &items) < 0)
         return -1;
-    if (n && !(m->results = calloc(n, sizeof *m->results)))
-        return jr_fail(&d->jr, "out of memory");
+    m->results = items;
     m->n_results = n;
     for (size_t i = 0; i < n; i++)
         if (read_result(d, json_object_array_get_idx(array, i),
@@ -479,12 +482,12 @@ static int read_applied(struct decoder *d, json_object *obj, struct msg *m)
 {
     const struct jr_path field = { NULL, "applied", 0 };
     json_object *array;
+    void *items = NULL;
     size_t n;
 
-    if (read_array(d, obj, &field, &array, &n) < 0)
+    if (read_array(d, obj, &field, &array, &n, sizeof *m->entries, &items) < 0)
         return -1;
-    if (n && !(m->entries = calloc(n, sizeof *m->entries)))
-        return jr_fail(&d->jr, "out of memory");
+    m->entries = items;
     m->n_entries = n;
     for (size_t i = 0; i < n; i++) {
         const struct jr_path at = { &field, NULL, i };
